@@ -1,0 +1,95 @@
+//===- CelerisAttrs.td - Celeris attributes ----------------*- tablegen -*-===//
+//
+// The structured attention mask: an algebra of positional predicates that is
+// never materialised as a tensor.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CELERIS_DIALECT_CELERIS_IR_CELERISATTRS_TD
+#define CELERIS_DIALECT_CELERIS_IR_CELERISATTRS_TD
+
+include "celeris/Dialect/Celeris/IR/CelerisDialect.td"
+include "celeris/Dialect/Celeris/IR/CelerisEnums.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def Celeris_MaskAttr : Celeris_Attr<"Mask", "mask"> {
+  let summary = "Structured attention mask";
+  let description = [{
+    A mask is a predicate `allowed(p, j)` over a query position `p` and a key
+    position `j`; attention only mixes values whose predicate holds. Query
+    positions are absolute: row `i` of the query sits at `p = i + query_offset`
+    (see `celeris.attention`), so a decode step or a chunk of a long prefill
+    uses the same mask as the full sequence.
+
+    Primitives (all parameters are integers):
+
+    | syntax | allowed(p, j) | used by |
+    |---|---|---|
+    | `all` | true | bidirectional encoders, diffusion LMs |
+    | `none` | false | (identity of `union`) |
+    | `causal` | j <= p | decoder LMs |
+    | `window<left = l, right = r>` | p - l <= j <= p + r | sliding window (Mistral, Longformer) |
+    | `sink<n>` | j < n | attention sinks (StreamingLLM) |
+    | `dilated<rate = r, segment = w>` | p / w == j / w and (p mod w) mod r == 0 and (j mod w) mod r == 0 | LongNet dilated attention |
+    | `strided<s>` | (p - j) mod s == 0 | Sparse Transformer strided heads |
+    | `block_causal<b>` | j / b <= p / b | BD3-LM block diffusion, blockwise decoding |
+    | `prefix<n>` | j <= p or j < n | prefix LM (bidirectional prefix) |
+    | `chunked<c>` | p / c == j / c | chunked local attention (Llama 4) |
+    | `global<[t0, t1, ...]>` | p in T or j in T | global tokens (Longformer, BigBird) |
+
+    Combinators take two or more masks: `union(m0, m1, ...)` allows a pair
+    when any operand does, `intersect(m0, m1, ...)` when all do. For example
+    StreamingLLM decoding over a KV cache with four sink tokens and a window
+    of 1024 is
+
+    ```mlir
+    #celeris.mask<intersect(causal, union(sink<4>, window<left = 1023, right = 0>))>
+    ```
+
+    Masks canonicalise (`simplifyMask`): nested combinators flatten, operands
+    are deduplicated and sorted, `all` absorbs a union and `none` an
+    intersection, and algebraic identities fold, e.g.
+    `intersect(causal, window<left = l, right = r>)` is
+    `window<left = l, right = 0>` and `union(causal, sink<n>)` is `prefix<n>`.
+    When the attention shapes are static, primitives that cover every
+    (query, key) pair of the problem become `all` and a window whose left
+    side reaches the first key becomes `causal`.
+  }];
+  let parameters = (ins
+    "::mlir::celeris::MaskKind":$kind,
+    OptionalArrayRefParameter<"int64_t">:$params,
+    OptionalArrayRefParameter<"::mlir::celeris::MaskAttr">:$operands);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let constBuilderCall = "$0";
+  let builders = [
+    AttrBuilder<(ins "::mlir::celeris::MaskKind":$kind,
+                     CArg<"::llvm::ArrayRef<int64_t>", "{}">:$params), [{
+      return $_get($_ctxt, kind, params, ::llvm::ArrayRef<MaskAttr>{});
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// Named constructors of the primitives and combinators.
+    static MaskAttr getAll(::mlir::MLIRContext *ctx);
+    static MaskAttr getNone(::mlir::MLIRContext *ctx);
+    static MaskAttr getCausal(::mlir::MLIRContext *ctx);
+    static MaskAttr getWindow(::mlir::MLIRContext *ctx, int64_t left,
+                              int64_t right);
+    static MaskAttr getUnion(::mlir::MLIRContext *ctx,
+                             ::llvm::ArrayRef<MaskAttr> operands);
+    static MaskAttr getIntersect(::mlir::MLIRContext *ctx,
+                                 ::llvm::ArrayRef<MaskAttr> operands);
+
+    /// Whether this node is `union` or `intersect`.
+    bool isCombinator() const {
+      return getKind() == MaskKind::Union || getKind() == MaskKind::Intersect;
+    }
+    /// Evaluates the predicate at query position `p` and key position `j`.
+    bool allows(int64_t p, int64_t j) const;
+    /// Whether the mask depends on the query position at all (`sink`, `all`
+    /// and `none` do not).
+    bool dependsOnQueryPosition() const;
+  }];
+}
+
+#endif // CELERIS_DIALECT_CELERIS_IR_CELERISATTRS_TD

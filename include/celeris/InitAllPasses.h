@@ -1,0 +1,17 @@
+//===- InitAllPasses.h - Register the Celeris passes ------------*- C++ -*-===//
+//
+// One entry point for tools and embedding compilers to register every
+// Celeris pass and pipeline.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CELERIS_INITALLPASSES_H
+#define CELERIS_INITALLPASSES_H
+
+#include "celeris/Dialect/Celeris/Transforms/Passes.h"
+
+namespace mlir::celeris {
+inline void registerAllPasses() { registerCelerisPasses(); }
+} // namespace mlir::celeris
+
+#endif // CELERIS_INITALLPASSES_H
