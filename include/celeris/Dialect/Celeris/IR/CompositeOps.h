@@ -1,6 +1,7 @@
 //===- CompositeOps.h - Celeris Composite family ops ----------*- C++ -*-===//
 //
-// Composite ops (MoE layer, NSA, Mamba-1 selective scan, MLA) that decompose into the primitives.
+// Attention composites (NSA, MLA) that decompose into celeris.attention and
+// the block-layout builders.
 //
 //===----------------------------------------------------------------------===//
 
