@@ -76,7 +76,7 @@ def Celeris_AttentionOp : Celeris_Op<"attention", [
 
     ```mlir
     %out, %lse = celeris.attention %q, %k, %v
-        mask #celeris.mask<causal> scale 0.0883883 :
+        mask <causal> scale 0.0883883 :
         tensor<2x32x1024x128xbf16>, tensor<2x8x1024x128xbf16>,
         tensor<2x8x1024x128xbf16> -> tensor<2x32x1024x128xbf16>,
         tensor<2x32x1024xf32>
@@ -157,7 +157,7 @@ def Celeris_MaskBlockLayoutOp : Celeris_Op<"mask_block_layout", [Pure]> {
 
     ```mlir
     %counts, %indices = celeris.mask_block_layout %sq, %sk
-        mask #celeris.mask<causal> block_size [128, 128]
+        mask <causal> block_size [128, 128]
         : tensor<1x1x8xi32>, tensor<1x1x8x8xi32>
     ```
   }];
@@ -202,7 +202,7 @@ def Celeris_TopkBlocksOp : Celeris_Op<"topk_blocks", [Pure]> {
 
     ```mlir
     %counts, %indices = celeris.topk_blocks %scores k 16
-        mask #celeris.mask<causal> block_size [64, 64]
+        mask <causal> block_size [64, 64]
         : tensor<2x16x128x128xf32> -> tensor<2x16x128xi32>, tensor<2x16x128x16xi32>
     ```
   }];

@@ -46,6 +46,11 @@ def Celeris_MaskAttr : Celeris_Attr<"Mask", "mask"> {
     #celeris.mask<intersect(causal, union(sink<4>, window<left = 1023, right = 0>))>
     ```
 
+    In an op's assembly the mask prints in its short form, `mask <causal>`.
+    The full form `#celeris.mask<causal>` is accepted there too, except
+    right before the op's `:` type list, where, like any dialect attribute,
+    it would take the `:` as the start of its own type.
+
     Masks canonicalise (`simplifyMask`): nested combinators flatten, operands
     are deduplicated and sorted, `all` absorbs a union and `none` an
     intersection, and algebraic identities fold, e.g.

@@ -26,9 +26,9 @@ def CelerisSimplifyMasks : Pass<"celeris-simplify-masks"> {
     ```mlir
     // Sq = Sk = 512
     celeris.attention %q, %k, %v
-        mask #celeris.mask<intersect(causal, window<left = 4096, right = 0>)>
+        mask <intersect(causal, window<left = 4096, right = 0>)>
     // becomes
-    celeris.attention %q, %k, %v mask #celeris.mask<causal>
+    celeris.attention %q, %k, %v mask <causal>
     ```
   }];
   let dependentDialects = ["::mlir::celeris::CelerisDialect"];
