@@ -53,7 +53,9 @@ def Celeris_ScoreFunc : I32EnumAttr<"ScoreFunc", "router score function", [
   let cppNamespace = "::mlir::celeris";
   let genSpecializedAttr = 0;
 }
-def Celeris_ScoreFuncAttr : EnumAttr<Celeris_Dialect, Celeris_ScoreFunc, "score_func">;
+def Celeris_ScoreFuncAttr : EnumAttr<Celeris_Dialect, Celeris_ScoreFunc, "score_func"> {
+  let assemblyFormat = "$value";
+}
 
 def Celeris_RoutingMode : I32EnumAttr<"RoutingMode", "who chooses in routing", [
     I32EnumAttrCase<"TokenChoice", 0, "token_choice">,
@@ -61,6 +63,8 @@ def Celeris_RoutingMode : I32EnumAttr<"RoutingMode", "who chooses in routing", [
   let cppNamespace = "::mlir::celeris";
   let genSpecializedAttr = 0;
 }
-def Celeris_RoutingModeAttr : EnumAttr<Celeris_Dialect, Celeris_RoutingMode, "routing">;
+def Celeris_RoutingModeAttr : EnumAttr<Celeris_Dialect, Celeris_RoutingMode, "routing"> {
+  let assemblyFormat = "$value";
+}
 
 #endif // CELERIS_DIALECT_CELERIS_IR_CELERISENUMS_TD
