@@ -79,16 +79,16 @@ TEST_F(MaskAttrTest, RejectsMalformedMasks) {
   // silence it, the test only needs the null result.
   ScopedDiagnosticHandler silence(&ctx, [](Diagnostic &) { return success(); });
   for (StringRef body : {
-           "causa",                           // unknown primitive
-           "window<128, 0>",                  // missing keywords
-           "window<left = -1, right = 0>",    // negative extent
-           "sink<0>",                         // non-positive parameter
-           "dilated<rate = 3, segment = 8>",  // segment not a multiple
-           "global<[]>",                      // no token
-           "global<[4, 2]>",                  // not increasing
-           "union(causal)",                   // one operand
-           "intersect()",                     // none
-           "causal<1>",                       // parameters on causal
+           "causa",                          // unknown primitive
+           "window<128, 0>",                 // missing keywords
+           "window<left = -1, right = 0>",   // negative extent
+           "sink<0>",                        // non-positive parameter
+           "dilated<rate = 3, segment = 8>", // segment not a multiple
+           "global<[]>",                     // no token
+           "global<[4, 2]>",                 // not increasing
+           "union(causal)",                  // one operand
+           "intersect()",                    // none
+           "causal<1>",                      // parameters on causal
        })
     EXPECT_FALSE(parse(body)) << body.str();
 }
@@ -96,9 +96,7 @@ TEST_F(MaskAttrTest, RejectsMalformedMasks) {
 TEST_F(MaskAttrTest, VerifierRejectsMalformedNodesBuiltInCpp) {
   // Malformed nodes that the parser cannot produce, only the C++ API.
   std::string message;
-  auto emitError = [&]() {
-    return mlir::emitError(UnknownLoc::get(&ctx));
-  };
+  auto emitError = [&]() { return mlir::emitError(UnknownLoc::get(&ctx)); };
   ScopedDiagnosticHandler capture(&ctx, [&](Diagnostic &diag) {
     message = diag.str();
     return success();
@@ -130,9 +128,9 @@ TEST_F(MaskAttrTest, EvaluatesPrimitives) {
   EXPECT_TRUE(parse("sink<4>").allows(100, 3));
   EXPECT_FALSE(parse("sink<4>").allows(100, 4));
   MaskAttr dilated = parse("dilated<rate = 2, segment = 8>");
-  EXPECT_TRUE(dilated.allows(10, 12));   // same segment, even offsets
-  EXPECT_FALSE(dilated.allows(10, 11));  // odd key offset
-  EXPECT_FALSE(dilated.allows(10, 2));   // other segment
+  EXPECT_TRUE(dilated.allows(10, 12));  // same segment, even offsets
+  EXPECT_FALSE(dilated.allows(10, 11)); // odd key offset
+  EXPECT_FALSE(dilated.allows(10, 2));  // other segment
   EXPECT_TRUE(parse("strided<4>").allows(9, 1));
   EXPECT_FALSE(parse("strided<4>").allows(9, 2));
   EXPECT_TRUE(parse("block_causal<4>").allows(4, 7));
@@ -183,9 +181,9 @@ TEST_F(MaskAttrTest, SimplifiesOverAStaticExtent) {
   };
   MaskExtent square{0, 512, 512};
   // A window covering the whole sequence, intersected with causal.
-  EXPECT_EQ(simplified("intersect(causal, window<left = 4096, right = 7>)",
-                       square),
-            "#celeris.mask<causal>");
+  EXPECT_EQ(
+      simplified("intersect(causal, window<left = 4096, right = 7>)", square),
+      "#celeris.mask<causal>");
   EXPECT_EQ(simplified("window<left = 511, right = 511>", square),
             "#celeris.mask<all>");
   EXPECT_EQ(simplified("window<left = 510, right = 511>", square),
@@ -264,9 +262,9 @@ TEST_F(MaskAttrTest, SimplificationPreservesSemantics) {
     MaskExtent extent{offset, offset + sq, sk};
     MaskAttr inExtent = simplifyMask(mask, extent);
     ASSERT_TRUE(equivalent(mask, inExtent, offset, offset + sq, sk))
-        << "seed " << s << ": " << print(mask) << " became "
-        << print(inExtent) << " over queries [" << offset << ", "
-        << offset + sq << ") and " << sk << " keys";
+        << "seed " << s << ": " << print(mask) << " became " << print(inExtent)
+        << " over queries [" << offset << ", " << offset + sq << ") and " << sk
+        << " keys";
   }
 }
 

@@ -73,13 +73,12 @@ LogicalResult AttentionOp::verify() {
 
   // Key/value heads and sequence (or page pool) agree.
   if (failed(verify::sameDim(op, "the head dimension", q, 3, k, 3)) ||
-      failed(verify::sameDim(op, "the number of key/value heads", k, 1, v,
-                             1)) ||
-      failed(verify::sameDim(op, isPaged() ? "the number of pages"
-                                           : "the batch size",
-                             k, 0, v, 0)) ||
-      failed(verify::sameDim(op, isPaged() ? "the page size"
-                                           : "the key length",
+      failed(
+          verify::sameDim(op, "the number of key/value heads", k, 1, v, 1)) ||
+      failed(verify::sameDim(
+          op, isPaged() ? "the number of pages" : "the batch size", k, 0, v,
+          0)) ||
+      failed(verify::sameDim(op, isPaged() ? "the page size" : "the key length",
                              k, 2, v, 2)))
     return failure();
   if (!isPaged() && failed(verify::sameDim(op, "the batch size", q, 0, k, 0)))
@@ -131,8 +130,7 @@ LogicalResult AttentionOp::verify() {
         failed(verify::sameDim(op, "the key length", k, 2, kvIds, 1)))
       return failure();
   }
-  if (static_cast<bool>(getCuSeqlensQ()) !=
-      static_cast<bool>(getCuSeqlensKv()))
+  if (static_cast<bool>(getCuSeqlensQ()) != static_cast<bool>(getCuSeqlensKv()))
     return emitOpError("expects both query and key/value cumulative sequence "
                        "lengths, or neither");
   if (getCuSeqlensQ()) {
@@ -140,10 +138,10 @@ LogicalResult AttentionOp::verify() {
     Named cuKv("cu_seqlens_kv", getCuSeqlensKv());
     if (failed(verify::rank(op, cuQ, 1, "[num_sequences + 1]")) ||
         failed(verify::rank(op, cuKv, 1, "[num_sequences + 1]")) ||
-        failed(verify::sameDim(op, "the number of sequences", cuQ, 0, cuKv,
-                               0)) ||
-        failed(verify::dimEquals(op, "the batch size (packed sequences)", q,
-                                 0, 1)))
+        failed(
+            verify::sameDim(op, "the number of sequences", cuQ, 0, cuKv, 0)) ||
+        failed(verify::dimEquals(op, "the batch size (packed sequences)", q, 0,
+                                 1)))
       return failure();
     if (getKvLengths() || isPaged())
       return emitOpError("expects varlen offsets not to be combined with "
@@ -161,7 +159,8 @@ LogicalResult AttentionOp::verify() {
       return failure();
     Named counts("block_counts", getBlockCounts());
     Named indices("block_indices", getBlockIndices());
-    if (failed(verify::rank(op, counts, 3, "[B or 1, Hq or 1, query blocks]")) ||
+    if (failed(
+            verify::rank(op, counts, 3, "[B or 1, Hq or 1, query blocks]")) ||
         failed(verify::rank(op, indices, 4,
                             "[B or 1, Hq or 1, query blocks, max key "
                             "blocks]")))
@@ -174,13 +173,11 @@ LogicalResult AttentionOp::verify() {
       int64_t d = counts.dim(i), full = q.dim(i);
       if (!ShapedType::isDynamic(d) && d != 1 && !ShapedType::isDynamic(full) &&
           d != full)
-        return emitOpError() << "expects " << what << " of block_counts ("
-                             << d << ") to be 1 or that of query (" << full
-                             << ")";
+        return emitOpError() << "expects " << what << " of block_counts (" << d
+                             << ") to be 1 or that of query (" << full << ")";
     }
-    if (failed(verify::dimEquals(
-            op, "the number of query blocks", counts, 2,
-            verify::ceilDivDim(q.dim(2), blockSize[0]))))
+    if (failed(verify::dimEquals(op, "the number of query blocks", counts, 2,
+                                 verify::ceilDivDim(q.dim(2), blockSize[0]))))
       return failure();
   } else if (getBlockSize()) {
     return emitOpError("expects block_size only with a block layout");
@@ -231,8 +228,7 @@ AttentionOp::reifyResultShapes(OpBuilder &b,
     return tensor::getMixedSize(b, loc, v, d);
   };
   Value q = getQuery();
-  reified.push_back(
-      {size(q, 0), size(q, 1), size(q, 2), size(getValue(), 3)});
+  reified.push_back({size(q, 0), size(q, 1), size(q, 2), size(getValue(), 3)});
   if (getLse())
     reified.push_back({size(q, 0), size(q, 1), size(q, 2)});
   return success();
@@ -273,8 +269,8 @@ LogicalResult MaskBlockLayoutOp::verify() {
     return failure();
   Named counts("counts", getCounts()), indices("indices", getIndices());
   if (failed(verify::rank(op, counts, 3, "[1, 1, query blocks]")) ||
-      failed(verify::rank(op, indices, 4,
-                          "[1, 1, query blocks, key blocks]")) ||
+      failed(
+          verify::rank(op, indices, 4, "[1, 1, query blocks, key blocks]")) ||
       failed(verify::dimEquals(op, "the batch dimension", counts, 0, 1)) ||
       failed(verify::dimEquals(op, "the head dimension", counts, 1, 1)) ||
       failed(verify::dimEquals(op, "the batch dimension", indices, 0, 1)) ||
@@ -323,8 +319,7 @@ LogicalResult TopkBlocksOp::verify() {
   Operation *op = getOperation();
   Named scores("scores", getScores());
   Named counts("counts", getCounts()), indices("indices", getIndices());
-  if (failed(verify::rank(op, scores, 4,
-                          "[B, H, query blocks, key blocks]")) ||
+  if (failed(verify::rank(op, scores, 4, "[B, H, query blocks, key blocks]")) ||
       failed(verify::rank(op, counts, 3, "[B, H, query blocks]")) ||
       failed(verify::rank(op, indices, 4, "[B, H, query blocks, k]")))
     return failure();
@@ -376,8 +371,7 @@ void TopkBlocksOp::getCanonicalizationPatterns(RewritePatternSet &results,
   results.add<SimplifyTopkBlocksMask>(ctx);
 }
 
-void mlir::celeris::populateSimplifyMasksPatterns(
-    RewritePatternSet &patterns) {
+void mlir::celeris::populateSimplifyMasksPatterns(RewritePatternSet &patterns) {
   patterns.add<SimplifyAttentionMask, SimplifyBlockLayoutMask,
                SimplifyTopkBlocksMask>(patterns.getContext());
 }

@@ -38,9 +38,7 @@ void CelerisDialect::registerAttributes() {
 // Named constructors
 //===----------------------------------------------------------------------===//
 
-MaskAttr MaskAttr::getAll(MLIRContext *ctx) {
-  return get(ctx, MaskKind::All);
-}
+MaskAttr MaskAttr::getAll(MLIRContext *ctx) { return get(ctx, MaskKind::All); }
 MaskAttr MaskAttr::getNone(MLIRContext *ctx) {
   return get(ctx, MaskKind::None);
 }
@@ -53,8 +51,7 @@ MaskAttr MaskAttr::getWindow(MLIRContext *ctx, int64_t left, int64_t right) {
 MaskAttr MaskAttr::getUnion(MLIRContext *ctx, ArrayRef<MaskAttr> operands) {
   return get(ctx, MaskKind::Union, {}, operands);
 }
-MaskAttr MaskAttr::getIntersect(MLIRContext *ctx,
-                                ArrayRef<MaskAttr> operands) {
+MaskAttr MaskAttr::getIntersect(MLIRContext *ctx, ArrayRef<MaskAttr> operands) {
   return get(ctx, MaskKind::Intersect, {}, operands);
 }
 
@@ -136,9 +133,9 @@ LogicalResult MaskAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                             "segment, got rate = "
                          << params[0] << ", segment = " << params[1];
     if (params[1] % params[0] != 0)
-      return emitError() << "mask 'dilated' expects the segment ("
-                         << params[1] << ") to be a multiple of the rate ("
-                         << params[0] << ")";
+      return emitError() << "mask 'dilated' expects the segment (" << params[1]
+                         << ") to be a multiple of the rate (" << params[0]
+                         << ")";
     break;
   case MaskKind::Sink:
   case MaskKind::Strided:
@@ -147,8 +144,7 @@ LogicalResult MaskAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   case MaskKind::Chunked:
     if (params[0] < 1)
       return emitError() << "mask '" << name
-                         << "' expects a positive parameter, got "
-                         << params[0];
+                         << "' expects a positive parameter, got " << params[0];
     break;
   case MaskKind::Global:
     if (params.empty())
@@ -263,11 +259,10 @@ static void printMaskNode(AsmPrinter &printer, MaskAttr mask) {
   } else if (sig.names.empty()) {
     printer << params[0];
   } else {
-    llvm::interleaveComma(llvm::zip(sig.names, params), printer,
-                          [&](auto pair) {
-                            printer << std::get<0>(pair) << " = "
-                                    << std::get<1>(pair);
-                          });
+    llvm::interleaveComma(
+        llvm::zip(sig.names, params), printer, [&](auto pair) {
+          printer << std::get<0>(pair) << " = " << std::get<1>(pair);
+        });
   }
   printer << '>';
 }
@@ -336,9 +331,8 @@ bool MaskAttr::dependsOnQueryPosition() const {
     return false;
   case MaskKind::Union:
   case MaskKind::Intersect:
-    return llvm::any_of(getOperands(), [](MaskAttr m) {
-      return m.dependsOnQueryPosition();
-    });
+    return llvm::any_of(getOperands(),
+                        [](MaskAttr m) { return m.dependsOnQueryPosition(); });
   default:
     return true;
   }

@@ -30,10 +30,9 @@ static bool maskLess(MaskAttr a, MaskAttr b) {
   if (a.getKind() != b.getKind())
     return a.getKind() < b.getKind();
   if (a.getParams() != b.getParams())
-    return std::lexicographical_compare(a.getParams().begin(),
-                                        a.getParams().end(),
-                                        b.getParams().begin(),
-                                        b.getParams().end());
+    return std::lexicographical_compare(
+        a.getParams().begin(), a.getParams().end(), b.getParams().begin(),
+        b.getParams().end());
   ArrayRef<MaskAttr> x = a.getOperands(), y = b.getOperands();
   return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end(),
                                       maskLess);
@@ -204,8 +203,8 @@ static MaskAttr simplifyCombinator(MaskKind kind, ArrayRef<MaskAttr> operands,
     changed = false;
     for (size_t i = 0; i < flat.size() && !changed; ++i) {
       for (size_t j = i + 1; j < flat.size() && !changed; ++j) {
-        MaskAttr folded = flat[i] == flat[j] ? flat[i]
-                                             : foldPair(flat[i], flat[j]);
+        MaskAttr folded =
+            flat[i] == flat[j] ? flat[i] : foldPair(flat[i], flat[j]);
         if (!folded)
           continue;
         flat[i] = simplifyPrimitive(folded);

@@ -20,8 +20,7 @@ LogicalResult verify::rank(Operation *op, const Named &value, int64_t rank,
   if (value.type.getRank() == rank)
     return success();
   return op->emitOpError() << "expects " << value.name << " to have rank "
-                           << rank << " (" << layout << "), got "
-                           << value.type;
+                           << rank << " (" << layout << "), got " << value.type;
 }
 
 LogicalResult verify::sameDim(Operation *op, StringRef what, const Named &a,
@@ -50,8 +49,8 @@ LogicalResult verify::sameElementType(Operation *op, const Named &a,
   if (a.type.getElementType() == b.type.getElementType())
     return success();
   return op->emitOpError() << "expects " << b.name
-                           << " to have the element type of " << a.name
-                           << " (" << a.type.getElementType() << "), got "
+                           << " to have the element type of " << a.name << " ("
+                           << a.type.getElementType() << "), got "
                            << b.type.getElementType();
 }
 

@@ -1,6 +1,7 @@
 //===- RecurrenceOps.h - Celeris Recurrence family ops ----------*- C++ -*-===//
 //
-// The matrix-state recurrence (gated delta-rule family) and the elementwise scan.
+// The matrix-state recurrence (gated delta-rule family) and the elementwise
+// scan.
 //
 //===----------------------------------------------------------------------===//
 
