@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "celeris/Dialect/Celeris/IR/AttentionOps.h"
-#include "VerifyUtils.h"
+#include "OpUtils.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
@@ -195,10 +195,8 @@ LogicalResult AttentionOp::verify() {
       return failure();
   }
 
-  if (FloatAttr scale = getScaleAttr();
-      scale && !std::isfinite(scale.getValueAsDouble()))
-    return emitOpError() << "expects a finite scale, got "
-                         << scale.getValueAsDouble();
+  if (failed(verify::finiteScale(op, getScaleAttr())))
+    return failure();
   if (FloatAttr softcap = getSoftcapAttr()) {
     double value = softcap.getValueAsDouble();
     if (!(value > 0 && std::isfinite(value)))
@@ -224,13 +222,11 @@ LogicalResult
 AttentionOp::reifyResultShapes(OpBuilder &b,
                                ReifiedRankedShapedTypeDims &reified) {
   Location loc = getLoc();
-  auto size = [&](Value v, int64_t d) {
-    return tensor::getMixedSize(b, loc, v, d);
-  };
   Value q = getQuery();
-  reified.push_back({size(q, 0), size(q, 1), size(q, 2), size(getValue(), 3)});
+  reified.push_back(
+      getMixedSizes(b, loc, {{q, 0}, {q, 1}, {q, 2}, {getValue(), 3}}));
   if (getLse())
-    reified.push_back({size(q, 0), size(q, 1), size(q, 2)});
+    reified.push_back(getMixedSizes(b, loc, {{q, 0}, {q, 1}, {q, 2}}));
   return success();
 }
 

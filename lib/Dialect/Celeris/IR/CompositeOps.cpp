@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "celeris/Dialect/Celeris/IR/CompositeOps.h"
-#include "VerifyUtils.h"
+#include "OpUtils.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -22,14 +22,6 @@ using verify::Named;
 /// Names of the leading dimensions shared by queries and outputs.
 static constexpr StringLiteral kBatchHeadsQuery[] = {
     "the batch size", "the number of heads", "the query length"};
-
-/// Checks the optional `scale` attribute.
-static LogicalResult verifyScale(Operation *op, FloatAttr scale) {
-  if (scale && !std::isfinite(scale.getValueAsDouble()))
-    return op->emitOpError()
-           << "expects a finite scale, got " << scale.getValueAsDouble();
-  return success();
-}
 
 //===----------------------------------------------------------------------===//
 // NsaOp
@@ -111,17 +103,15 @@ LogicalResult NsaOp::verify() {
           "cmp_stride) + 1, or 0 when S < cmp_block)",
           kCmp, 2, compressedLength(q.dim(2), cmpBlock, cmpStride))))
     return failure();
-  return verifyScale(op, getScaleAttr());
+  return verify::finiteScale(op, getScaleAttr());
 }
 
 LogicalResult NsaOp::reifyResultShapes(OpBuilder &b,
                                        ReifiedRankedShapedTypeDims &reified) {
   Location loc = getLoc();
-  auto size = [&](Value v, int64_t d) {
-    return tensor::getMixedSize(b, loc, v, d);
-  };
   Value q = getQuery();
-  reified.push_back({size(q, 0), size(q, 1), size(q, 2), size(getValue(), 3)});
+  reified.push_back(
+      getMixedSizes(b, loc, {{q, 0}, {q, 1}, {q, 2}, {getValue(), 3}}));
   return success();
 }
 
@@ -175,18 +165,16 @@ LogicalResult MlaOp::verify() {
       if (failed(verify::sameDim(op, what, qNope, i, lse, i)))
         return failure();
   }
-  return verifyScale(op, getScaleAttr());
+  return verify::finiteScale(op, getScaleAttr());
 }
 
 LogicalResult MlaOp::reifyResultShapes(OpBuilder &b,
                                        ReifiedRankedShapedTypeDims &reified) {
   Location loc = getLoc();
-  auto size = [&](Value v, int64_t d) {
-    return tensor::getMixedSize(b, loc, v, d);
-  };
   Value q = getQNope();
-  reified.push_back({size(q, 0), size(q, 1), size(q, 2), size(getWUv(), 2)});
+  reified.push_back(
+      getMixedSizes(b, loc, {{q, 0}, {q, 1}, {q, 2}, {getWUv(), 2}}));
   if (getLse())
-    reified.push_back({size(q, 0), size(q, 1), size(q, 2)});
+    reified.push_back(getMixedSizes(b, loc, {{q, 0}, {q, 1}, {q, 2}}));
   return success();
 }

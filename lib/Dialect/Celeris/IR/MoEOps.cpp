@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "celeris/Dialect/Celeris/IR/MoEOps.h"
-#include "VerifyUtils.h"
+#include "OpUtils.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -210,8 +210,7 @@ LogicalResult
 GroupedMatmulOp::reifyResultShapes(OpBuilder &b,
                                    ReifiedRankedShapedTypeDims &reified) {
   Location loc = getLoc();
-  reified.push_back({tensor::getMixedSize(b, loc, getX(), 0),
-                     tensor::getMixedSize(b, loc, getW(), 2)});
+  reified.push_back(getMixedSizes(b, loc, {{getX(), 0}, {getW(), 2}}));
   return success();
 }
 
@@ -245,8 +244,7 @@ LogicalResult
 CombineOp::reifyResultShapes(OpBuilder &b,
                              ReifiedRankedShapedTypeDims &reified) {
   Location loc = getLoc();
-  reified.push_back({tensor::getMixedSize(b, loc, getRowMap(), 0),
-                     tensor::getMixedSize(b, loc, getY(), 1)});
+  reified.push_back(getMixedSizes(b, loc, {{getRowMap(), 0}, {getY(), 1}}));
   return success();
 }
 
@@ -339,7 +337,6 @@ LogicalResult MoEOp::verify() {
 LogicalResult MoEOp::reifyResultShapes(OpBuilder &b,
                                        ReifiedRankedShapedTypeDims &reified) {
   Location loc = getLoc();
-  reified.push_back({tensor::getMixedSize(b, loc, getX(), 0),
-                     tensor::getMixedSize(b, loc, getX(), 1)});
+  reified.push_back(getMixedSizes(b, loc, {{getX(), 0}, {getX(), 1}}));
   return success();
 }

@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "celeris/Dialect/Celeris/IR/RecurrenceOps.h"
-#include "VerifyUtils.h"
+#include "OpUtils.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -136,24 +136,17 @@ LogicalResult RecurrenceOp::verify() {
     if (failed(verifyState(op, Named("final_state", final), q, v)))
       return failure();
 
-  if (FloatAttr scale = getScaleAttr();
-      scale && !std::isfinite(scale.getValueAsDouble()))
-    return emitOpError() << "expects a finite scale, got "
-                         << scale.getValueAsDouble();
-  return success();
+  return verify::finiteScale(op, getScaleAttr());
 }
 
 LogicalResult
 RecurrenceOp::reifyResultShapes(OpBuilder &b,
                                 ReifiedRankedShapedTypeDims &reified) {
   Location loc = getLoc();
-  auto size = [&](Value v, int64_t d) {
-    return tensor::getMixedSize(b, loc, v, d);
-  };
   Value q = getQuery(), v = getValue();
-  reified.push_back({size(q, 0), size(q, 1), size(q, 2), size(v, 3)});
+  reified.push_back(getMixedSizes(b, loc, {{q, 0}, {q, 1}, {q, 2}, {v, 3}}));
   if (getFinalState())
-    reified.push_back({size(q, 0), size(q, 1), size(q, 3), size(v, 3)});
+    reified.push_back(getMixedSizes(b, loc, {{q, 0}, {q, 1}, {q, 3}, {v, 3}}));
   return success();
 }
 
@@ -279,12 +272,9 @@ LogicalResult
 SelectiveScanOp::reifyResultShapes(OpBuilder &b,
                                    ReifiedRankedShapedTypeDims &reified) {
   Location loc = getLoc();
-  auto size = [&](Value v, int64_t d) {
-    return tensor::getMixedSize(b, loc, v, d);
-  };
   Value u = getU();
-  reified.push_back({size(u, 0), size(u, 1), size(u, 2)});
+  reified.push_back(getMixedSizes(b, loc, {{u, 0}, {u, 1}, {u, 2}}));
   if (getLastState())
-    reified.push_back({size(u, 0), size(u, 1), size(getA(), 1)});
+    reified.push_back(getMixedSizes(b, loc, {{u, 0}, {u, 1}, {getA(), 1}}));
   return success();
 }

@@ -1,11 +1,12 @@
-//===- VerifyUtils.cpp - Shape checks shared by op verifiers ----*- C++ -*-===//
+//===- OpUtils.cpp - Helpers shared by the Celeris op families --*- C++ -*-===//
 //
-// Implements the checks of VerifyUtils.h.
+// Implements the helpers of OpUtils.h.
 //
 //===----------------------------------------------------------------------===//
 
-#include "VerifyUtils.h"
+#include "OpUtils.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Diagnostics.h"
 
 using namespace mlir;
@@ -67,4 +68,19 @@ int64_t verify::ceilDivDim(int64_t a, int64_t b) {
   if (ShapedType::isDynamic(a) || ShapedType::isDynamic(b))
     return ShapedType::kDynamic;
   return (a + b - 1) / b;
+}
+
+LogicalResult verify::finiteScale(Operation *op, FloatAttr scale) {
+  if (scale && !std::isfinite(scale.getValueAsDouble()))
+    return op->emitOpError()
+           << "expects a finite scale, got " << scale.getValueAsDouble();
+  return success();
+}
+
+SmallVector<OpFoldResult>
+mlir::celeris::getMixedSizes(OpBuilder &b, Location loc,
+                             ArrayRef<std::pair<Value, int64_t>> dims) {
+  return llvm::map_to_vector(dims, [&](std::pair<Value, int64_t> dim) {
+    return tensor::getMixedSize(b, loc, dim.first, dim.second);
+  });
 }

@@ -1,14 +1,16 @@
-//===- VerifyUtils.h - Shape checks shared by op verifiers ------*- C++ -*-===//
+//===- OpUtils.h - Helpers shared by the Celeris op families ----*- C++ -*-===//
 //
 // Small checks every Celeris verifier uses, so that the same broken relation
-// is reported with the same words in every op: operands are named, and a
-// message states the expected relation and the values found.
+// is reported with the same words in every op (operands are named, and a
+// message states the expected relation and the values found), and the shape
+// helper of the ReifyRankedShapedTypeOpInterface implementations.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef CELERIS_LIB_DIALECT_CELERIS_IR_VERIFYUTILS_H
-#define CELERIS_LIB_DIALECT_CELERIS_IR_VERIFYUTILS_H
+#ifndef CELERIS_LIB_DIALECT_CELERIS_IR_OPUTILS_H
+#define CELERIS_LIB_DIALECT_CELERIS_IR_OPUTILS_H
 
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"
@@ -52,6 +54,17 @@ LogicalResult elementType(Operation *op, const Named &value, Type expected);
 /// Ceiling division of non-negative sizes, dynamic if either is dynamic.
 int64_t ceilDivDim(int64_t a, int64_t b);
 
+/// "expects a finite scale, got <value>" unless `scale` is absent or finite.
+LogicalResult finiteScale(Operation *op, FloatAttr scale);
+
 } // namespace mlir::celeris::verify
 
-#endif // CELERIS_LIB_DIALECT_CELERIS_IR_VERIFYUTILS_H
+namespace mlir::celeris {
+/// The sizes of the given (value, dimension) pairs, as constants where
+/// static and `tensor.dim` ops where dynamic: one reified result shape.
+SmallVector<OpFoldResult>
+getMixedSizes(OpBuilder &b, Location loc,
+              ArrayRef<std::pair<Value, int64_t>> dims);
+} // namespace mlir::celeris
+
+#endif // CELERIS_LIB_DIALECT_CELERIS_IR_OPUTILS_H
