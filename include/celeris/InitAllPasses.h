@@ -8,10 +8,14 @@
 #ifndef CELERIS_INITALLPASSES_H
 #define CELERIS_INITALLPASSES_H
 
+#include "celeris/Conversion/Passes.h"
 #include "celeris/Dialect/Celeris/Transforms/Passes.h"
 
 namespace mlir::celeris {
-inline void registerAllPasses() { registerCelerisPasses(); }
+inline void registerAllPasses() {
+  registerCelerisPasses();
+  registerCelerisConversionPasses();
+}
 } // namespace mlir::celeris
 
 #endif // CELERIS_INITALLPASSES_H

@@ -1,0 +1,29 @@
+//===- CelerisToLinalg.h - Reference lowering of Celeris --------*- C++ -*-===//
+//
+// Patterns that lower Celeris ops to their reference computation on tensors,
+// and the mask predicate builder shared with the tiled lowerings.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CELERIS_CONVERSION_CELERISTOLINALG_CELERISTOLINALG_H
+#define CELERIS_CONVERSION_CELERISTOLINALG_CELERISTOLINALG_H
+
+#include "celeris/Dialect/Celeris/IR/CelerisAttrs.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir {
+class RewritePatternSet;
+namespace celeris {
+
+/// Adds the patterns lowering Celeris ops to linalg/tensor/arith/math.
+void populateCelerisToLinalgPatterns(RewritePatternSet &patterns);
+
+/// Emits arith ops computing `mask.allows(queryPos, keyPos)` as an i1, for
+/// index-typed positions.
+Value buildMaskPredicate(OpBuilder &b, Location loc, MaskAttr mask,
+                         Value queryPos, Value keyPos);
+
+} // namespace celeris
+} // namespace mlir
+
+#endif // CELERIS_CONVERSION_CELERISTOLINALG_CELERISTOLINALG_H
