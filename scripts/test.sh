@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole Celeris test suite on a built tree (run scripts/setup.sh
-# first): the lit regression tests and every CTest test (unit tests, the
-# install-and-link test). Ends with one line `N passed, N failed`.
+# first): the lit regression tests, every CTest test (unit tests, the
+# install-and-link test) and the Python tests (float64 references and the
+# tools driven from Python). Ends with one line `N passed, N failed`.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${CELERIS_BUILD_DIR:-$root/build}
@@ -26,7 +27,13 @@ ctest_failed=$(sed -n 's/.* \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail
 ctest_total=${ctest_total:-0}
 ctest_failed=${ctest_failed:-1}
 
-passed=$((lit_passed + ctest_total - ctest_failed))
-failed=$((lit_failed + ctest_failed))
+echo "== pytest (float64 references, Python tools)"
+"$root/.venv/bin/python" -m pytest -q -p no:cacheprovider "$root/python/tests" 2>&1 | tee "$log"
+py_passed=$(grep -oE '[0-9]+ passed' "$log" | tail -1 | grep -oE '[0-9]+' || true)
+py_failed=$(grep -oE '[0-9]+ (failed|error|errors)' "$log" | awk '{n+=$1} END{print n+0}')
+grep -qE '[0-9]+ passed' "$log" || py_failed=$((py_failed + 1))
+
+passed=$((lit_passed + ctest_total - ctest_failed + ${py_passed:-0}))
+failed=$((lit_failed + ctest_failed + py_failed))
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
