@@ -28,7 +28,7 @@ ctest_total=${ctest_total:-0}
 ctest_failed=${ctest_failed:-1}
 
 echo "== pytest (float64 references, Python tools)"
-"$root/.venv/bin/python" -m pytest -q -p no:cacheprovider "$root/python/tests" 2>&1 | tee "$log"
+CELERIS_BUILD_DIR="$build" "$root/.venv/bin/python" -m pytest -q -p no:cacheprovider "$root/python/tests" 2>&1 | tee "$log"
 py_passed=$(grep -oE '[0-9]+ passed' "$log" | tail -1 | grep -oE '[0-9]+' || true)
 py_failed=$(grep -oE '[0-9]+ (failed|error|errors)' "$log" | awk '{n+=$1} END{print n+0}')
 grep -qE '[0-9]+ passed' "$log" || py_failed=$((py_failed + 1))
