@@ -83,13 +83,8 @@ LogicalResult AttentionOp::verify() {
     return failure();
   if (!isPaged() && failed(verify::sameDim(op, "the batch size", q, 0, k, 0)))
     return failure();
-  int64_t hq = q.dim(1), hkv = k.dim(1);
-  if (!ShapedType::isDynamic(hq) && !ShapedType::isDynamic(hkv) &&
-      (hkv == 0 || hq % hkv != 0))
-    return emitOpError() << "expects the number of query heads (" << hq
-                         << ") to be a multiple of the number of key/value "
-                            "heads ("
-                         << hkv << ")";
+  if (failed(verify::headGrouping(op, q, k)))
+    return failure();
 
   // The output is [B, Hq, Sq, Dv].
   for (auto [i, what] : llvm::enumerate(kBatchHeadsQuery))

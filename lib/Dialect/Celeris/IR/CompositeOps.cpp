@@ -64,13 +64,8 @@ LogicalResult NsaOp::verify() {
   for (const Named *other : {&gates, &out})
     if (failed(verify::sameDim(op, "the number of heads", q, 1, *other, 1)))
       return failure();
-  int64_t hq = q.dim(1), hkv = k.dim(1);
-  if (!ShapedType::isDynamic(hq) && !ShapedType::isDynamic(hkv) &&
-      (hkv == 0 || hq % hkv != 0))
-    return emitOpError() << "expects the number of query heads (" << hq
-                         << ") to be a multiple of the number of key/value "
-                            "heads ("
-                         << hkv << ")";
+  if (failed(verify::headGrouping(op, q, k)))
+    return failure();
   for (const Named *other : {&k, &v, &gates, &out})
     if (failed(verify::sameDim(op, "the sequence length", q, 2, *other, 2)))
       return failure();

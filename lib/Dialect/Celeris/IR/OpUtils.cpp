@@ -70,6 +70,18 @@ int64_t verify::ceilDivDim(int64_t a, int64_t b) {
   return (a + b - 1) / b;
 }
 
+LogicalResult verify::headGrouping(Operation *op, const Named &query,
+                                   const Named &key) {
+  int64_t hq = query.dim(1), hkv = key.dim(1);
+  if (ShapedType::isDynamic(hq) || ShapedType::isDynamic(hkv) ||
+      (hkv != 0 && hq % hkv == 0))
+    return success();
+  return op->emitOpError() << "expects the number of query heads (" << hq
+                           << ") to be a multiple of the number of key/value "
+                              "heads ("
+                           << hkv << ")";
+}
+
 LogicalResult verify::finiteScale(Operation *op, FloatAttr scale) {
   if (scale && !std::isfinite(scale.getValueAsDouble()))
     return op->emitOpError()

@@ -54,6 +54,10 @@ LogicalResult elementType(Operation *op, const Named &value, Type expected);
 /// Ceiling division of non-negative sizes, dynamic if either is dynamic.
 int64_t ceilDivDim(int64_t a, int64_t b);
 
+/// "expects the number of query heads (<hq>) to be a multiple of the number
+/// of key/value heads (<hkv>)": dimension 1 of `query` over that of `key`.
+LogicalResult headGrouping(Operation *op, const Named &query, const Named &key);
+
 /// "expects a finite scale, got <value>" unless `scale` is absent or finite.
 LogicalResult finiteScale(Operation *op, FloatAttr scale);
 
