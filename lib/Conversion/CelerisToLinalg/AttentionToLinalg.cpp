@@ -94,8 +94,8 @@ Value AttentionBuilder::scaleValue() {
   if (!ShapedType::isDynamic(d))
     return f32Constant(rewriter, 1.0 / std::sqrt(static_cast<double>(d)));
   Value dim = tensor::DimOp::create(rewriter, loc, op.getQuery(), 3);
-  Value asInt = arith::IndexCastOp::create(rewriter, loc,
-                                           rewriter.getI64Type(), dim);
+  Value asInt =
+      arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), dim);
   Value asFloat = arith::SIToFPOp::create(rewriter, loc, f32, asInt);
   return math::RsqrtOp::create(rewriter, loc, asFloat);
 }
@@ -104,10 +104,10 @@ Value AttentionBuilder::queryOffset() {
   if (std::optional<int64_t> offset = op.getQueryOffset())
     return arith::ConstantIndexOp::create(rewriter, loc, *offset);
   // Bottom-right alignment: Sk - Sq.
-  Value sq = getValueOrCreateConstantIndexOp(rewriter, loc,
-                                             size(op.getQuery(), 2));
-  Value sk = getValueOrCreateConstantIndexOp(rewriter, loc,
-                                             size(op.getKey(), 2));
+  Value sq =
+      getValueOrCreateConstantIndexOp(rewriter, loc, size(op.getQuery(), 2));
+  Value sk =
+      getValueOrCreateConstantIndexOp(rewriter, loc, size(op.getKey(), 2));
   return arith::SubIOp::create(rewriter, loc, sk, sq);
 }
 
@@ -148,8 +148,8 @@ std::pair<Value, Value> AttentionBuilder::build() {
         Value s = arith::MulFOp::create(b, loc, args[0], scale);
         if (softcap) {
           Value cap = f32Constant(b, softcap.getValueAsDouble());
-          Value t = math::TanhOp::create(
-              b, loc, arith::DivFOp::create(b, loc, s, cap));
+          Value t = math::TanhOp::create(b, loc,
+                                         arith::DivFOp::create(b, loc, s, cap));
           s = arith::MulFOp::create(b, loc, cap, t);
         }
         if (!masked)
@@ -164,32 +164,29 @@ std::pair<Value, Value> AttentionBuilder::build() {
 
   // Row maximum (b, h, i, j) -> (b, h, i).
   AffineMap row4 = map(4, {d0, d1, d2});
-  Value rowMax = generic(filled({batch, heads, qLen}, -INFINITY), {logits},
-                        {id4, row4}, {par, par, par, red},
-                        [&](OpBuilder &b, ValueRange args) -> Value {
-                          return arith::MaximumFOp::create(b, loc, args[0],
-                                                           args[1]);
-                        });
+  Value rowMax = generic(
+      filled({batch, heads, qLen}, -INFINITY), {logits}, {id4, row4},
+      {par, par, par, red}, [&](OpBuilder &b, ValueRange args) -> Value {
+        return arith::MaximumFOp::create(b, loc, args[0], args[1]);
+      });
 
   // Guarded exponentials and their row sum.
   Value negInf = f32Constant(rewriter, -INFINITY);
   Value zero = f32Constant(rewriter, 0.0);
   Value exps = generic(
-      emptyF32({batch, heads, qLen, kvLen}), {logits, rowMax},
-      {id4, row4, id4}, {par, par, par, par},
-      [&](OpBuilder &b, ValueRange args) -> Value {
-        Value isMasked = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                               args[0], negInf);
+      emptyF32({batch, heads, qLen, kvLen}), {logits, rowMax}, {id4, row4, id4},
+      {par, par, par, par}, [&](OpBuilder &b, ValueRange args) -> Value {
+        Value isMasked = arith::CmpFOp::create(
+            b, loc, arith::CmpFPredicate::OEQ, args[0], negInf);
         Value e = math::ExpOp::create(
             b, loc, arith::SubFOp::create(b, loc, args[0], args[1]));
         return arith::SelectOp::create(b, loc, isMasked, zero, e);
       });
-  Value rowSum = generic(filled({batch, heads, qLen}, 0.0), {exps},
-                         {id4, row4}, {par, par, par, red},
-                         [&](OpBuilder &b, ValueRange args) -> Value {
-                           return arith::AddFOp::create(b, loc, args[0],
-                                                        args[1]);
-                         });
+  Value rowSum = generic(
+      filled({batch, heads, qLen}, 0.0), {exps}, {id4, row4},
+      {par, par, par, red}, [&](OpBuilder &b, ValueRange args) -> Value {
+        return arith::AddFOp::create(b, loc, args[0], args[1]);
+      });
 
   // Unnormalised output (b, h, i, e, j): sum_j p[b,h,i,j] v[b,g,j,e].
   Value weighted = generic(
@@ -222,31 +219,54 @@ std::pair<Value, Value> AttentionBuilder::build() {
   Value lse;
   if (op.getLse()) {
     AffineMap id3 = map(3, {d0, d1, d2});
-    lse = generic(emptyF32({batch, heads, qLen}), {rowMax, rowSum},
-                  {id3, id3, id3}, {par, par, par},
-                  [&](OpBuilder &b, ValueRange args) -> Value {
-                    Value empty = arith::CmpFOp::create(
-                        b, loc, arith::CmpFPredicate::OEQ, args[1], zero);
-                    Value value = arith::AddFOp::create(
-                        b, loc, args[0], math::LogOp::create(b, loc, args[1]));
-                    return arith::SelectOp::create(b, loc, empty, negInf,
-                                                   value);
-                  });
+    lse = generic(
+        emptyF32({batch, heads, qLen}), {rowMax, rowSum}, {id3, id3, id3},
+        {par, par, par}, [&](OpBuilder &b, ValueRange args) -> Value {
+          Value empty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                              args[1], zero);
+          Value value = arith::AddFOp::create(
+              b, loc, args[0], math::LogOp::create(b, loc, args[1]));
+          return arith::SelectOp::create(b, loc, empty, negInf, value);
+        });
   }
   return {output, lse};
 }
 
+} // namespace
+
+std::optional<std::string>
+mlir::celeris::getUnsupportedAttentionForm(AttentionOp op) {
+  auto notYet = [](StringRef what) {
+    return (what + ", which the reference lowering does not handle yet").str();
+  };
+  if (op.getAlibiSlopes())
+    return notYet("has ALiBi slopes");
+  if (op.getQSegmentIds())
+    return notYet("has segment ids");
+  if (op.getCuSeqlensQ())
+    return notYet("has varlen offsets");
+  if (op.getBlockCounts())
+    return notYet("has a block layout");
+  if (op.getKvLengths())
+    return notYet("has kv_lengths");
+  if (op.isPaged())
+    return notYet("has a page table");
+  if (ShapedType::isDynamic(op.getQuery().getType().getDimSize(1)) ||
+      ShapedType::isDynamic(op.getKey().getType().getDimSize(1)))
+    return std::string("has dynamic head counts; the reference lowering "
+                       "needs static query and key/value head counts");
+  return std::nullopt;
+}
+
+namespace {
 struct AttentionToLinalg : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getAlibiSlopes() || op.getQSegmentIds() || op.getCuSeqlensQ() ||
-        op.getBlockCounts() || op.getKvLengths() || op.isPaged())
-      return rewriter.notifyMatchFailure(op, "unsupported structure operand");
+    if (std::optional<std::string> reason = getUnsupportedAttentionForm(op))
+      return rewriter.notifyMatchFailure(op, *reason);
     int64_t hq = op.getQuery().getType().getDimSize(1);
     int64_t hkv = op.getKey().getType().getDimSize(1);
-    if (ShapedType::isDynamic(hq) || ShapedType::isDynamic(hkv))
-      return rewriter.notifyMatchFailure(op, "dynamic head counts");
     auto [output, lse] = AttentionBuilder(rewriter, op, hq / hkv).build();
     SmallVector<Value> results = {output};
     if (lse)

@@ -17,33 +17,11 @@ namespace mlir::celeris {
 
 namespace {
 
-/// Why the reference lowering cannot handle `op`, or an empty string.
-std::string unsupportedReason(Operation *op) {
-  auto attention = dyn_cast<AttentionOp>(op);
-  if (!attention)
-    return "has no reference lowering yet";
-  if (attention.getAlibiSlopes())
-    return "has ALiBi slopes, which the reference lowering does not handle "
-           "yet";
-  if (attention.getQSegmentIds())
-    return "has segment ids, which the reference lowering does not handle "
-           "yet";
-  if (attention.getCuSeqlensQ())
-    return "has varlen offsets, which the reference lowering does not handle "
-           "yet";
-  if (attention.getBlockCounts())
-    return "has a block layout, which the reference lowering does not handle "
-           "yet";
-  if (attention.getKvLengths())
-    return "has kv_lengths, which the reference lowering does not handle yet";
-  if (attention.isPaged())
-    return "has a page table, which the reference lowering does not handle "
-           "yet";
-  if (ShapedType::isDynamic(attention.getQuery().getType().getDimSize(1)) ||
-      ShapedType::isDynamic(attention.getKey().getType().getDimSize(1)))
-    return "has dynamic head counts; the reference lowering needs static "
-           "query and key/value head counts";
-  return "";
+/// Why the reference lowering cannot handle `op`, if it cannot.
+std::optional<std::string> unsupportedReason(Operation *op) {
+  if (auto attention = dyn_cast<AttentionOp>(op))
+    return getUnsupportedAttentionForm(attention);
+  return std::string("has no reference lowering yet");
 }
 
 struct ConvertCelerisToLinalgPass
@@ -53,11 +31,11 @@ struct ConvertCelerisToLinalgPass
     getOperation()->walk([&](Operation *op) {
       if (!isa<CelerisDialect>(op->getDialect()))
         return;
-      std::string reason = unsupportedReason(op);
-      if (reason.empty())
+      std::optional<std::string> reason = unsupportedReason(op);
+      if (!reason)
         return;
       op->emitOpError("cannot be lowered by convert-celeris-to-linalg: it ")
-          << reason;
+          << *reason;
       unsupported = true;
     });
     if (unsupported)

@@ -73,8 +73,7 @@ Value mlir::celeris::buildMaskPredicate(OpBuilder &b, Location loc,
   case MaskKind::Strided:
     return m.isMultiple(m.sub(p, j), params[0]);
   case MaskKind::BlockCausal:
-    return m.cmp(Pred::sle, m.floorDiv(j, params[0]),
-                 m.floorDiv(p, params[0]));
+    return m.cmp(Pred::sle, m.floorDiv(j, params[0]), m.floorDiv(p, params[0]));
   case MaskKind::Prefix:
     return m.orI(m.cmp(Pred::sle, j, p),
                  m.cmp(Pred::slt, j, m.constant(params[0])));

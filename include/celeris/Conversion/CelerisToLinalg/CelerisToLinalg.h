@@ -18,6 +18,12 @@ namespace celeris {
 /// Adds the patterns lowering Celeris ops to linalg/tensor/arith/math.
 void populateCelerisToLinalgPatterns(RewritePatternSet &patterns);
 
+class AttentionOp;
+
+/// Why the reference lowering cannot lower `op` (for example "has segment
+/// ids"), or std::nullopt when it can.
+std::optional<std::string> getUnsupportedAttentionForm(AttentionOp op);
+
 /// Emits arith ops computing `mask.allows(queryPos, keyPos)` as an i1, for
 /// index-typed positions.
 Value buildMaskPredicate(OpBuilder &b, Location loc, MaskAttr mask,

@@ -16,12 +16,6 @@ using namespace mlir;
 using namespace mlir::celeris;
 using verify::Named;
 
-/// Names of the leading dimensions shared by queries, outputs and layouts.
-static constexpr StringLiteral kBatchHeadsQuery[] = {
-    "the batch size", "the number of heads", "the query length"};
-static constexpr StringLiteral kBatchHeadsQueryBlocks[] = {
-    "the batch size", "the number of heads", "the query blocks"};
-
 #define GET_OP_CLASSES
 #include "celeris/Dialect/Celeris/IR/CelerisAttentionOps.cpp.inc"
 
@@ -87,18 +81,16 @@ LogicalResult AttentionOp::verify() {
     return failure();
 
   // The output is [B, Hq, Sq, Dv].
-  for (auto [i, what] : llvm::enumerate(kBatchHeadsQuery))
-    if (failed(verify::sameDim(op, what, q, i, out, i)))
-      return failure();
+  if (failed(verify::sameLeadingDims(op, verify::kBatchHeadsQuery, q, out)))
+    return failure();
   if (failed(verify::sameDim(op, "the value head dimension", v, 3, out, 3)))
     return failure();
   if (Value lseValue = getLse()) {
     Named lse("lse", lseValue);
     if (failed(verify::rank(op, lse, 3, "[B, Hq, Sq]")))
       return failure();
-    for (auto [i, what] : llvm::enumerate(kBatchHeadsQuery))
-      if (failed(verify::sameDim(op, what, q, i, lse, i)))
-        return failure();
+    if (failed(verify::sameLeadingDims(op, verify::kBatchHeadsQuery, q, lse)))
+      return failure();
   }
 
   // Optional structure operands.
@@ -160,11 +152,11 @@ LogicalResult AttentionOp::verify() {
                             "[B or 1, Hq or 1, query blocks, max key "
                             "blocks]")))
       return failure();
-    for (auto [i, what] : llvm::enumerate(kBatchHeadsQueryBlocks))
-      if (failed(verify::sameDim(op, what, counts, i, indices, i)))
-        return failure();
+    if (failed(verify::sameLeadingDims(op, verify::kBatchHeadsQueryBlocks,
+                                       counts, indices)))
+      return failure();
     for (auto [i, what] :
-         llvm::enumerate(ArrayRef(kBatchHeadsQuery).take_front(2))) {
+         llvm::enumerate(ArrayRef(verify::kBatchHeadsQuery).take_front(2))) {
       int64_t d = counts.dim(i), full = q.dim(i);
       if (!ShapedType::isDynamic(d) && d != 1 && !ShapedType::isDynamic(full) &&
           d != full)
@@ -314,7 +306,7 @@ LogicalResult TopkBlocksOp::verify() {
       failed(verify::rank(op, counts, 3, "[B, H, query blocks]")) ||
       failed(verify::rank(op, indices, 4, "[B, H, query blocks, k]")))
     return failure();
-  for (auto [i, what] : llvm::enumerate(kBatchHeadsQueryBlocks)) {
+  for (auto [i, what] : llvm::enumerate(verify::kBatchHeadsQueryBlocks)) {
     if (failed(verify::sameDim(op, what, scores, i, counts, i)) ||
         failed(verify::sameDim(op, what, scores, i, indices, i)))
       return failure();

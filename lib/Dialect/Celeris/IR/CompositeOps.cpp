@@ -19,10 +19,6 @@ using verify::Named;
 #define GET_OP_CLASSES
 #include "celeris/Dialect/Celeris/IR/CelerisCompositeOps.cpp.inc"
 
-/// Names of the leading dimensions shared by queries and outputs.
-static constexpr StringLiteral kBatchHeadsQuery[] = {
-    "the batch size", "the number of heads", "the query length"};
-
 //===----------------------------------------------------------------------===//
 // NsaOp
 //===----------------------------------------------------------------------===//
@@ -133,7 +129,7 @@ LogicalResult MlaOp::verify() {
       return failure();
 
   // Queries and output are [B, H, Sq, *].
-  for (auto [i, what] : llvm::enumerate(kBatchHeadsQuery))
+  for (auto [i, what] : llvm::enumerate(verify::kBatchHeadsQuery))
     if (failed(verify::sameDim(op, what, qNope, i, qRope, i)) ||
         failed(verify::sameDim(op, what, qNope, i, out, i)))
       return failure();
@@ -156,9 +152,9 @@ LogicalResult MlaOp::verify() {
     Named lse("lse", lseValue);
     if (failed(verify::rank(op, lse, 3, "[B, H, Sq]")))
       return failure();
-    for (auto [i, what] : llvm::enumerate(kBatchHeadsQuery))
-      if (failed(verify::sameDim(op, what, qNope, i, lse, i)))
-        return failure();
+    if (failed(
+            verify::sameLeadingDims(op, verify::kBatchHeadsQuery, qNope, lse)))
+      return failure();
   }
   return verify::finiteScale(op, getScaleAttr());
 }

@@ -34,6 +34,15 @@ LogicalResult verify::sameDim(Operation *op, StringRef what, const Named &a,
                            << va << ")";
 }
 
+LogicalResult verify::sameLeadingDims(Operation *op,
+                                      ArrayRef<StringLiteral> what,
+                                      const Named &a, const Named &b) {
+  for (auto [i, name] : llvm::enumerate(what))
+    if (failed(sameDim(op, name, a, i, b, i)))
+      return failure();
+  return success();
+}
+
 LogicalResult verify::dimEquals(Operation *op, StringRef what,
                                 const Named &value, unsigned d,
                                 int64_t expected) {

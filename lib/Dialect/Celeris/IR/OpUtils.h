@@ -40,6 +40,17 @@ LogicalResult rank(Operation *op, const Named &value, int64_t rank,
 LogicalResult sameDim(Operation *op, StringRef what, const Named &a,
                       unsigned da, const Named &b, unsigned db);
 
+/// sameDim on each leading dimension `i < what.size()`, named `what[i]`.
+LogicalResult sameLeadingDims(Operation *op, ArrayRef<StringLiteral> what,
+                              const Named &a, const Named &b);
+
+/// Names of the leading dimensions of queries and of what follows their
+/// shape (outputs, lse, block layouts).
+inline constexpr StringLiteral kBatchHeadsQuery[] = {
+    "the batch size", "the number of heads", "the query length"};
+inline constexpr StringLiteral kBatchHeadsQueryBlocks[] = {
+    "the batch size", "the number of heads", "the query blocks"};
+
 /// "expects <what> of <value> to be <expected>, got <actual>": a static dim
 /// must equal `expected` when `expected` is static too.
 LogicalResult dimEquals(Operation *op, StringRef what, const Named &value,

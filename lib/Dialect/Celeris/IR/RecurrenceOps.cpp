@@ -102,9 +102,8 @@ LogicalResult RecurrenceOp::verify() {
       int64_t rank = decayKind == DecayKind::Scalar ? 3 : 4;
       if (failed(verify::rank(op, decay, rank, layout)))
         return failure();
-      for (auto [i, what] : llvm::enumerate(kBatchHeadsSequence))
-        if (failed(verify::sameDim(op, what, q, i, decay, i)))
-          return failure();
+      if (failed(verify::sameLeadingDims(op, kBatchHeadsSequence, q, decay)))
+        return failure();
       if (decayKind == DecayKind::Vector &&
           failed(verify::sameDim(op, "the key head dimension", q, 3, decay, 3)))
         return failure();
@@ -124,9 +123,8 @@ LogicalResult RecurrenceOp::verify() {
     if (failed(verify::rank(op, beta, 3, "[B, H, S]")) ||
         failed(verify::sameElementType(op, q, beta)))
       return failure();
-    for (auto [i, what] : llvm::enumerate(kBatchHeadsSequence))
-      if (failed(verify::sameDim(op, what, q, i, beta, i)))
-        return failure();
+    if (failed(verify::sameLeadingDims(op, kBatchHeadsSequence, q, beta)))
+      return failure();
   }
 
   if (Value init = getInitialState())
@@ -253,9 +251,8 @@ LogicalResult SelectiveScanOp::verify() {
     if (failed(verify::rank(op, z, 3, "[B, D, L]")) ||
         failed(verify::sameElementType(op, u, z)))
       return failure();
-    for (auto [i, what] : llvm::enumerate(kBatchChannelsLength))
-      if (failed(verify::sameDim(op, what, u, i, z, i)))
-        return failure();
+    if (failed(verify::sameLeadingDims(op, kBatchChannelsLength, u, z)))
+      return failure();
   }
   if (Value lastValue = getLastState()) {
     Named last("last_state", lastValue);
