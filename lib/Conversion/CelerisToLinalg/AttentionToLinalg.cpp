@@ -278,7 +278,7 @@ struct AttentionToLinalg : OpRewritePattern<AttentionOp> {
 
 } // namespace
 
-void mlir::celeris::populateCelerisToLinalgPatterns(
+void mlir::celeris::populateAttentionToLinalgPatterns(
     RewritePatternSet &patterns) {
   patterns.add<AttentionToLinalg>(patterns.getContext());
 }

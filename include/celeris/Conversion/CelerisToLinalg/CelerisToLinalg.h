@@ -15,8 +15,15 @@ namespace mlir {
 class RewritePatternSet;
 namespace celeris {
 
-/// Adds the patterns lowering Celeris ops to linalg/tensor/arith/math.
+/// Adds the patterns lowering Celeris ops to linalg/tensor/arith/math: the
+/// union of the per-family sets below.
 void populateCelerisToLinalgPatterns(RewritePatternSet &patterns);
+
+/// Per-family pattern sets of the reference lowering.
+void populateAttentionToLinalgPatterns(RewritePatternSet &patterns);
+void populateBlockLayoutToLinalgPatterns(RewritePatternSet &patterns);
+void populateRecurrenceToLinalgPatterns(RewritePatternSet &patterns);
+void populateMoEToLinalgPatterns(RewritePatternSet &patterns);
 
 class AttentionOp;
 

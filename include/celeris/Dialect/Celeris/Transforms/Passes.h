@@ -8,6 +8,10 @@
 #define CELERIS_DIALECT_CELERIS_TRANSFORMS_PASSES_H
 
 #include "celeris/Dialect/Celeris/IR/CelerisDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
@@ -16,6 +20,13 @@ namespace celeris {
 
 #define GEN_PASS_DECL
 #include "celeris/Dialect/Celeris/Transforms/Passes.h.inc"
+
+/// Patterns rewriting composite ops into primitives: the union of the
+/// per-composite sets below.
+void populateDecomposeCompositesPatterns(RewritePatternSet &patterns);
+void populateDecomposeMoEPatterns(RewritePatternSet &patterns);
+void populateDecomposeSelectiveScanPatterns(RewritePatternSet &patterns);
+void populateDecomposeAttentionCompositesPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "celeris/Dialect/Celeris/Transforms/Passes.h.inc"

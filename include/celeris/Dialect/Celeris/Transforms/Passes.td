@@ -34,4 +34,26 @@ def CelerisSimplifyMasks : Pass<"celeris-simplify-masks"> {
   let dependentDialects = ["::mlir::celeris::CelerisDialect"];
 }
 
+def CelerisDecomposeComposites : Pass<"celeris-decompose-composites"> {
+  let summary = "Rewrite composite ops into primitive Celeris ops";
+  let description = [{
+    Replaces every composite op by the primitives (and linalg/arith/math on
+    tensors) that compute its documented semantics:
+    `celeris.moe` into `route`, `dispatch`, `grouped_matmul` and `combine`
+    with a SwiGLU between them and the shared experts added;
+    `celeris.selective_scan` into the discretisation and `celeris.scan`;
+    `celeris.mla` into the up-projections and `celeris.attention`;
+    `celeris.nsa` into its three attention branches (`celeris.attention`
+    with lse, `celeris.topk_blocks` and a block layout, and a window mask)
+    and the gated sum. `convert-celeris-to-linalg` runs the same patterns.
+  }];
+  let dependentDialects = [
+    "::mlir::celeris::CelerisDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // CELERIS_DIALECT_CELERIS_TRANSFORMS_PASSES_TD

@@ -1,0 +1,48 @@
+//===- DecomposeComposites.cpp - celeris-decompose-composites ---*- C++ -*-===//
+//
+// The pass rewriting every composite op into primitive Celeris ops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "celeris/Dialect/Celeris/IR/CelerisOps.h"
+#include "celeris/Dialect/Celeris/Transforms/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::celeris {
+#define GEN_PASS_DEF_CELERISDECOMPOSECOMPOSITES
+#include "celeris/Dialect/Celeris/Transforms/Passes.h.inc"
+} // namespace mlir::celeris
+
+using namespace mlir;
+using namespace mlir::celeris;
+
+void mlir::celeris::populateDecomposeCompositesPatterns(
+    RewritePatternSet &patterns) {
+  populateDecomposeMoEPatterns(patterns);
+  populateDecomposeSelectiveScanPatterns(patterns);
+  populateDecomposeAttentionCompositesPatterns(patterns);
+}
+
+namespace {
+struct CelerisDecomposeCompositesPass
+    : mlir::celeris::impl::CelerisDecomposeCompositesBase<
+          CelerisDecomposeCompositesPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateDecomposeCompositesPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    bool left = false;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<MoEOp, SelectiveScanOp, MlaOp, NsaOp>(op)) {
+        op->emitOpError("could not be decomposed into primitive ops");
+        left = true;
+      }
+    });
+    if (left)
+      signalPassFailure();
+  }
+};
+} // namespace
