@@ -72,8 +72,8 @@ func.func @dynamic_heads(%q: tensor<1x?x8x64xf32>) -> tensor<1x?x8x64xf32> {
 
 // -----
 
-func.func @route(%l: tensor<4x8xf32>) {
+func.func @route(%l: tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>) {
   // expected-error @+1 {{'celeris.route' op cannot be lowered by convert-celeris-to-linalg: it has no reference lowering yet}}
   %w, %e = celeris.route %l k 2 : tensor<4x8xf32> -> tensor<4x2xf32>, tensor<4x2xi32>
-  return
+  return %w, %e : tensor<4x2xf32>, tensor<4x2xi32>
 }
