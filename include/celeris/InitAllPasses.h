@@ -10,11 +10,13 @@
 
 #include "celeris/Conversion/Passes.h"
 #include "celeris/Dialect/Celeris/Transforms/Passes.h"
+#include "celeris/Pipelines/Pipelines.h"
 
 namespace mlir::celeris {
 inline void registerAllPasses() {
   registerCelerisPasses();
   registerCelerisConversionPasses();
+  registerCelerisPipelines();
 }
 } // namespace mlir::celeris
 

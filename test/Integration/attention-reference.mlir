@@ -2,13 +2,7 @@
 // (values from a float64 numpy computation of the documented semantics):
 // causal with the default offset, and with query_offset -1, where row 0 has
 // no allowed key and must give output 0 and lse -inf (no NaN).
-// RUN: celeris-opt %s -convert-celeris-to-linalg \
-// RUN:   -one-shot-bufferize="bufferize-function-boundaries" \
-// RUN:   -buffer-deallocation-pipeline -convert-linalg-to-loops -convert-scf-to-cf \
-// RUN:   -expand-strided-metadata -lower-affine -finalize-memref-to-llvm \
-// RUN:   -convert-math-to-llvm -convert-arith-to-llvm -convert-cf-to-llvm \
-// RUN:   -convert-func-to-llvm -convert-index-to-llvm -reconcile-unrealized-casts \
-// RUN: | mlir-runner -e main -entry-point-result=void \
+// RUN: celeris-opt %s --celeris-cpu | mlir-runner -e main -entry-point-result=void \
 // RUN:   -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils \
 // RUN: | FileCheck %s
 

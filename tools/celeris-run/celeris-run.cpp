@@ -14,9 +14,9 @@
 // integer elements are uniform in [lo, hi) of --int-range (default 0,8);
 // i1 elements are uniform in {0, 1}. Dynamic dimensions take --dynamic-size.
 //
-// The lowering starts with --pre-pipeline, a textual pass pipeline on the
-// module (e.g. 'convert-celeris-to-linalg' once Celeris ops are lowered by a
-// pass), followed by the fixed host lowering (see buildLoweringPipeline).
+// The lowering runs --pre-pipeline, an optional textual pass pipeline on the
+// module, then the celeris-cpu pipeline (Celeris ops to linalg, reference or
+// --tiled, then bufferization and conversion to LLVM).
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +24,7 @@
 
 #include "celeris/InitAllDialects.h"
 #include "celeris/InitAllPasses.h"
+#include "celeris/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -99,8 +100,13 @@ static cl::opt<bool> printValues("print",
                                  cl::cat(runCategory));
 static cl::opt<std::string> prePipeline(
     "pre-pipeline",
-    cl::desc("Textual pass pipeline run on the module before the host "
-             "lowering (e.g. 'convert-celeris-to-linalg')"),
+    cl::desc("Textual pass pipeline run on the module before the celeris-cpu "
+             "pipeline (e.g. 'celeris-simplify-masks')"),
+    cl::cat(runCategory));
+static cl::opt<bool> tiled(
+    "tiled",
+    cl::desc("Lower Celeris ops through the tiled algorithms (celeris-cpu "
+             "pipeline option tiled=true)"),
     cl::cat(runCategory));
 static cl::list<std::string>
     sharedLibs("shared-libs", cl::desc("Extra libraries the JIT may call"),
@@ -421,26 +427,6 @@ struct SeededInputs {
 // Lowering
 //===----------------------------------------------------------------------===//
 
-/// The host lowering that follows --pre-pipeline.
-const char *const loweringPipeline =
-    "func.func(convert-elementwise-to-linalg),"
-    "one-shot-bufferize{bufferize-function-boundaries "
-    "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-deallocation-pipeline,"
-    "convert-bufferization-to-memref,"
-    "func.func(convert-linalg-to-loops),"
-    "convert-scf-to-cf,"
-    "expand-strided-metadata,"
-    "lower-affine,"
-    "finalize-memref-to-llvm,"
-    "func.func(convert-math-to-llvm),"
-    "convert-math-to-libm,"
-    "convert-arith-to-llvm,"
-    "convert-index-to-llvm,"
-    "convert-cf-to-llvm,"
-    "convert-func-to-llvm,"
-    "reconcile-unrealized-casts";
-
 LogicalResult addPipeline(PassManager &pm, StringRef pipeline,
                           StringRef what) {
   pipeline = pipeline.trim();
@@ -597,8 +583,9 @@ int run() {
   if (!prePipeline.empty() &&
       failed(addPipeline(pm, prePipeline, "--pre-pipeline")))
     return 1;
-  if (failed(addPipeline(pm, loweringPipeline, "lowering pipeline")))
-    return 1;
+  mlir::celeris::CPUPipelineOptions pipelineOptions;
+  pipelineOptions.tiled = tiled;
+  mlir::celeris::buildCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module))) {
     error() << "lowering '" << name << "' for the host failed\n";
     return 1;

@@ -1,0 +1,58 @@
+//===- CPUPipeline.cpp - The celeris-cpu pipeline ---------------*- C++ -*-===//
+//
+// Celeris ops on tensors -> linalg (reference or tiled) -> bufferized loops
+// -> LLVM dialect, ready for the ExecutionEngine or for translation to LLVM
+// IR. Composite ops are decomposed by the conversion itself.
+//
+//===----------------------------------------------------------------------===//
+
+#include "celeris/Pipelines/Pipelines.h"
+#include "celeris/Conversion/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+using namespace mlir::celeris;
+
+void mlir::celeris::buildHostLoweringPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addNestedPass<func::FuncOp>(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlir::celeris::buildCPUPipeline(OpPassManager &pm,
+                                     const CPUPipelineOptions &options) {
+  (void)options.tiled;
+  pm.addPass(createConvertCelerisToLinalg());
+  buildHostLoweringPipeline(pm);
+}
+
+void mlir::celeris::registerCelerisPipelines() {
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "celeris-cpu",
+      "Lower Celeris ops on tensors to the LLVM dialect for the host",
+      buildCPUPipeline);
+}
