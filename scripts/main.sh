@@ -1,27 +1,41 @@
 #!/usr/bin/env bash
-# The main job: compiles every example model in examples/ with celeris-opt
-# (parse, verify, canonicalize, simplify masks) and prints what each contains.
-# Run scripts/setup.sh first.
-set -euo pipefail
+# The main job: compiles every example model in examples/ and runs each of
+# its functions on seeded random inputs with the CPU backend (celeris-run:
+# celeris-cpu pipeline, JIT), printing one line per function. Run
+# scripts/setup.sh first. CELERIS_TILED=1 runs the tiled algorithms instead
+# of the reference lowering.
+set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${CELERIS_BUILD_DIR:-$root/build}
 opt=$build/bin/celeris-opt
+run=$build/bin/celeris-run
 out=$build/examples
 mkdir -p "$out"
+tiled=()
+[[ ${CELERIS_TILED:-0} == 1 ]] && tiled=(--tiled)
 
-status=0
+ran=0 failed=0
 for example in "$root"/examples/*.mlir; do
   name=$(basename "$example" .mlir)
-  start=$(date +%s%N)
-  if "$opt" "$example" --celeris-simplify-masks --canonicalize -o "$out/$name.mlir"; then
-    ms=$(( ($(date +%s%N) - start) / 1000000 ))
-    ops=$(grep -o 'celeris\.[a-z_]*' "$out/$name.mlir" | sort | uniq -c |
-          awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')
-    printf '%-28s compiled in %4d ms: %s\n' "$name" "$ms" "$ops"
-  else
-    printf '%-28s FAILED\n' "$name"
-    status=1
+  # Canonical form first (masks simplified), as a user's pipeline would.
+  if ! "$opt" "$example" --celeris-simplify-masks --canonicalize -o "$out/$name.mlir"; then
+    printf '%-36s FAILED to compile\n' "$name"
+    failed=$((failed + 1))
+    continue
   fi
+  for fn in $(sed -n 's/^func\.func @\([A-Za-z0-9_]*\).*/\1/p' "$example"); do
+    log=$out/$name.$fn.log
+    if "$run" "$out/$name.mlir" --entry="$fn" --seed=1 --dynamic-size=128 \
+         "${tiled[@]}" --output-dir="$out/$name.$fn" > "$log" 2>&1; then
+      shapes=$(sed -n 's/^ *out[0-9]*: shape=\(\[[^]]*\]\) dtype=\([a-z0-9]*\).*/\1 \2/p' "$log" | paste -sd ';' -)
+      time=$(sed -n 's/^time: //p' "$log")
+      printf '%-36s ran in %10s: %s\n' "$name.$fn" "$time" "$shapes"
+      ran=$((ran + 1))
+    else
+      printf '%-36s FAILED: %s\n' "$name.$fn" "$(grep -m1 error "$log")"
+      failed=$((failed + 1))
+    fi
+  done
 done
-echo "compiled IR written to $out"
-exit $status
+echo "main job: $ran functions ran on the CPU, $failed failed (outputs in $out)"
+[[ $failed -eq 0 ]]

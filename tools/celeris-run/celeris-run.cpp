@@ -114,9 +114,10 @@ static cl::list<std::string>
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::init(2), cl::Prefix,
                                   cl::cat(runCategory));
-static cl::opt<bool> printLowered(
-    "print-lowered", cl::desc("Print the module after the host lowering"),
-    cl::cat(runCategory));
+static cl::opt<bool>
+    printLowered("print-lowered",
+                 cl::desc("Print the module after the host lowering"),
+                 cl::cat(runCategory));
 
 //===----------------------------------------------------------------------===//
 // Helpers
@@ -182,8 +183,7 @@ void storeFloat(Type type, double value, char *dst) {
     ap.convert(type.isF16() ? llvm::APFloat::IEEEhalf()
                             : llvm::APFloat::BFloat(),
                llvm::APFloat::rmNearestTiesToEven, &losesInfo);
-    uint16_t bits =
-        static_cast<uint16_t>(ap.bitcastToAPInt().getZExtValue());
+    uint16_t bits = static_cast<uint16_t>(ap.bitcastToAPInt().getZExtValue());
     std::memcpy(dst, &bits, 2);
   }
 }
@@ -291,6 +291,22 @@ struct Buffer {
 // Entry function and inputs
 //===----------------------------------------------------------------------===//
 
+/// Erases the functions that the entry cannot reach, so that a module with
+/// several models runs one of them without lowering the others.
+void eraseUnreachableFunctions(ModuleOp module, func::FuncOp entry) {
+  bool erased = true;
+  while (erased) {
+    erased = false;
+    for (auto func :
+         llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+      if (func == entry || !SymbolTable::symbolKnownUseEmpty(func, module))
+        continue;
+      func.erase();
+      erased = true;
+    }
+  }
+}
+
 func::FuncOp findEntry(ModuleOp module) {
   if (!entryName.empty()) {
     auto func = module.lookupSymbol<func::FuncOp>(entryName);
@@ -359,8 +375,7 @@ Buffer loadInput(unsigned index, RankedTensorType type) {
   if (static_cast<int64_t>(array->shape.size()) != type.getRank()) {
     error() << "input " << index << " ('" << path << "'): rank "
             << array->shape.size() << " (shape " << formatShape(array->shape)
-            << ") does not match argument type " << typeToString(type)
-            << "\n";
+            << ") does not match argument type " << typeToString(type) << "\n";
     exitWithFailure();
   }
   for (auto [d, expected] : llvm::enumerate(type.getShape())) {
@@ -415,9 +430,10 @@ struct SeededInputs {
       else if (elementType.isSignlessInteger(1))
         storeInt(elementType, rng() & 1, dst);
       else
-        storeInt(elementType,
-                 lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo)),
-                 dst);
+        storeInt(
+            elementType,
+            lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo)),
+            dst);
     }
     return buffer;
   }
@@ -427,8 +443,7 @@ struct SeededInputs {
 // Lowering
 //===----------------------------------------------------------------------===//
 
-LogicalResult addPipeline(PassManager &pm, StringRef pipeline,
-                          StringRef what) {
+LogicalResult addPipeline(PassManager &pm, StringRef pipeline, StringRef what) {
   pipeline = pipeline.trim();
   StringRef original = pipeline;
   // Accept both 'a,b' and 'builtin.module(a,b)'.
@@ -459,8 +474,7 @@ void printValuesOf(Type elementType, llvm::ArrayRef<int64_t> shape,
   for (int64_t d : shape)
     n *= d;
   if (shape.empty()) {
-    llvm::outs() << llvm::format("%g", loadAsDouble(elementType, data))
-                 << "\n";
+    llvm::outs() << llvm::format("%g", loadAsDouble(elementType, data)) << "\n";
     return;
   }
   for (int64_t i = 0; i < n; ++i) {
@@ -577,6 +591,7 @@ int run() {
 
   // Lower.
   auto compileStart = std::chrono::steady_clock::now();
+  eraseUnreachableFunctions(*module, entry);
   entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                  UnitAttr::get(&context));
   PassManager pm(&context);
@@ -604,8 +619,8 @@ int run() {
   options.sharedLibPaths = libRefs;
   auto engine = ExecutionEngine::create(*module, options);
   if (!engine) {
-    error() << "JIT compilation failed: "
-            << llvm::toString(engine.takeError()) << "\n";
+    error() << "JIT compilation failed: " << llvm::toString(engine.takeError())
+            << "\n";
     return 1;
   }
   std::string cifaceName = "_mlir_ciface_" + name;
@@ -638,8 +653,8 @@ int run() {
 
   auto runStart = std::chrono::steady_clock::now();
   if (llvm::Error err = (*engine)->invokePacked(cifaceName, packed)) {
-    error() << "cannot call '" << name << "': "
-            << llvm::toString(std::move(err)) << "\n";
+    error() << "cannot call '" << name
+            << "': " << llvm::toString(std::move(err)) << "\n";
     return 1;
   }
   double runMs = msSince(runStart);
@@ -685,7 +700,7 @@ int run() {
       SmallString<256> path(outputDir);
       llvm::sys::path::append(path, "out" + std::to_string(i) + ".npy");
       if (llvm::Error err = ::celeris::npy::write(path, kind.descr, shape,
-                                                dense.data(), dense.size())) {
+                                                  dense.data(), dense.size())) {
         llvm::outs().flush();
         error() << llvm::toString(std::move(err)) << "\n";
         return 1;
