@@ -202,6 +202,14 @@ func.func @f(%a: tensor<1x3xi32>, %b: tensor<3xi32>, %q: tensor<1x8x16x32xbf16>,
 
 // -----
 
+func.func @f(%a: tensor<0xi32>, %q: tensor<1x8x16x32xbf16>, %k: tensor<1x4x16x32xbf16>, %v: tensor<1x4x16x32xbf16>) {
+  // expected-error @+1 {{expects cu_seqlens_q and cu_seqlens_kv to hold at least one offset (the start of the first sequence)}}
+  %o = celeris.attention %q, %k, %v varlen(%a, %a : tensor<0xi32>, tensor<0xi32>) : tensor<1x8x16x32xbf16>, tensor<1x4x16x32xbf16>, tensor<1x4x16x32xbf16> -> tensor<1x8x16x32xbf16>
+  return
+}
+
+// -----
+
 func.func @f(%a: tensor<3xi32>, %l: tensor<1xi32>, %q: tensor<1x8x16x32xbf16>, %k: tensor<1x4x16x32xbf16>, %v: tensor<1x4x16x32xbf16>) {
   // expected-error @+1 {{expects varlen offsets not to be combined with kv_lengths or a page table}}
   %o = celeris.attention %q, %k, %v varlen(%a, %a : tensor<3xi32>, tensor<3xi32>) kv_lengths(%l : tensor<1xi32>) : tensor<1x8x16x32xbf16>, tensor<1x4x16x32xbf16>, tensor<1x4x16x32xbf16> -> tensor<1x8x16x32xbf16>

@@ -130,6 +130,9 @@ LogicalResult AttentionOp::verify() {
         failed(verify::dimEquals(op, "the batch size (packed sequences)", q, 0,
                                  1)))
       return failure();
+    if (cuQ.dim(0) == 0)
+      return emitOpError("expects cu_seqlens_q and cu_seqlens_kv to hold at "
+                         "least one offset (the start of the first sequence)");
     if (getKvLengths() || isPaged())
       return emitOpError("expects varlen offsets not to be combined with "
                          "kv_lengths or a page table");
