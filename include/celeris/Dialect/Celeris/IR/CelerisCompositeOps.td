@@ -77,9 +77,10 @@ def Celeris_NsaOp : Celeris_Op<"nsa", [
     `cmp_stride` (hence `d <= l`) and `select_block` is a multiple of
     `cmp_stride`, so selection blocks align with compressed-token starts.
 
-    Decomposition: the compressed branch is a `celeris.attention` over
-    `k_cmp`, `v_cmp` that also returns `lse`, from which the lowering
-    recomputes `p_cmp`; the pooled importance scores feed
+    Decomposition: the compressed branch is computed directly on tensors
+    (its visibility rule `c*d + l - 1 <= t` is no mask primitive when
+    `d > 1`), which also yields the probabilities `p_cmp`; the pooled
+    importance scores feed
     `celeris.topk_blocks` (`k = select_count`, causal eligibility), whose
     layout drives a `celeris.attention` with `block_layout(...)`
     (`block_size [1, select_block]`) and a causal mask; the window branch is

@@ -43,15 +43,17 @@ def CelerisDecomposeComposites : Pass<"celeris-decompose-composites"> {
     with a SwiGLU between them and the shared experts added;
     `celeris.selective_scan` into the discretisation and `celeris.scan`;
     `celeris.mla` into the up-projections and `celeris.attention`;
-    `celeris.nsa` into its three attention branches (`celeris.attention`
-    with lse, `celeris.topk_blocks` and a block layout, and a window mask)
-    and the gated sum. `convert-celeris-to-linalg` runs the same patterns.
+    `celeris.nsa` into its compressed branch (on tensors), the selection
+    (`celeris.topk_blocks` and `celeris.attention` with a block layout), the
+    window branch (`celeris.attention` with a window mask) and the gated
+    sum. `convert-celeris-to-linalg` runs the same patterns.
   }];
   let dependentDialects = [
     "::mlir::celeris::CelerisDialect",
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
   ];
 }
