@@ -1,15 +1,17 @@
 //===- MaskPredicate.cpp - #celeris.mask as arith ops -----------*- C++ -*-===//
 //
 // Emits the predicate of a structured mask for one (query position, key
-// position) pair. Positions are `index` values; block and segment
-// arithmetic uses floor division so that positions before 0 (negative query
-// offsets) behave as MaskAttr::allows documents.
+// position) pair, and the classification of a tile of pairs with dynamic
+// bounds (the runtime counterpart of classifyTile). Positions are `index`
+// values; block and segment arithmetic uses floor division so that positions
+// before 0 (negative query offsets) behave as MaskAttr::allows documents.
 //
 //===----------------------------------------------------------------------===//
 
 #include "celeris/Conversion/CelerisToLinalg/CelerisToLinalg.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace mlir::celeris;
@@ -42,6 +44,9 @@ struct IndexMath {
   }
   Value andI(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
   Value orI(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
+  Value notI(Value x) {
+    return arith::XOrIOp::create(b, loc, x, boolean(true));
+  }
 };
 } // namespace
 
@@ -99,4 +104,130 @@ Value mlir::celeris::buildMaskPredicate(OpBuilder &b, Location loc,
   }
   }
   llvm_unreachable("unknown mask kind");
+}
+
+namespace {
+/// Inclusive bounds [p0, p1] x [j0, j1] of a non-empty tile, as index values.
+struct TileBounds {
+  Value p0, p1, j0, j1;
+};
+
+/// (isEmpty, isFull) of `mask` over `t`, mirroring the interval rules of
+/// classifyTile (MaskTileClassification.cpp): each i1 is true only when the
+/// tile is certainly empty or full.
+std::pair<Value, Value> classifyTileAt(IndexMath &m, MaskAttr mask,
+                                       const TileBounds &t) {
+  using Pred = arith::CmpIPredicate;
+  ArrayRef<int64_t> params = mask.getParams();
+  Value no = m.boolean(false);
+  // Same block of `size` positions, for chunked and dilated segments.
+  auto sameBlock = [&](int64_t size) -> std::pair<Value, Value> {
+    Value bp0 = m.floorDiv(t.p0, size), bp1 = m.floorDiv(t.p1, size);
+    Value bj0 = m.floorDiv(t.j0, size), bj1 = m.floorDiv(t.j1, size);
+    Value disjoint =
+        m.orI(m.cmp(Pred::slt, bp1, bj0), m.cmp(Pred::slt, bj1, bp0));
+    Value single =
+        m.andI(m.andI(m.cmp(Pred::eq, bp0, bp1), m.cmp(Pred::eq, bj0, bj1)),
+               m.cmp(Pred::eq, bp0, bj0));
+    return {disjoint, single};
+  };
+  switch (mask.getKind()) {
+  case MaskKind::None:
+    return {m.boolean(true), no};
+  case MaskKind::All:
+    return {no, m.boolean(true)};
+  case MaskKind::Causal:
+    return {m.cmp(Pred::sgt, t.j0, t.p1), m.cmp(Pred::sle, t.j1, t.p0)};
+  case MaskKind::Window: {
+    Value left = m.constant(params[0]), right = m.constant(params[1]);
+    Value empty = m.orI(m.cmp(Pred::slt, t.j1, m.sub(t.p0, left)),
+                        m.cmp(Pred::sgt, t.j0, m.add(t.p1, right)));
+    Value full = m.andI(m.cmp(Pred::sge, t.j0, m.sub(t.p1, left)),
+                        m.cmp(Pred::sle, t.j1, m.add(t.p0, right)));
+    return {empty, full};
+  }
+  case MaskKind::Sink: {
+    Value n = m.constant(params[0]);
+    return {m.cmp(Pred::sge, t.j0, n), m.cmp(Pred::slt, t.j1, n)};
+  }
+  case MaskKind::BlockCausal: {
+    int64_t size = params[0];
+    return {m.cmp(Pred::sgt, m.floorDiv(t.j0, size), m.floorDiv(t.p1, size)),
+            m.cmp(Pred::sle, m.floorDiv(t.j1, size), m.floorDiv(t.p0, size))};
+  }
+  case MaskKind::Prefix: {
+    Value n = m.constant(params[0]);
+    return {m.andI(m.cmp(Pred::sgt, t.j0, t.p1), m.cmp(Pred::sge, t.j0, n)),
+            m.orI(m.cmp(Pred::sle, t.j1, t.p0), m.cmp(Pred::slt, t.j1, n))};
+  }
+  case MaskKind::Chunked:
+    return sameBlock(params[0]);
+  case MaskKind::Dilated: {
+    auto [disjoint, single] = sameBlock(params[1]);
+    // Off-grid positions make any multi-position tile partial for rate > 1.
+    return {disjoint, params[0] == 1 ? single : no};
+  }
+  case MaskKind::Strided: {
+    int64_t stride = params[0];
+    if (stride == 1)
+      return {no, m.boolean(true)};
+    // p - j covers [p0 - j1, p1 - j0]; empty when it holds no multiple.
+    Value lo = m.sub(t.p0, t.j1), hi = m.sub(t.p1, t.j0);
+    Value lastMultiple = arith::MulIOp::create(
+        m.b, m.loc, m.floorDiv(hi, stride), m.constant(stride));
+    return {m.cmp(Pred::slt, lastMultiple, lo), no};
+  }
+  case MaskKind::Global: {
+    // Empty when no token lies in either range; never claimed full.
+    Value any = no;
+    for (int64_t token : params) {
+      Value c = m.constant(token);
+      auto within = [&](Value lo, Value hi) {
+        return m.andI(m.cmp(Pred::sle, lo, c), m.cmp(Pred::sle, c, hi));
+      };
+      any = m.orI(any, m.orI(within(t.p0, t.p1), within(t.j0, t.j1)));
+    }
+    return {m.notI(any), no};
+  }
+  case MaskKind::Union:
+  case MaskKind::Intersect: {
+    bool isUnion = mask.getKind() == MaskKind::Union;
+    Value empty, full;
+    for (MaskAttr operand : mask.getOperands()) {
+      auto [e, f] = classifyTileAt(m, operand, t);
+      if (!empty) {
+        empty = e;
+        full = f;
+        continue;
+      }
+      // Union: empty if all are, full if any is; intersect: the converse.
+      empty = isUnion ? m.andI(empty, e) : m.orI(empty, e);
+      full = isUnion ? m.orI(full, f) : m.andI(full, f);
+    }
+    return {empty, full};
+  }
+  }
+  llvm_unreachable("unknown mask kind");
+}
+} // namespace
+
+std::pair<Value, Value>
+mlir::celeris::buildTileClassification(OpBuilder &b, Location loc,
+                                       MaskAttr mask, Value pBegin, Value pEnd,
+                                       Value jBegin, Value jEnd) {
+  IndexMath m{b, loc};
+  // Static bounds get the exact compile-time answer, so the caller's
+  // scf.if folds away.
+  APInt p0, p1, j0, j1;
+  if (matchPattern(pBegin, m_ConstantInt(&p0)) &&
+      matchPattern(pEnd, m_ConstantInt(&p1)) &&
+      matchPattern(jBegin, m_ConstantInt(&j0)) &&
+      matchPattern(jEnd, m_ConstantInt(&j1))) {
+    TileClass c = classifyTile(mask, p0.getSExtValue(), p1.getSExtValue(),
+                               j0.getSExtValue(), j1.getSExtValue());
+    return {m.boolean(c == TileClass::Empty), m.boolean(c == TileClass::Full)};
+  }
+  Value one = m.constant(1);
+  TileBounds t{pBegin, m.sub(pEnd, one), jBegin, m.sub(jEnd, one)};
+  return classifyTileAt(m, mask, t);
 }

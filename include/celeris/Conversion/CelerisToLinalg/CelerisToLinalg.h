@@ -36,6 +36,15 @@ std::optional<std::string> getUnsupportedAttentionForm(AttentionOp op);
 Value buildMaskPredicate(OpBuilder &b, Location loc, MaskAttr mask,
                          Value queryPos, Value keyPos);
 
+/// Emits i1 values (isEmpty, isFull) classifying the non-empty tile of
+/// queries at [pBegin, pEnd) and keys at [jBegin, jEnd) (index values) under
+/// `mask`, conservatively as classifyTile does: isEmpty only if no pair is
+/// allowed, isFull only if every pair is. Constant bounds give constants.
+std::pair<Value, Value> buildTileClassification(OpBuilder &b, Location loc,
+                                                MaskAttr mask, Value pBegin,
+                                                Value pEnd, Value jBegin,
+                                                Value jEnd);
+
 } // namespace celeris
 } // namespace mlir
 

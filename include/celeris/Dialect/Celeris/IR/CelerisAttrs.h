@@ -35,6 +35,16 @@ struct MaskExtent {
 MaskAttr simplifyMask(MaskAttr mask,
                       std::optional<MaskExtent> extent = std::nullopt);
 
+/// How a mask covers a tile of (query position, key position) pairs.
+enum class TileClass { Empty, Full, Partial };
+
+/// Classifies the tile of queries at [pBegin, pEnd) and keys at
+/// [jBegin, jEnd), conservatively: Empty only if no pair is allowed, Full
+/// only if every pair is, Partial otherwise (including when undecided). An
+/// empty rectangle is Empty.
+TileClass classifyTile(MaskAttr mask, int64_t pBegin, int64_t pEnd,
+                       int64_t jBegin, int64_t jEnd);
+
 } // namespace mlir::celeris
 
 #endif // CELERIS_DIALECT_CELERIS_IR_CELERISATTRS_H
