@@ -2,12 +2,15 @@
 //
 // Celeris ops on tensors -> linalg (reference or tiled) -> bufferized loops
 // -> LLVM dialect, ready for the ExecutionEngine or for translation to LLVM
-// IR. Composite ops are decomposed by the conversion itself.
+// IR. Composite ops are decomposed into primitives first. With `tiled`, the
+// tiled algorithms (online-softmax attention, chunkwise recurrences, blocked
+// scans) replace the reference forms of the ops they handle.
 //
 //===----------------------------------------------------------------------===//
 
 #include "celeris/Pipelines/Pipelines.h"
 #include "celeris/Conversion/Passes.h"
+#include "celeris/Dialect/Celeris/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -48,7 +51,14 @@ void mlir::celeris::buildHostLoweringPipeline(OpPassManager &pm) {
 
 void mlir::celeris::buildCPUPipeline(OpPassManager &pm,
                                      const CPUPipelineOptions &options) {
-  (void)options.tiled;
+  if (options.tiled) {
+    // The target-independent tiled algorithms first; what they do not tile
+    // (e.g. attention with a page table) falls to the reference lowering.
+    pm.addPass(createCelerisDecomposeComposites());
+    pm.addPass(createCelerisTileAttention());
+    pm.addPass(createCelerisChunkRecurrence());
+    pm.addPass(createCelerisBlockScan());
+  }
   pm.addPass(createConvertCelerisToLinalg());
   buildHostLoweringPipeline(pm);
 }
