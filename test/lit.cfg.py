@@ -35,6 +35,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.celeris_tools_dir, config.llvm_tools_dir]
 tools = [
     "celeris-opt",
+    "celeris-compile",
     "celeris-run",
     # The upstream driver loads Celeris as a plugin.
     ToolSubst("mlir-opt", unresolved="fatal"),

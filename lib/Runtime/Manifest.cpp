@@ -1,0 +1,307 @@
+//===- Manifest.cpp - Celeris artifact manifests ----------------*- C++ -*-===//
+//
+// A recursive-descent parser for the manifest and its size expressions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Manifest.h"
+
+#include <cctype>
+#include <sstream>
+
+using namespace celeris::runtime;
+
+namespace {
+
+/// floor(a / b) for b != 0.
+int64_t floorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+class Constant : public SizeExpr {
+public:
+  explicit Constant(int64_t value) : value(value) {}
+  std::optional<int64_t> evaluate(const std::map<std::string, int64_t> &,
+                                  std::string &) const override {
+    return value;
+  }
+
+private:
+  int64_t value;
+};
+
+class Name : public SizeExpr {
+public:
+  explicit Name(std::string name) : name(std::move(name)) {}
+  std::optional<int64_t> evaluate(const std::map<std::string, int64_t> &sizes,
+                                  std::string &error) const override {
+    auto it = sizes.find(name);
+    if (it == sizes.end()) {
+      error = "no value was given for size '" + name + "'";
+      return std::nullopt;
+    }
+    return it->second;
+  }
+
+private:
+  std::string name;
+};
+
+class Binary : public SizeExpr {
+public:
+  Binary(std::string op, std::unique_ptr<SizeExpr> lhs,
+         std::unique_ptr<SizeExpr> rhs)
+      : op(std::move(op)), lhs(std::move(lhs)), rhs(std::move(rhs)) {}
+  std::optional<int64_t> evaluate(const std::map<std::string, int64_t> &sizes,
+                                  std::string &error) const override {
+    std::optional<int64_t> a = lhs->evaluate(sizes, error);
+    if (!a)
+      return std::nullopt;
+    std::optional<int64_t> b = rhs->evaluate(sizes, error);
+    if (!b)
+      return std::nullopt;
+    if ((op == "/" || op == "ceildiv") && *b == 0) {
+      error = "division by zero in a launch-geometry expression";
+      return std::nullopt;
+    }
+    if (op == "+")
+      return *a + *b;
+    if (op == "-")
+      return *a - *b;
+    if (op == "*")
+      return *a * *b;
+    if (op == "/")
+      return floorDiv(*a, *b);
+    if (op == "ceildiv")
+      return -floorDiv(-*a, *b);
+    if (op == "min")
+      return std::min(*a, *b);
+    return std::max(*a, *b);
+  }
+
+private:
+  std::string op;
+  std::unique_ptr<SizeExpr> lhs, rhs;
+};
+
+/// expr := term (('+'|'-') term)*; term := atom (('*'|'/') atom)*;
+/// atom := int | name | fn '(' expr ',' expr ')' | '(' expr ')'.
+class ExprParser {
+public:
+  ExprParser(const std::string &text, std::string &error)
+      : text(text), error(error) {}
+
+  std::unique_ptr<SizeExpr> parseAll() {
+    std::unique_ptr<SizeExpr> e = parseExpr();
+    if (e && pos != text.size())
+      return fail("unexpected '" + text.substr(pos) + "'");
+    return e;
+  }
+
+private:
+  std::unique_ptr<SizeExpr> fail(const std::string &message) {
+    if (error.empty())
+      error = "bad expression '" + text + "': " + message;
+    return nullptr;
+  }
+  bool consume(char c) {
+    if (pos < text.size() && text[pos] == c) {
+      ++pos;
+      return true;
+    }
+    return false;
+  }
+  std::unique_ptr<SizeExpr> parseExpr() {
+    std::unique_ptr<SizeExpr> lhs = parseTerm();
+    while (lhs && pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+      std::string op(1, text[pos++]);
+      std::unique_ptr<SizeExpr> rhs = parseTerm();
+      if (!rhs)
+        return nullptr;
+      lhs = std::make_unique<Binary>(op, std::move(lhs), std::move(rhs));
+    }
+    return lhs;
+  }
+  std::unique_ptr<SizeExpr> parseTerm() {
+    std::unique_ptr<SizeExpr> lhs = parseAtom();
+    while (lhs && pos < text.size() && (text[pos] == '*' || text[pos] == '/')) {
+      std::string op(1, text[pos++]);
+      std::unique_ptr<SizeExpr> rhs = parseAtom();
+      if (!rhs)
+        return nullptr;
+      lhs = std::make_unique<Binary>(op, std::move(lhs), std::move(rhs));
+    }
+    return lhs;
+  }
+  std::unique_ptr<SizeExpr> parseAtom() {
+    if (pos >= text.size())
+      return fail("expected a value");
+    if (consume('(')) {
+      std::unique_ptr<SizeExpr> e = parseExpr();
+      if (e && !consume(')'))
+        return fail("expected ')'");
+      return e;
+    }
+    if (std::isdigit(static_cast<unsigned char>(text[pos]))) {
+      int64_t value = 0;
+      while (pos < text.size() &&
+             std::isdigit(static_cast<unsigned char>(text[pos])))
+        value = value * 10 + (text[pos++] - '0');
+      return std::make_unique<Constant>(value);
+    }
+    size_t start = pos;
+    while (pos < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[pos])) ||
+            text[pos] == '_'))
+      ++pos;
+    if (start == pos)
+      return fail(std::string("unexpected '") + text[pos] + "'");
+    std::string word = text.substr(start, pos - start);
+    if (word != "ceildiv" && word != "min" && word != "max")
+      return std::make_unique<Name>(word);
+    if (!consume('('))
+      return fail("expected '(' after " + word);
+    std::unique_ptr<SizeExpr> a = parseExpr();
+    if (!a)
+      return nullptr;
+    if (!consume(','))
+      return fail("expected ',' in " + word);
+    std::unique_ptr<SizeExpr> b = parseExpr();
+    if (!b)
+      return nullptr;
+    if (!consume(')'))
+      return fail("expected ')' after the arguments of " + word);
+    return std::make_unique<Binary>(word, std::move(a), std::move(b));
+  }
+
+  const std::string &text;
+  std::string &error;
+  size_t pos = 0;
+};
+
+} // namespace
+
+std::unique_ptr<SizeExpr> SizeExpr::parse(const std::string &text,
+                                          std::string &error) {
+  return ExprParser(text, error).parseAll();
+}
+
+std::optional<Manifest> Manifest::parse(const std::string &text,
+                                        std::string &error) {
+  Manifest manifest;
+  std::istringstream lines(text);
+  std::string line;
+  int lineNo = 0;
+  bool sawHeader = false;
+  KernelSpec *kernel = nullptr;
+  auto fail = [&](const std::string &message) -> std::optional<Manifest> {
+    error = "manifest line " + std::to_string(lineNo) + ": " + message;
+    return std::nullopt;
+  };
+  auto parseExpr = [&](const std::string &word,
+                       std::unique_ptr<SizeExpr> &out) {
+    std::string exprError;
+    out = SizeExpr::parse(word, exprError);
+    if (!out)
+      error = "manifest line " + std::to_string(lineNo) + ": " + exprError;
+    return out != nullptr;
+  };
+  while (std::getline(lines, line)) {
+    ++lineNo;
+    if (size_t hash = line.find('#'); hash != std::string::npos)
+      line.resize(hash);
+    std::istringstream words(line);
+    std::string key;
+    if (!(words >> key))
+      continue;
+    if (!sawHeader) {
+      std::string version;
+      if (key != "celeris-artifact" || !(words >> version) || version != "1")
+        return fail("expected 'celeris-artifact 1'");
+      sawHeader = true;
+      continue;
+    }
+    if (key == "kernel") {
+      if (kernel)
+        return fail("'kernel' inside kernel '" + kernel->name + "'");
+      manifest.kernels.emplace_back();
+      kernel = &manifest.kernels.back();
+      if (!(words >> kernel->name))
+        return fail("expected a kernel name");
+      continue;
+    }
+    if (!kernel)
+      return fail("'" + key + "' outside a kernel");
+    if (key == "end") {
+      if (kernel->binary.empty() || kernel->symbol.empty() ||
+          !kernel->grid[0] || !kernel->sharedBytes)
+        return fail("kernel '" + kernel->name +
+                    "' needs binary, symbol, grid and shared");
+      kernel = nullptr;
+    } else if (key == "binary") {
+      if (!(words >> kernel->binary))
+        return fail("expected a file name");
+    } else if (key == "symbol") {
+      if (!(words >> kernel->symbol))
+        return fail("expected a symbol name");
+    } else if (key == "grid") {
+      for (auto &dim : kernel->grid) {
+        std::string word;
+        if (!(words >> word))
+          return fail("grid needs 3 expressions");
+        if (!parseExpr(word, dim))
+          return std::nullopt;
+      }
+    } else if (key == "block") {
+      for (unsigned &dim : kernel->block)
+        if (!(words >> dim) || dim == 0)
+          return fail("block needs 3 positive integers");
+    } else if (key == "shared") {
+      std::string word;
+      if (!(words >> word))
+        return fail("expected an expression");
+      if (!parseExpr(word, kernel->sharedBytes))
+        return std::nullopt;
+    } else if (key == "arg") {
+      std::string kind, name;
+      if (!(words >> kind >> name))
+        return fail("expected 'arg <ptr|i32|i64|f32|memref<RANK:ELEMENT>> <name>'");
+      ArgKind argKind;
+      unsigned rank = 0;
+      std::string elementType;
+      if (kind.rfind("memref<", 0) == 0 && kind.back() == '>') {
+        // memref<RANK:ELEMENT>, e.g. memref<4:bf16>.
+        std::string body = kind.substr(7, kind.size() - 8);
+        size_t colon = body.find(':');
+        std::string digits = body.substr(0, colon);
+        if (colon != std::string::npos)
+          elementType = body.substr(colon + 1);
+        if (digits.empty() || digits.size() > 2 ||
+            digits.find_first_not_of("0123456789") != std::string::npos ||
+            (colon != std::string::npos && elementType.empty()))
+          return fail("bad memref argument '" + kind +
+                      "', expected memref<RANK:ELEMENT>");
+        argKind = ArgKind::MemRef;
+        rank = std::stoi(digits);
+      } else if (kind == "ptr")
+        argKind = ArgKind::Pointer;
+      else if (kind == "i32")
+        argKind = ArgKind::I32;
+      else if (kind == "i64")
+        argKind = ArgKind::I64;
+      else if (kind == "f32")
+        argKind = ArgKind::F32;
+      else
+        return fail("unknown argument kind '" + kind + "'");
+      kernel->args.push_back({argKind, name, rank, elementType});
+    } else {
+      return fail("unknown directive '" + key + "'");
+    }
+  }
+  if (!sawHeader)
+    return fail("empty manifest");
+  if (kernel)
+    return fail("kernel '" + kernel->name + "' has no 'end'");
+  return manifest;
+}

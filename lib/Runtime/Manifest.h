@@ -1,0 +1,82 @@
+//===- Manifest.h - Celeris artifact manifests ------------------*- C++ -*-===//
+//
+// The manifest of a Celeris artifact: for each kernel, its binary, symbol,
+// argument list and launch geometry as expressions of named runtime sizes,
+// so one artifact serves every sequence length. Plain text, one directive
+// per line:
+//
+//   celeris-artifact 1
+//   kernel attention_fwd
+//     binary attention.cubin
+//     symbol attention_fwd_kernel
+//     grid ceildiv(Sq,128) Hq B
+//     block 128 1 1
+//     shared 49152
+//     arg memref<4:bf16> q (an MLIR memref descriptor: 3 + 2 * rank params)
+//     arg ptr workspace
+//     arg i64 Sq
+//   end
+//
+// Expressions: integers, size names, + - * / (floor division), ceildiv,
+// min, max and parentheses, without spaces. No dependency beyond the C++
+// standard library: the runtime runs where no LLVM is installed.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CELERIS_LIB_RUNTIME_MANIFEST_H
+#define CELERIS_LIB_RUNTIME_MANIFEST_H
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace celeris::runtime {
+
+/// An integer expression over named sizes.
+class SizeExpr {
+public:
+  /// Parses `text`; on failure returns null and sets `error`.
+  static std::unique_ptr<SizeExpr> parse(const std::string &text,
+                                         std::string &error);
+  virtual ~SizeExpr() = default;
+  /// Evaluates with `sizes`; an unknown name or a division by zero sets
+  /// `error` and returns nullopt.
+  virtual std::optional<int64_t>
+  evaluate(const std::map<std::string, int64_t> &sizes,
+           std::string &error) const = 0;
+};
+
+enum class ArgKind { Pointer, I32, I64, F32, MemRef };
+
+struct KernelArg {
+  ArgKind kind;
+  std::string name;
+  /// The rank and element type (f32, bf16, i32, ...) of a MemRef argument.
+  unsigned rank = 0;
+  std::string elementType;
+};
+
+struct KernelSpec {
+  std::string name;
+  std::string binary;
+  std::string symbol;
+  std::unique_ptr<SizeExpr> grid[3];
+  unsigned block[3] = {1, 1, 1};
+  std::unique_ptr<SizeExpr> sharedBytes;
+  std::vector<KernelArg> args;
+};
+
+struct Manifest {
+  std::vector<KernelSpec> kernels;
+  /// Parses a manifest; on failure returns nullopt and sets `error` to a
+  /// message naming the line.
+  static std::optional<Manifest> parse(const std::string &text,
+                                       std::string &error);
+};
+
+} // namespace celeris::runtime
+
+#endif // CELERIS_LIB_RUNTIME_MANIFEST_H

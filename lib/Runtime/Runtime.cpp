@@ -1,0 +1,328 @@
+//===- Runtime.cpp - The Celeris GPU runtime --------------------*- C++ -*-===//
+//
+// Implements celeris-c/Runtime.h over the CUDA driver API, which is opened
+// with dlopen so that the library loads (and reports a clear error) on a
+// machine without a driver. Only the handful of driver entry points the
+// runtime needs are declared here, with the driver's stable C ABI.
+//
+//===----------------------------------------------------------------------===//
+
+#include "celeris-c/Runtime.h"
+#include "Manifest.h"
+
+#include <dlfcn.h>
+#include <memory>
+#include <type_traits>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+using namespace celeris::runtime;
+
+namespace {
+
+// The driver's ABI: handles are opaque pointers, results are ints.
+using CUresult = int;
+using CUdevice = int;
+using CUcontext = void *;
+using CUmodule = void *;
+using CUfunction = void *;
+using CUstream = void *;
+constexpr int kMaxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_...
+
+/// The driver entry points, resolved once per process.
+struct Driver {
+  CUresult (*cuInit)(unsigned);
+  CUresult (*cuDeviceGet)(CUdevice *, int);
+  CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *, CUdevice);
+  CUresult (*cuDevicePrimaryCtxRelease)(CUdevice);
+  CUresult (*cuCtxSetCurrent)(CUcontext);
+  CUresult (*cuCtxSynchronize)();
+  CUresult (*cuModuleLoadData)(CUmodule *, const void *);
+  CUresult (*cuModuleUnload)(CUmodule);
+  CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
+  CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
+  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
+                             unsigned, unsigned, unsigned, unsigned, CUstream,
+                             void **, void **);
+  CUresult (*cuGetErrorString)(CUresult, const char **);
+};
+
+thread_local std::string lastError;
+
+int fail(std::string message) {
+  lastError = std::move(message);
+  return 1;
+}
+
+/// Opens the driver; null with lastError set when there is none.
+const Driver *openDriver() {
+  static Driver driver;
+  static std::string openError;
+  static bool opened = [] {
+    void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib)
+      lib = dlopen("libcuda.so", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      openError = "no CUDA driver: could not open libcuda.so.1 (" +
+                  std::string(dlerror()) +
+                  "); the Celeris GPU runtime needs an NVIDIA driver";
+      return false;
+    }
+    bool ok = true;
+    auto resolve = [&](auto &fn, const char *name) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
+          dlsym(lib, name));
+      if (!fn && ok) {
+        openError = std::string("the CUDA driver has no entry point ") + name;
+        ok = false;
+      }
+    };
+    resolve(driver.cuInit, "cuInit");
+    resolve(driver.cuDeviceGet, "cuDeviceGet");
+    resolve(driver.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain");
+    resolve(driver.cuDevicePrimaryCtxRelease, "cuDevicePrimaryCtxRelease_v2");
+    resolve(driver.cuCtxSetCurrent, "cuCtxSetCurrent");
+    resolve(driver.cuCtxSynchronize, "cuCtxSynchronize");
+    resolve(driver.cuModuleLoadData, "cuModuleLoadData");
+    resolve(driver.cuModuleUnload, "cuModuleUnload");
+    resolve(driver.cuModuleGetFunction, "cuModuleGetFunction");
+    resolve(driver.cuFuncSetAttribute, "cuFuncSetAttribute");
+    resolve(driver.cuLaunchKernel, "cuLaunchKernel");
+    resolve(driver.cuGetErrorString, "cuGetErrorString");
+    return ok;
+  }();
+  if (!opened) {
+    lastError = openError;
+    return nullptr;
+  }
+  return &driver;
+}
+
+/// Sets lastError for a failed driver call; returns whether it succeeded.
+bool check(const Driver &driver, CUresult result, const std::string &what) {
+  if (result == 0)
+    return true;
+  const char *message = nullptr;
+  driver.cuGetErrorString(result, &message);
+  lastError = what + " failed: " + (message ? message : "unknown error") +
+              " (CUresult " + std::to_string(result) + ")";
+  return false;
+}
+
+} // namespace
+
+struct CelerisRuntime {
+  const Driver *driver;
+  CUdevice device;
+  CUcontext context;
+};
+
+struct CelerisModule {
+  CelerisRuntime *runtime;
+  Manifest manifest;
+  std::vector<CUmodule> modules;
+  std::vector<CUfunction> functions; // One per manifest kernel.
+};
+
+extern "C" {
+
+const char *celeris_last_error(void) { return lastError.c_str(); }
+
+int celeris_runtime_create(int device, CelerisRuntime **runtime) {
+  const Driver *driver = openDriver();
+  if (!driver)
+    return 1;
+  auto rt = std::make_unique<CelerisRuntime>();
+  rt->driver = driver;
+  if (!check(*driver, driver->cuInit(0), "cuInit") ||
+      !check(*driver, driver->cuDeviceGet(&rt->device, device),
+             "cuDeviceGet(" + std::to_string(device) + ")") ||
+      !check(*driver, driver->cuDevicePrimaryCtxRetain(&rt->context, rt->device),
+             "cuDevicePrimaryCtxRetain") ||
+      !check(*driver, driver->cuCtxSetCurrent(rt->context), "cuCtxSetCurrent"))
+    return 1;
+  *runtime = rt.release();
+  return 0;
+}
+
+void celeris_runtime_destroy(CelerisRuntime *runtime) {
+  if (!runtime)
+    return;
+  runtime->driver->cuDevicePrimaryCtxRelease(runtime->device);
+  delete runtime;
+}
+
+int celeris_module_load(CelerisRuntime *runtime, const char *manifestPath,
+                        CelerisModule **module) {
+  std::ifstream file(manifestPath);
+  if (!file)
+    return fail(std::string("cannot open manifest '") + manifestPath + "'");
+  std::stringstream text;
+  text << file.rdbuf();
+  std::string error;
+  std::optional<Manifest> manifest = Manifest::parse(text.str(), error);
+  if (!manifest)
+    return fail(std::string(manifestPath) + ": " + error);
+
+  std::string dir(manifestPath);
+  size_t slash = dir.find_last_of('/');
+  dir = slash == std::string::npos ? "" : dir.substr(0, slash + 1);
+
+  auto result = std::make_unique<CelerisModule>();
+  result->runtime = runtime;
+  const Driver &driver = *runtime->driver;
+  for (const KernelSpec &kernel : manifest->kernels) {
+    std::ifstream binary(dir + kernel.binary, std::ios::binary);
+    if (!binary)
+      return fail("cannot open kernel binary '" + dir + kernel.binary + "'");
+    std::string image((std::istreambuf_iterator<char>(binary)),
+                      std::istreambuf_iterator<char>());
+    image.push_back('\0'); // PTX images must be NUL-terminated.
+    CUmodule cuModule;
+    if (!check(driver, driver.cuModuleLoadData(&cuModule, image.data()),
+               "loading '" + kernel.binary + "'"))
+      return 1;
+    result->modules.push_back(cuModule);
+    CUfunction function;
+    if (!check(driver,
+               driver.cuModuleGetFunction(&function, cuModule,
+                                          kernel.symbol.c_str()),
+               "finding '" + kernel.symbol + "' in '" + kernel.binary + "'"))
+      return 1;
+    result->functions.push_back(function);
+  }
+  result->manifest = std::move(*manifest);
+  *module = result.release();
+  return 0;
+}
+
+void celeris_module_unload(CelerisModule *module) {
+  if (!module)
+    return;
+  for (CUmodule m : module->modules)
+    module->runtime->driver->cuModuleUnload(m);
+  delete module;
+}
+
+int celeris_module_num_kernels(const CelerisModule *module) {
+  return static_cast<int>(module->manifest.kernels.size());
+}
+
+const char *celeris_module_kernel_name(const CelerisModule *module,
+                                       int index) {
+  if (index < 0 || index >= celeris_module_num_kernels(module))
+    return nullptr;
+  return module->manifest.kernels[index].name.c_str();
+}
+
+/// The index of kernel `name` in the manifest, or -1.
+static int findKernel(const CelerisModule *module, const char *name) {
+  const std::vector<KernelSpec> &kernels = module->manifest.kernels;
+  for (size_t i = 0; i < kernels.size(); ++i)
+    if (kernels[i].name == name)
+      return static_cast<int>(i);
+  return -1;
+}
+
+int celeris_kernel_num_args(const CelerisModule *module, const char *kernel) {
+  int index = findKernel(module, kernel);
+  return index < 0 ? -1
+                   : static_cast<int>(
+                         module->manifest.kernels[index].args.size());
+}
+
+int celeris_kernel_arg(const CelerisModule *module, const char *kernel,
+                       int index, int *kind, int *rank,
+                       const char **elementType, const char **name) {
+  int k = findKernel(module, kernel);
+  if (k < 0)
+    return fail(std::string("the artifact has no kernel '") + kernel + "'");
+  const std::vector<KernelArg> &args = module->manifest.kernels[k].args;
+  if (index < 0 || index >= static_cast<int>(args.size()))
+    return fail("argument index " + std::to_string(index) +
+                " out of range for kernel '" + kernel + "'");
+  *kind = static_cast<int>(args[index].kind);
+  *rank = static_cast<int>(args[index].rank);
+  *elementType = args[index].elementType.c_str();
+  *name = args[index].name.c_str();
+  return 0;
+}
+
+int celeris_launch(CelerisModule *module, const char *kernelName,
+                   const char *const *sizeNames, const int64_t *sizeValues,
+                   int numSizes, void **args, int numArgs, void *stream) {
+  const Manifest &manifest = module->manifest;
+  int index = findKernel(module, kernelName);
+  if (index < 0)
+    return fail(std::string("the artifact has no kernel '") + kernelName +
+                "'");
+  const KernelSpec &kernel = manifest.kernels[index];
+  if (numArgs != static_cast<int>(kernel.args.size()))
+    return fail("kernel '" + kernel.name + "' takes " +
+                std::to_string(kernel.args.size()) + " arguments, got " +
+                std::to_string(numArgs));
+
+  std::map<std::string, int64_t> sizes;
+  for (int i = 0; i < numSizes; ++i)
+    sizes[sizeNames[i]] = sizeValues[i];
+  std::string error;
+  int64_t grid[3];
+  for (int d = 0; d < 3; ++d) {
+    std::optional<int64_t> value = kernel.grid[d]->evaluate(sizes, error);
+    if (!value)
+      return fail("kernel '" + kernel.name + "': " + error);
+    if (*value < 0 || *value > 0x7fffffff)
+      return fail("kernel '" + kernel.name + "': grid dimension " +
+                  std::to_string(d) + " evaluates to " +
+                  std::to_string(*value));
+    grid[d] = *value;
+  }
+  std::optional<int64_t> shared = kernel.sharedBytes->evaluate(sizes, error);
+  if (!shared)
+    return fail("kernel '" + kernel.name + "': " + error);
+  // An empty grid (a zero-sized problem) is a successful no-op.
+  if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0)
+    return 0;
+
+  // A memref descriptor is passed to the kernel field by field.
+  std::vector<void *> params;
+  for (size_t i = 0; i < kernel.args.size(); ++i) {
+    if (kernel.args[i].kind != ArgKind::MemRef) {
+      params.push_back(args[i]);
+      continue;
+    }
+    char *descriptor = static_cast<char *>(args[i]);
+    unsigned fields = 3 + 2 * kernel.args[i].rank;
+    for (unsigned f = 0; f < fields; ++f)
+      params.push_back(descriptor + 8 * f);
+  }
+
+  const Driver &driver = *module->runtime->driver;
+  CUfunction function = module->functions[index];
+  if (*shared > 48 * 1024 &&
+      !check(driver,
+             driver.cuFuncSetAttribute(function, kMaxDynamicSharedSizeBytes,
+                                       static_cast<int>(*shared)),
+             "reserving " + std::to_string(*shared) +
+                 " bytes of shared memory for '" + kernel.name + "'"))
+    return 1;
+  if (!check(driver,
+             driver.cuLaunchKernel(
+                 function, static_cast<unsigned>(grid[0]),
+                 static_cast<unsigned>(grid[1]),
+                 static_cast<unsigned>(grid[2]), kernel.block[0],
+                 kernel.block[1], kernel.block[2],
+                 static_cast<unsigned>(*shared), stream, params.data(),
+                 nullptr),
+             "launching '" + kernel.name + "'"))
+    return 1;
+  return 0;
+}
+
+int celeris_synchronize(CelerisRuntime *runtime) {
+  const Driver &driver = *runtime->driver;
+  return check(driver, driver.cuCtxSynchronize(), "cuCtxSynchronize") ? 0 : 1;
+}
+
+} // extern "C"

@@ -1,0 +1,2 @@
+"""Celeris from Python: the GPU runtime (`celeris.runtime`) over torch tensors
+and CuPy arrays."""

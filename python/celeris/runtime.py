@@ -1,0 +1,235 @@
+"""Loads Celeris artifacts and launches their kernels on torch tensors or CuPy
+arrays.
+
+A thin ctypes layer over the C API of libCelerisRuntime.so
+(include/celeris-c/Runtime.h): no build step, no MLIR. Arguments are checked
+against the artifact's manifest before a launch (kind, rank, element type,
+device), and every failure raises CelerisError with the runtime's message.
+
+    from celeris.runtime import load
+    module = load("artifact/manifest.txt")
+    module.launch("saxpy", a=2.0, x=x, y=y, sizes={"N": x.numel()})
+"""
+
+import ctypes
+import os
+
+__all__ = ["CelerisError", "Module", "load", "library_path"]
+
+_KIND_PTR, _KIND_I32, _KIND_I64, _KIND_F32, _KIND_MEMREF = range(5)
+_MLIR_TO_DTYPE_NAME = {
+    "f32": "float32", "f16": "float16", "bf16": "bfloat16", "f64": "float64",
+    "i32": "int32", "i64": "int64", "i8": "int8", "i1": "bool",
+}
+
+
+class CelerisError(RuntimeError):
+    """A failure reported by the Celeris runtime or found by the checks here."""
+
+
+def library_path():
+    """Where libCelerisRuntime.so is: $CELERIS_RUNTIME_LIB, else the build tree
+    of this checkout."""
+    env = os.environ.get("CELERIS_RUNTIME_LIB")
+    if env:
+        return env
+    here = os.path.dirname(os.path.abspath(__file__))
+    build = os.environ.get("CELERIS_BUILD_DIR", os.path.join(here, "..", "..", "build"))
+    return os.path.join(build, "lib", "libCelerisRuntime.so")
+
+
+_lib = None
+
+
+def _library():
+    global _lib
+    if _lib is None:
+        path = library_path()
+        if not os.path.exists(path):
+            raise CelerisError(
+                f"the Celeris runtime library is not at {path}: build it "
+                "(ninja -C build CelerisRuntime) or set CELERIS_RUNTIME_LIB")
+        lib = ctypes.CDLL(path)
+        lib.celeris_last_error.restype = ctypes.c_char_p
+        lib.celeris_module_kernel_name.restype = ctypes.c_char_p
+        lib.celeris_kernel_arg.argtypes = [
+            ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int,
+            ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int),
+            ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_char_p)]
+        lib.celeris_kernel_num_args.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        lib.celeris_module_num_kernels.argtypes = [ctypes.c_void_p]
+        lib.celeris_module_kernel_name.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        lib.celeris_launch.argtypes = [
+            ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p),
+            ctypes.POINTER(ctypes.c_int64), ctypes.c_int,
+            ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_void_p]
+        lib.celeris_module_load.argtypes = [
+            ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
+        lib.celeris_runtime_create.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_void_p)]
+        lib.celeris_synchronize.argtypes = [ctypes.c_void_p]
+        _lib = lib
+    return _lib
+
+
+def _check(status, what):
+    if status != 0:
+        message = _library().celeris_last_error().decode()
+        raise CelerisError(f"{what}: {message}")
+
+
+_runtimes = {}
+
+
+def _runtime(device):
+    if device not in _runtimes:
+        handle = ctypes.c_void_p()
+        _check(_library().celeris_runtime_create(device, ctypes.byref(handle)),
+               f"cannot start the Celeris runtime on device {device}")
+        _runtimes[device] = handle
+    return _runtimes[device]
+
+
+def _memref_descriptor(rank):
+    fields = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
+              ("offset", ctypes.c_int64)]
+    if rank:
+        fields += [("sizes", ctypes.c_int64 * rank), ("strides", ctypes.c_int64 * rank)]
+    return type(f"MemRef{rank}", (ctypes.Structure,), {"_fields_": fields})
+
+
+def _tensor_info(value, name):
+    """(data pointer, shape, strides in elements, dtype name, device index) of
+    a torch tensor or CuPy array."""
+    if hasattr(value, "data_ptr") and hasattr(value, "is_cuda"):  # torch
+        if not value.is_cuda:
+            raise CelerisError(f"argument '{name}' is on {value.device}, not a CUDA device")
+        dtype = str(value.dtype).replace("torch.", "")
+        return (value.data_ptr(), tuple(value.shape), tuple(value.stride()),
+                dtype, value.device.index)
+    if hasattr(value, "data") and hasattr(value.data, "ptr"):  # CuPy
+        itemsize = value.dtype.itemsize
+        return (value.data.ptr, tuple(value.shape),
+                tuple(s // itemsize for s in value.strides), str(value.dtype),
+                value.device.id)
+    raise CelerisError(
+        f"argument '{name}' must be a CUDA torch tensor or CuPy array, got {type(value).__name__}")
+
+
+class Module:
+    """A loaded artifact; launch its kernels by name."""
+
+    def __init__(self, manifest_path, device=0):
+        self.device = device
+        self._runtime = _runtime(device)
+        handle = ctypes.c_void_p()
+        _check(_library().celeris_module_load(self._runtime, manifest_path.encode(),
+                                              ctypes.byref(handle)),
+               f"cannot load '{manifest_path}'")
+        self._handle = handle
+        lib = _library()
+        self.kernels = {}
+        for i in range(lib.celeris_module_num_kernels(handle)):
+            name = lib.celeris_module_kernel_name(handle, i).decode()
+            self.kernels[name] = self._signature(name)
+
+    def _signature(self, kernel):
+        lib = _library()
+        args = []
+        for i in range(lib.celeris_kernel_num_args(self._handle, kernel.encode())):
+            kind, rank = ctypes.c_int(), ctypes.c_int()
+            element, name = ctypes.c_char_p(), ctypes.c_char_p()
+            _check(lib.celeris_kernel_arg(self._handle, kernel.encode(), i, ctypes.byref(kind),
+                                          ctypes.byref(rank), ctypes.byref(element),
+                                          ctypes.byref(name)), "reading the manifest")
+            args.append((name.value.decode(), kind.value, rank.value, element.value.decode()))
+        return args
+
+    def launch(self, kernel, *positional, sizes=None, stream=None, **named):
+        """Launches `kernel` with its arguments given in order or by name;
+        `sizes` names the runtime sizes of the launch geometry; `stream` is a
+        torch/CuPy stream or a raw CUstream handle (default: the default
+        stream)."""
+        if kernel not in self.kernels:
+            raise CelerisError(f"the artifact has no kernel '{kernel}'; it has "
+                               f"{', '.join(sorted(self.kernels))}")
+        signature = self.kernels[kernel]
+        if len(positional) > len(signature):
+            raise CelerisError(f"kernel '{kernel}' takes {len(signature)} arguments, "
+                               f"got {len(positional)} positional")
+        values = dict(zip([a[0] for a in signature], positional))
+        for name, value in named.items():
+            if name in values:
+                raise CelerisError(f"argument '{name}' given twice")
+            values[name] = value
+        missing = [a[0] for a in signature if a[0] not in values]
+        unknown = sorted(set(values) - {a[0] for a in signature})
+        if missing or unknown:
+            raise CelerisError(
+                f"kernel '{kernel}' takes ({', '.join(a[0] for a in signature)})"
+                + (f"; missing {', '.join(missing)}" if missing else "")
+                + (f"; unknown {', '.join(unknown)}" if unknown else ""))
+
+        keep_alive = []
+        pointers = (ctypes.c_void_p * len(signature))()
+        for i, (name, kind, rank, element) in enumerate(signature):
+            value = values[name]
+            if kind == _KIND_MEMREF:
+                ptr, shape, strides, dtype, device = _tensor_info(value, name)
+                if device != self.device:
+                    raise CelerisError(f"argument '{name}' is on cuda:{device}, the "
+                                       f"module on cuda:{self.device}")
+                if len(shape) != rank:
+                    raise CelerisError(f"argument '{name}' must have rank {rank}, got shape {shape}")
+                want = _MLIR_TO_DTYPE_NAME.get(element, element)
+                if element and dtype != want:
+                    raise CelerisError(f"argument '{name}' must be {want}, got {dtype}")
+                dense, expected = [], 1
+                for extent in reversed(shape):
+                    dense.insert(0, expected)
+                    expected *= extent
+                if any(s != d for s, d, e in zip(strides, dense, shape) if e > 1):
+                    raise CelerisError(f"argument '{name}' must be contiguous (row-major), "
+                                       f"got strides {strides} for shape {shape}")
+                desc = _memref_descriptor(rank)()
+                desc.allocated = desc.aligned = ptr
+                desc.offset = 0
+                for d in range(rank):
+                    desc.sizes[d] = shape[d]
+                    desc.strides[d] = strides[d]
+                keep_alive.append(desc)
+                pointers[i] = ctypes.cast(ctypes.byref(desc), ctypes.c_void_p)
+                continue
+            if kind == _KIND_PTR:
+                scalar = ctypes.c_void_p(_tensor_info(value, name)[0]
+                                         if not isinstance(value, int) else value)
+            elif kind == _KIND_I32:
+                scalar = ctypes.c_int32(int(value))
+            elif kind == _KIND_I64:
+                scalar = ctypes.c_int64(int(value))
+            else:
+                scalar = ctypes.c_float(float(value))
+            keep_alive.append(scalar)
+            pointers[i] = ctypes.cast(ctypes.byref(scalar), ctypes.c_void_p)
+
+        sizes = dict(sizes or {})
+        names = (ctypes.c_char_p * len(sizes))(*[k.encode() for k in sizes])
+        numbers = (ctypes.c_int64 * len(sizes))(*[int(v) for v in sizes.values()])
+        if stream is None:
+            handle = None
+        elif hasattr(stream, "cuda_stream"):  # torch.cuda.Stream
+            handle = stream.cuda_stream
+        elif hasattr(stream, "ptr"):  # cupy.cuda.Stream
+            handle = stream.ptr
+        else:
+            handle = int(stream)
+        _check(_library().celeris_launch(self._handle, kernel.encode(), names, numbers,
+                                         len(sizes), pointers, len(signature), handle),
+               f"launching '{kernel}'")
+
+    def synchronize(self):
+        _check(_library().celeris_synchronize(self._runtime), "synchronizing")
+
+
+def load(manifest_path, device=0):
+    """Loads the artifact described by `manifest_path` on CUDA device `device`."""
+    return Module(manifest_path, device)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Device-side checks, run on the GPU machine from the repository root. That
+# machine has CUDA, PyTorch and a compiler but no LLVM/MLIR: artifacts are
+# compiled beforehand with scripts/device/prepare.sh (here, on a machine
+# with the Celeris build) into .device/, which travels with the tree.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+mkdir -p /tmp/celeris-device
+# The runtime has no LLVM dependency: build it from source right here.
+g++ -std=c++17 -O2 -shared -fPIC -Iinclude lib/Runtime/Manifest.cpp \
+    lib/Runtime/Runtime.cpp -ldl -o /tmp/celeris-device/libCelerisRuntime.so
+export CELERIS_RUNTIME_LIB=/tmp/celeris-device/libCelerisRuntime.so
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+python3 scripts/device/check_runtime.py .device/saxpy/manifest.txt

@@ -1,0 +1,251 @@
+//===- celeris-compile.cpp - Write a GPU artifact for a module --*- C++ -*-===//
+//
+// The compile driver of the GPU path: lowers every gpu.module of the input
+// to NVVM and a binary (cubin through ptxas, or PTX), then writes an
+// artifact directory the Celeris runtime loads: one binary file per
+// gpu.module and a manifest (see lib/Runtime/Manifest.h) listing each
+// kernel's symbol, argument ABI and launch geometry.
+//
+// A kernel states its launch geometry as expressions of named runtime sizes
+// in a `celeris.launch` attribute, so one artifact serves every size:
+//
+//   gpu.func @saxpy(%a: f32, %x: memref<?xf32>) kernel attributes {
+//     celeris.launch = {grid = ["ceildiv(N,256)", "1", "1"],
+//                       block = array<i32: 256, 1, 1>, shared = "0"},
+//     celeris.arg_names = ["a", "x"]}
+//
+// The argument ABI follows from the signature: a memref becomes a memref
+// descriptor argument (`memref<RANK:ELEMENT>`, identity layout: the caller
+// passes dense row-major data), f32/i32/i64/index scalars pass by value.
+//
+//===----------------------------------------------------------------------===//
+
+#include "celeris/InitAllDialects.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input.mlir>"),
+                                      cl::Required);
+static cl::opt<std::string> outputDir("o", cl::desc("Artifact directory"),
+                                      cl::value_desc("dir"), cl::Required);
+static cl::opt<std::string> chip("chip", cl::desc("Target chip"),
+                                 cl::init("sm_90a"));
+static cl::opt<std::string> features("features", cl::desc("PTX features"),
+                                     cl::init("+ptx80"));
+static cl::opt<std::string>
+    format("format",
+           cl::desc("Binary format: 'bin' (cubin, needs ptxas) or 'isa' "
+                    "(PTX, JIT-compiled by the driver at load)"),
+           cl::init("bin"));
+static cl::opt<int> optLevel("opt-level", cl::desc("LLVM optimization level"),
+                             cl::init(3));
+
+namespace {
+
+/// One kernel's manifest entry, read before lowering.
+struct KernelEntry {
+  std::string module, symbol;
+  std::string grid[3];
+  int block[3] = {1, 1, 1};
+  std::string shared = "0";
+  std::vector<std::string> args; // "<kind> <name>"
+};
+
+/// The manifest kind of a kernel argument type, or empty if unsupported.
+std::string argKind(Type type) {
+  if (auto memref = dyn_cast<MemRefType>(type)) {
+    // Kernels index identity-layout memrefs as dense row-major arrays.
+    if (!memref.getLayout().isIdentity())
+      return "";
+    std::string element;
+    llvm::raw_string_ostream os(element);
+    os << memref.getElementType();
+    return "memref<" + std::to_string(memref.getRank()) + ":" + element + ">";
+  }
+  if (type.isF32())
+    return "f32";
+  if (type.isInteger(32))
+    return "i32";
+  if (type.isInteger(64) || type.isIndex())
+    return "i64";
+  return "";
+}
+
+FailureOr<KernelEntry> readKernel(gpu::GPUModuleOp module,
+                                  gpu::GPUFuncOp func) {
+  KernelEntry entry;
+  entry.module = module.getName().str();
+  entry.symbol = func.getName().str();
+  auto launch = func->getAttrOfType<DictionaryAttr>("celeris.launch");
+  if (!launch)
+    return func.emitError("kernel has no 'celeris.launch' attribute: the "
+                          "artifact needs its launch geometry");
+  auto grid = launch.getAs<ArrayAttr>("grid");
+  auto block = launch.getAs<DenseI32ArrayAttr>("block");
+  if (!grid || grid.size() != 3 || !block || block.size() != 3)
+    return func.emitError("'celeris.launch' needs grid = [3 expression "
+                          "strings] and block = array<i32: x, y, z>");
+  for (int d = 0; d < 3; ++d) {
+    auto expr = dyn_cast<StringAttr>(grid[d]);
+    if (!expr || expr.getValue().contains(' '))
+      return func.emitError("grid expressions must be strings without spaces");
+    entry.grid[d] = expr.str();
+    entry.block[d] = block[d];
+  }
+  if (auto shared = launch.getAs<StringAttr>("shared"))
+    entry.shared = shared.str();
+  auto names = func->getAttrOfType<ArrayAttr>("celeris.arg_names");
+  for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
+    std::string kind = argKind(type);
+    if (kind.empty())
+      return func.emitError() << "kernel argument #" << i << " has type "
+                              << type
+                              << ", which the runtime ABI lacks (memrefs "
+                                 "with the identity layout, f32, i32, i64 "
+                                 "and index)";
+    std::string name = "arg" + std::to_string(i);
+    if (names && i < names.size())
+      if (auto n = dyn_cast<StringAttr>(names[i]))
+        name = n.str();
+    entry.args.push_back(kind + " " + name);
+  }
+  return entry;
+}
+
+LogicalResult writeFile(const std::string &path, StringRef bytes) {
+  std::string error;
+  auto file = openOutputFile(path, &error);
+  if (!file) {
+    llvm::errs() << "celeris-compile: error: " << error << "\n";
+    return failure();
+  }
+  file->os() << bytes;
+  file->keep();
+  return success();
+}
+
+int compile() {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+  celeris::registerAllDialects(registry);
+  MLIRContext context(registry);
+
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  std::string error;
+  auto input = openInputFile(inputFile, &error);
+  if (!input) {
+    llvm::errs() << "celeris-compile: error: " << error << "\n";
+    return 1;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return 1;
+
+  std::vector<KernelEntry> kernels;
+  bool ok = true;
+  module->walk([&](gpu::GPUModuleOp gpuModule) {
+    gpuModule.walk([&](gpu::GPUFuncOp func) {
+      if (!func.isKernel())
+        return;
+      FailureOr<KernelEntry> entry = readKernel(gpuModule, func);
+      if (failed(entry))
+        ok = false;
+      else
+        kernels.push_back(*entry);
+    });
+  });
+  if (!ok)
+    return 1;
+  if (kernels.empty()) {
+    llvm::errs() << "celeris-compile: error: '" << inputFile
+                 << "' has no gpu.module kernel\n";
+    return 1;
+  }
+  if (format != "bin" && format != "isa") {
+    llvm::errs() << "celeris-compile: error: --format must be 'bin' or "
+                    "'isa', got '"
+                 << format << "'\n";
+    return 1;
+  }
+
+  gpu::GPUToNVVMPipelineOptions options;
+  options.cubinChip = chip;
+  options.cubinFeatures = features;
+  options.cubinFormat = format;
+  options.optLevel = optLevel;
+  PassManager pm(&context);
+  gpu::buildLowerToNVVMPassPipeline(pm, options);
+  if (failed(pm.run(*module))) {
+    llvm::errs() << "celeris-compile: error: lowering to " << chip
+                 << " failed\n";
+    return 1;
+  }
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir)) {
+    llvm::errs() << "celeris-compile: error: cannot create '" << outputDir
+                 << "': " << ec.message() << "\n";
+    return 1;
+  }
+  std::map<std::string, std::string> binaries; // gpu.module -> file name
+  std::string extension = format == "bin" ? ".cubin" : ".ptx";
+  for (auto binary : module->getOps<gpu::BinaryOp>()) {
+    auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
+    std::string file = binary.getName().str() + extension;
+    if (failed(writeFile(outputDir + "/" + file, object.getObject())))
+      return 1;
+    binaries[binary.getName().str()] = file;
+  }
+
+  std::string manifest;
+  llvm::raw_string_ostream os(manifest);
+  os << "# Written by celeris-compile from " << llvm::sys::path::filename(inputFile)
+     << " for " << chip << ".\nceleris-artifact 1\n";
+  for (const KernelEntry &k : kernels) {
+    os << "kernel " << k.symbol << "\n  binary " << binaries[k.module]
+       << "\n  symbol " << k.symbol << "\n  grid " << k.grid[0] << " "
+       << k.grid[1] << " " << k.grid[2] << "\n  block " << k.block[0] << " "
+       << k.block[1] << " " << k.block[2] << "\n  shared " << k.shared
+       << "\n";
+    for (const std::string &arg : k.args)
+      os << "  arg " << arg << "\n";
+    os << "end\n";
+  }
+  if (failed(writeFile(outputDir + "/manifest.txt", manifest)))
+    return 1;
+  llvm::outs() << "wrote " << kernels.size() << " kernel(s) for " << chip
+               << " to " << outputDir << "\n";
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM y(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "Celeris compile driver: GPU artifacts\n");
+  return compile();
+}
