@@ -44,6 +44,7 @@
 
 #include "celeris/Conversion/CelerisToLinalg/CelerisToLinalg.h"
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
+#include "celeris/Utils/TensorBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -94,7 +95,7 @@ public:
   AttentionBuilder(PatternRewriter &rewriter, AttentionOp op)
       : rewriter(rewriter), loc(op.getLoc()), op(op),
         ctx(rewriter.getContext()), f32(rewriter.getF32Type()),
-        indexType(rewriter.getIndexType()) {}
+        indexType(rewriter.getIndexType()), tb{rewriter, loc} {}
 
   /// Emits the computation and returns (output, lse).
   std::pair<Value, Value> build();
@@ -111,39 +112,6 @@ private:
   }
   OpFoldResult mulSizes(OpFoldResult x, OpFoldResult y);
   OpFoldResult ceilDivSize(OpFoldResult x, int64_t y);
-  Value empty(ArrayRef<OpFoldResult> shape, Type elementType) {
-    return tensor::EmptyOp::create(rewriter, loc, shape, elementType);
-  }
-  Value filled(ArrayRef<OpFoldResult> shape, TypedAttr value) {
-    Value init = empty(shape, value.getType());
-    Value cst = arith::ConstantOp::create(rewriter, loc, value);
-    return linalg::FillOp::create(rewriter, loc, cst, init).getResult(0);
-  }
-  Value emptyF32(ArrayRef<OpFoldResult> shape) { return empty(shape, f32); }
-  Value filledF32(ArrayRef<OpFoldResult> shape, double value) {
-    return filled(shape, rewriter.getF32FloatAttr(value));
-  }
-  static Value toF32(OpBuilder &b, Location loc, Value v) {
-    if (v.getType().isF32())
-      return v;
-    return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-  }
-  Value f32Constant(OpBuilder &b, double v) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-  }
-  AffineMap map(unsigned numDims, ArrayRef<AffineExpr> results) {
-    return AffineMap::get(numDims, 0, results, ctx);
-  }
-  Value generic(Value init, ValueRange inputs, ArrayRef<AffineMap> maps,
-                ArrayRef<IteratorType> iterators,
-                function_ref<Value(OpBuilder &, ValueRange)> body) {
-    return linalg::GenericOp::create(
-               rewriter, loc, init.getType(), inputs, init, maps, iterators,
-               [&](OpBuilder &b, Location l, ValueRange args) {
-                 linalg::YieldOp::create(b, l, body(b, args));
-               })
-        .getResult(0);
-  }
 
   //===--- Pieces of the computation
   //---------------------------------------===//
@@ -162,6 +130,7 @@ private:
   AttentionOp op;
   MLIRContext *ctx;
   Type f32, indexType;
+  TensorBuilder tb;
 
   // Problem sizes, set by build(). kvLen is the logical key length.
   OpFoldResult batch, heads, qLen, kvLen;
@@ -187,10 +156,10 @@ OpFoldResult AttentionBuilder::ceilDivSize(OpFoldResult x, int64_t y) {
 
 Value AttentionBuilder::scaleValue() {
   if (FloatAttr scale = op.getScaleAttr())
-    return f32Constant(rewriter, scale.getValueAsDouble());
+    return tb.f32Constant(rewriter, scale.getValueAsDouble());
   int64_t d = op.getQuery().getType().getDimSize(3);
   if (!ShapedType::isDynamic(d))
-    return f32Constant(rewriter, 1.0 / std::sqrt(static_cast<double>(d)));
+    return tb.f32Constant(rewriter, 1.0 / std::sqrt(static_cast<double>(d)));
   Value dim = tensor::DimOp::create(rewriter, loc, op.getQuery(), 3);
   Value asInt =
       arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), dim);
@@ -222,33 +191,34 @@ Value AttentionBuilder::gatherKeyValue(Value source, OpFoldResult outHeads,
                               arith::ConstantIndexOp::create(rewriter, loc, 1));
   }
   Type elementType = cast<ShapedType>(source.getType()).getElementType();
-  Value init = empty({batch, outHeads, kvLen, size(source, 3)}, elementType);
+  Value init = tb.empty({batch, outHeads, kvLen, size(source, 3)}, elementType);
   AffineExpr d0, d1, d2, d3;
   bindDims(ctx, d0, d1, d2, d3);
   const auto par = IteratorType::parallel;
-  return generic(init, {}, {map(4, {d0, d1, d2, d3})}, {par, par, par, par},
-                 [&](OpBuilder &b, ValueRange) -> Value {
-                   IndexOps m{b, loc};
-                   Value bIdx = linalg::IndexOp::create(b, loc, 0);
-                   Value head = linalg::IndexOp::create(b, loc, 1);
-                   Value row = linalg::IndexOp::create(b, loc, 2);
-                   Value d = linalg::IndexOp::create(b, loc, 3);
-                   if (runtimeGroup)
-                     head = arith::DivUIOp::create(b, loc, head, runtimeGroup);
-                   Value outer = bIdx;
-                   if (table) {
-                     Value slot = arith::DivUIOp::create(b, loc, row, pageSize);
-                     row = arith::RemUIOp::create(b, loc, row, pageSize);
-                     // Entries for pages past a sequence's length may be
-                     // anything (their keys are masked by kv_lengths): keep the
-                     // read in bounds.
-                     Value page = m.fromI32(tensor::ExtractOp::create(
-                         b, loc, table, ValueRange{bIdx, slot}));
-                     outer = m.clamp(page, m.constant(0), lastPage);
-                   }
-                   return tensor::ExtractOp::create(
-                       b, loc, source, ValueRange{outer, head, row, d});
-                 });
+  return tb.generic(
+      init, {}, {tb.map(4, {d0, d1, d2, d3})}, {par, par, par, par},
+      [&](OpBuilder &b, ValueRange) -> Value {
+        IndexOps m{b, loc};
+        Value bIdx = linalg::IndexOp::create(b, loc, 0);
+        Value head = linalg::IndexOp::create(b, loc, 1);
+        Value row = linalg::IndexOp::create(b, loc, 2);
+        Value d = linalg::IndexOp::create(b, loc, 3);
+        if (runtimeGroup)
+          head = arith::DivUIOp::create(b, loc, head, runtimeGroup);
+        Value outer = bIdx;
+        if (table) {
+          Value slot = arith::DivUIOp::create(b, loc, row, pageSize);
+          row = arith::RemUIOp::create(b, loc, row, pageSize);
+          // Entries for pages past a sequence's length may be
+          // anything (their keys are masked by kv_lengths): keep the
+          // read in bounds.
+          Value page = m.fromI32(
+              tensor::ExtractOp::create(b, loc, table, ValueRange{bIdx, slot}));
+          outer = m.clamp(page, m.constant(0), lastPage);
+        }
+        return tensor::ExtractOp::create(b, loc, source,
+                                         ValueRange{outer, head, row, d});
+      });
 }
 
 /// For each position x in [0, length) of a packed axis, the number of
@@ -258,9 +228,9 @@ Value AttentionBuilder::sequenceStartCounts(Value cuSeqlens,
                                             OpFoldResult length) {
   AffineExpr d0, d1;
   bindDims(ctx, d0, d1);
-  Value init = filled({length}, rewriter.getIndexAttr(0));
-  return generic(
-      init, {cuSeqlens}, {map(2, {d1}), map(2, {d0})},
+  Value init = tb.filled({length}, rewriter.getIndexAttr(0));
+  return tb.generic(
+      init, {cuSeqlens}, {tb.map(2, {d1}), tb.map(2, {d0})},
       {IteratorType::parallel, IteratorType::reduction},
       [&](OpBuilder &b, ValueRange args) -> Value {
         IndexOps m{b, loc};
@@ -284,9 +254,10 @@ Value AttentionBuilder::localPositions(Value counts, OpFoldResult length,
   std::optional<int64_t> explicitOffset = op.getQueryOffset();
   AffineExpr d0;
   bindDims(ctx, d0);
-  return generic(
-      empty({length}, indexType), {counts}, {map(1, {d0}), map(1, {d0})},
-      {IteratorType::parallel}, [&](OpBuilder &b, ValueRange args) -> Value {
+  return tb.generic(
+      tb.empty({length}, indexType), {counts},
+      {tb.map(1, {d0}), tb.map(1, {d0})}, {IteratorType::parallel},
+      [&](OpBuilder &b, ValueRange args) -> Value {
         IndexOps m{b, loc};
         Value x = linalg::IndexOp::create(b, loc, 0);
         // Clamped so that the reads stay in bounds for positions outside
@@ -318,13 +289,13 @@ Value AttentionBuilder::listedKeyBlocks() {
   AffineExpr d0, d1, d2, d3, d4;
   bindDims(ctx, d0, d1, d2, d3, d4);
   const auto par = IteratorType::parallel;
-  Value init = filled({size(counts, 0), size(counts, 1), size(counts, 2),
-                       ceilDivSize(kvLen, keyBlock)},
-                      rewriter.getI8IntegerAttr(0));
-  return generic(
+  Value init = tb.filled({size(counts, 0), size(counts, 1), size(counts, 2),
+                          ceilDivSize(kvLen, keyBlock)},
+                         rewriter.getI8IntegerAttr(0));
+  return tb.generic(
       init, {counts, indices},
-      {map(5, {d0, d1, d2}), map(5, {d0, d1, d2, d4}),
-       map(5, {d0, d1, d2, d3})},
+      {tb.map(5, {d0, d1, d2}), tb.map(5, {d0, d1, d2, d4}),
+       tb.map(5, {d0, d1, d2, d3})},
       {par, par, par, par, IteratorType::reduction},
       [&](OpBuilder &b, ValueRange args) -> Value {
         IndexOps m{b, loc};
@@ -349,30 +320,31 @@ Value AttentionBuilder::broadcastListed(Value listed) {
   AffineExpr d0, d1, d2, d3;
   bindDims(ctx, d0, d1, d2, d3);
   const auto par = IteratorType::parallel;
-  Value init = empty({batch, heads, size(listed, 2), size(listed, 3)},
-                     rewriter.getI8Type());
-  return generic(init, {}, {map(4, {d0, d1, d2, d3})}, {par, par, par, par},
-                 [&](OpBuilder &b, ValueRange) -> Value {
-                   IndexOps m{b, loc};
-                   auto layoutIndex = [&](unsigned dim, Value layoutDimSize) {
-                     Value broadcast = m.cmp(arith::CmpIPredicate::eq,
-                                             layoutDimSize, m.constant(1));
-                     return m.select(broadcast, m.constant(0),
-                                     linalg::IndexOp::create(b, loc, dim));
-                   };
-                   SmallVector<Value> at = {layoutIndex(0, layoutBatch),
-                                            layoutIndex(1, layoutHeads),
-                                            linalg::IndexOp::create(b, loc, 2),
-                                            linalg::IndexOp::create(b, loc, 3)};
-                   return tensor::ExtractOp::create(b, loc, listed, at);
-                 });
+  Value init = tb.empty({batch, heads, size(listed, 2), size(listed, 3)},
+                        rewriter.getI8Type());
+  return tb.generic(
+      init, {}, {tb.map(4, {d0, d1, d2, d3})}, {par, par, par, par},
+      [&](OpBuilder &b, ValueRange) -> Value {
+        IndexOps m{b, loc};
+        auto layoutIndex = [&](unsigned dim, Value layoutDimSize) {
+          Value broadcast =
+              m.cmp(arith::CmpIPredicate::eq, layoutDimSize, m.constant(1));
+          return m.select(broadcast, m.constant(0),
+                          linalg::IndexOp::create(b, loc, dim));
+        };
+        SmallVector<Value> at = {layoutIndex(0, layoutBatch),
+                                 layoutIndex(1, layoutHeads),
+                                 linalg::IndexOp::create(b, loc, 2),
+                                 linalg::IndexOp::create(b, loc, 3)};
+        return tensor::ExtractOp::create(b, loc, listed, at);
+      });
 }
 
 /// Scale, ALiBi, soft-cap and the `allowed` predicate, over (b, h, i, j).
 Value AttentionBuilder::logits(Value scores) {
   AffineExpr d0, d1, d2, d3;
   bindDims(ctx, d0, d1, d2, d3);
-  AffineMap id4 = map(4, {d0, d1, d2, d3});
+  AffineMap id4 = tb.map(4, {d0, d1, d2, d3});
   const auto par = IteratorType::parallel;
 
   // Inputs of the generic; each structure operand records its argument.
@@ -380,7 +352,7 @@ Value AttentionBuilder::logits(Value scores) {
   SmallVector<AffineMap> maps = {id4};
   auto addInput = [&](Value value, ArrayRef<AffineExpr> results) {
     inputs.push_back(value);
-    maps.push_back(map(4, results));
+    maps.push_back(tb.map(4, results));
     return inputs.size() - 1;
   };
 
@@ -451,9 +423,9 @@ Value AttentionBuilder::logits(Value scores) {
 
   Value scale = scaleValue();
   FloatAttr softcap = op.getSoftcapAttr();
-  return generic(
-      emptyF32({batch, heads, qLen, kvLen}), inputs, maps, {par, par, par, par},
-      [&](OpBuilder &b, ValueRange args) -> Value {
+  return tb.generic(
+      tb.emptyF32({batch, heads, qLen, kvLen}), inputs, maps,
+      {par, par, par, par}, [&](OpBuilder &b, ValueRange args) -> Value {
         IndexOps m{b, loc};
         using Pred = arith::CmpIPredicate;
         Value s = arith::MulFOp::create(b, loc, args[0], scale);
@@ -483,7 +455,7 @@ Value AttentionBuilder::logits(Value scores) {
           s = arith::AddFOp::create(b, loc, s, bias);
         }
         if (softcap) {
-          Value cap = f32Constant(b, softcap.getValueAsDouble());
+          Value cap = tb.f32Constant(b, softcap.getValueAsDouble());
           Value t = math::TanhOp::create(b, loc,
                                          arith::DivFOp::create(b, loc, s, cap));
           s = arith::MulFOp::create(b, loc, cap, t);
@@ -511,7 +483,7 @@ Value AttentionBuilder::logits(Value scores) {
         }
         if (!allowed)
           return s;
-        return m.select(allowed, s, f32Constant(b, -INFINITY));
+        return m.select(allowed, s, tb.f32Constant(b, -INFINITY));
       });
 }
 
@@ -546,10 +518,10 @@ std::pair<Value, Value> AttentionBuilder::build() {
   bindDims(ctx, d0, d1, d2, d3, d4);
 
   // Scores (b, h, i, j, d): q[b,h,i,d] . k[b,g,j,d].
-  Value scores = generic(
-      filledF32({batch, heads, qLen, kvLen}, 0.0), {q, k},
-      {map(5, {d0, d1, d2, d4}), map(5, {d0, d1.floorDiv(group), d3, d4}),
-       map(5, {d0, d1, d2, d3})},
+  Value scores = tb.generic(
+      tb.filledF32({batch, heads, qLen, kvLen}, 0.0), {q, k},
+      {tb.map(5, {d0, d1, d2, d4}), tb.map(5, {d0, d1.floorDiv(group), d3, d4}),
+       tb.map(5, {d0, d1, d2, d3})},
       {par, par, par, par, red}, [&](OpBuilder &b, ValueRange args) -> Value {
         Value prod = arith::MulFOp::create(b, loc, toF32(b, loc, args[0]),
                                            toF32(b, loc, args[1]));
@@ -559,39 +531,39 @@ std::pair<Value, Value> AttentionBuilder::build() {
   Value logitValues = logits(scores);
 
   // Row maximum (b, h, i, j) -> (b, h, i).
-  AffineMap id4 = map(4, {d0, d1, d2, d3});
-  AffineMap row4 = map(4, {d0, d1, d2});
-  Value rowMax = generic(
-      filledF32({batch, heads, qLen}, -INFINITY), {logitValues}, {id4, row4},
+  AffineMap id4 = tb.map(4, {d0, d1, d2, d3});
+  AffineMap row4 = tb.map(4, {d0, d1, d2});
+  Value rowMax = tb.generic(
+      tb.filledF32({batch, heads, qLen}, -INFINITY), {logitValues}, {id4, row4},
       {par, par, par, red}, [&](OpBuilder &b, ValueRange args) -> Value {
         return arith::MaximumFOp::create(b, loc, args[0], args[1]);
       });
 
   // Guarded exponentials and their row sum.
-  Value negInf = f32Constant(rewriter, -INFINITY);
-  Value zero = f32Constant(rewriter, 0.0);
+  Value negInf = tb.f32Constant(rewriter, -INFINITY);
+  Value zero = tb.f32Constant(rewriter, 0.0);
   Value exps =
-      generic(emptyF32({batch, heads, qLen, kvLen}), {logitValues, rowMax},
-              {id4, row4, id4}, {par, par, par, par},
-              [&](OpBuilder &b, ValueRange args) -> Value {
-                Value isMasked = arith::CmpFOp::create(
-                    b, loc, arith::CmpFPredicate::OEQ, args[0], negInf);
-                Value e = math::ExpOp::create(
-                    b, loc, arith::SubFOp::create(b, loc, args[0], args[1]));
-                return arith::SelectOp::create(b, loc, isMasked, zero, e);
-              });
-  Value rowSum = generic(
-      filledF32({batch, heads, qLen}, 0.0), {exps}, {id4, row4},
+      tb.generic(tb.emptyF32({batch, heads, qLen, kvLen}),
+                 {logitValues, rowMax}, {id4, row4, id4}, {par, par, par, par},
+                 [&](OpBuilder &b, ValueRange args) -> Value {
+                   Value isMasked = arith::CmpFOp::create(
+                       b, loc, arith::CmpFPredicate::OEQ, args[0], negInf);
+                   Value e = math::ExpOp::create(
+                       b, loc, arith::SubFOp::create(b, loc, args[0], args[1]));
+                   return arith::SelectOp::create(b, loc, isMasked, zero, e);
+                 });
+  Value rowSum = tb.generic(
+      tb.filledF32({batch, heads, qLen}, 0.0), {exps}, {id4, row4},
       {par, par, par, red}, [&](OpBuilder &b, ValueRange args) -> Value {
         return arith::AddFOp::create(b, loc, args[0], args[1]);
       });
 
   // Unnormalised output (b, h, i, e, j): sum_j p[b,h,i,j] v[b,g,j,e], over
   // the keys with a nonzero weight only (see the file header).
-  Value weighted = generic(
-      filledF32({batch, heads, qLen, vDim}, 0.0), {exps, v},
-      {map(5, {d0, d1, d2, d4}), map(5, {d0, d1.floorDiv(group), d4, d3}),
-       map(5, {d0, d1, d2, d3})},
+  Value weighted = tb.generic(
+      tb.filledF32({batch, heads, qLen, vDim}, 0.0), {exps, v},
+      {tb.map(5, {d0, d1, d2, d4}), tb.map(5, {d0, d1.floorDiv(group), d4, d3}),
+       tb.map(5, {d0, d1, d2, d3})},
       {par, par, par, par, red}, [&](OpBuilder &b, ValueRange args) -> Value {
         Value prod =
             arith::MulFOp::create(b, loc, args[0], toF32(b, loc, args[1]));
@@ -603,24 +575,22 @@ std::pair<Value, Value> AttentionBuilder::build() {
 
   // Normalise and convert to the output element type.
   Type elementType = op.getOutput().getType().getElementType();
-  Value outInit = empty({batch, heads, qLen, vDim}, elementType);
-  Value output = generic(
+  Value outInit = tb.empty({batch, heads, qLen, vDim}, elementType);
+  Value output = tb.generic(
       outInit, {weighted, rowSum}, {id4, row4, id4}, {par, par, par, par},
       [&](OpBuilder &b, ValueRange args) -> Value {
         Value isEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
                                               args[1], zero);
         Value normalised = arith::DivFOp::create(b, loc, args[0], args[1]);
         Value r = arith::SelectOp::create(b, loc, isEmpty, zero, normalised);
-        if (elementType.isF32())
-          return r;
-        return arith::TruncFOp::create(b, loc, elementType, r);
+        return fromF32(b, loc, r, elementType);
       });
 
   Value lse;
   if (op.getLse()) {
-    AffineMap id3 = map(3, {d0, d1, d2});
-    lse = generic(
-        emptyF32({batch, heads, qLen}), {rowMax, rowSum}, {id3, id3, id3},
+    AffineMap id3 = tb.map(3, {d0, d1, d2});
+    lse = tb.generic(
+        tb.emptyF32({batch, heads, qLen}), {rowMax, rowSum}, {id3, id3, id3},
         {par, par, par}, [&](OpBuilder &b, ValueRange args) -> Value {
           Value isEmpty = arith::CmpFOp::create(
               b, loc, arith::CmpFPredicate::OEQ, args[1], zero);
@@ -655,9 +625,7 @@ struct AttentionToLinalg : OpRewritePattern<AttentionOp> {
     // The results may be more static than the sizes derived from the
     // operands (a static output over a dynamic query, say).
     for (auto [value, result] : llvm::zip(results, op->getResults()))
-      if (value.getType() != result.getType())
-        value = tensor::CastOp::create(rewriter, op.getLoc(), result.getType(),
-                                       value);
+      value = castTo(rewriter, op.getLoc(), value, result.getType());
     rewriter.replaceOp(op, results);
     return success();
   }

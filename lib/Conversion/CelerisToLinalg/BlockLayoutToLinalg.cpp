@@ -28,6 +28,7 @@
 
 #include "celeris/Conversion/CelerisToLinalg/CelerisToLinalg.h"
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
+#include "celeris/Utils/TensorBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -47,7 +48,8 @@ class BlockLayoutBuilder {
 public:
   BlockLayoutBuilder(PatternRewriter &rewriter, Location loc)
       : rewriter(rewriter), loc(loc), ctx(rewriter.getContext()),
-        i1(rewriter.getI1Type()), i32(rewriter.getI32Type()) {}
+        i1(rewriter.getI1Type()),
+        i32(rewriter.getI32Type()), tb{rewriter, loc} {}
 
   /// eligible[0, 0, qb, kb] (i1): the block pair holds an allowed pair of
   /// `mask`. `qLen` and `kvLen` bound the positions of a partial last block;
@@ -72,32 +74,16 @@ public:
     return sizes;
   }
 
+  /// A tensor of `shape` and integer `type` filled with `value`.
   Value filled(ArrayRef<OpFoldResult> shape, Type type, int64_t value) {
-    Value init = tensor::EmptyOp::create(rewriter, loc, shape, type);
-    Value cst = arith::ConstantOp::create(rewriter, loc,
-                                          rewriter.getIntegerAttr(type, value));
-    return linalg::FillOp::create(rewriter, loc, cst, init).getResult(0);
-  }
-
-  Value generic(Value init, ValueRange inputs, ArrayRef<AffineMap> maps,
-                ArrayRef<IteratorType> iterators,
-                function_ref<Value(OpBuilder &, ValueRange)> body) {
-    return linalg::GenericOp::create(
-               rewriter, loc, init.getType(), inputs, init, maps, iterators,
-               [&](OpBuilder &b, Location l, ValueRange args) {
-                 linalg::YieldOp::create(b, l, body(b, args));
-               })
-        .getResult(0);
-  }
-
-  AffineMap map(unsigned numDims, ArrayRef<AffineExpr> results) {
-    return AffineMap::get(numDims, 0, results, ctx);
+    return tb.filled(shape, rewriter.getIntegerAttr(type, value));
   }
 
   PatternRewriter &rewriter;
   Location loc;
   MLIRContext *ctx;
   Type i1, i32;
+  TensorBuilder tb;
 };
 
 Value BlockLayoutBuilder::buildEligibility(
@@ -116,9 +102,9 @@ Value BlockLayoutBuilder::buildEligibility(
                               ArrayRef<OpFoldResult>{rewriter.getIndexAttr(bq),
                                                      rewriter.getIndexAttr(bk)},
                               i1);
-  return generic(
+  return tb.generic(
       filled({one, one, numQueryBlocks, numKeyBlocks}, i1, 0), {blockShape},
-      {map(6, {d4, d5}), map(6, {d0, d1, d2, d3})},
+      {tb.map(6, {d4, d5}), tb.map(6, {d0, d1, d2, d3})},
       {par, par, par, par, red, red},
       [&](OpBuilder &b, ValueRange args) -> Value {
         auto index = [&](int64_t dim, int64_t blockLen) -> Value {
@@ -150,12 +136,13 @@ BlockLayoutBuilder::compact(Value selected, RankedTensorType countsType,
   const auto par = IteratorType::parallel, red = IteratorType::reduction;
   AffineExpr d0, d1, d2, d3, d4;
   bindDims(ctx, d0, d1, d2, d3, d4);
-  AffineMap outer = map(5, {d0, d1, d2, d4}), inner = map(5, {d0, d1, d2, d3});
+  AffineMap outer = tb.map(5, {d0, d1, d2, d4}),
+            inner = tb.map(5, {d0, d1, d2, d3});
   SmallVector<OpFoldResult> selectedSizes =
       tensor::getMixedSizes(rewriter, loc, selected);
 
   // pos[b, h, qb, kb] = #{kb' < kb : selected[kb']}, kb' = d4.
-  Value pos = generic(
+  Value pos = tb.generic(
       filled(selectedSizes, i32, 0), {selected}, {outer, inner},
       {par, par, par, par, red}, [&](OpBuilder &b, ValueRange args) -> Value {
         Value before =
@@ -167,8 +154,8 @@ BlockLayoutBuilder::compact(Value selected, RankedTensorType countsType,
             b, loc, args[1], arith::ExtUIOp::create(b, loc, i32, counted));
       });
 
-  AffineMap id4 = map(4, {d0, d1, d2, d3}), row4 = map(4, {d0, d1, d2});
-  Value counts = generic(
+  AffineMap id4 = tb.map(4, {d0, d1, d2, d3}), row4 = tb.map(4, {d0, d1, d2});
+  Value counts = tb.generic(
       filled(sizesOf(countsType, selected), i32, 0), {selected}, {id4, row4},
       {par, par, par, red}, [&](OpBuilder &b, ValueRange args) -> Value {
         return arith::AddIOp::create(
@@ -176,22 +163,22 @@ BlockLayoutBuilder::compact(Value selected, RankedTensorType countsType,
       });
 
   // indices[b, h, qb, r] = the selected kb (= d4) in slot r (= d3), or 0.
-  Value indices =
-      generic(filled(sizesOf(indicesType, selected), i32, 0), {selected, pos},
-              {outer, outer, inner}, {par, par, par, par, red},
-              [&](OpBuilder &b, ValueRange args) -> Value {
-                Value kb = linalg::IndexOp::create(b, loc, 4);
-                Value slot = arith::IndexCastOp::create(
-                    b, loc, i32, linalg::IndexOp::create(b, loc, 3));
-                Value inSlot = arith::AndIOp::create(
-                    b, loc, args[0],
-                    arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                          args[1], slot));
-                Value value = arith::SelectOp::create(
-                    b, loc, inSlot, arith::IndexCastOp::create(b, loc, i32, kb),
-                    arith::ConstantIntOp::create(b, loc, i32, 0));
-                return arith::AddIOp::create(b, loc, args[2], value);
-              });
+  Value indices = tb.generic(
+      filled(sizesOf(indicesType, selected), i32, 0), {selected, pos},
+      {outer, outer, inner}, {par, par, par, par, red},
+      [&](OpBuilder &b, ValueRange args) -> Value {
+        Value kb = linalg::IndexOp::create(b, loc, 4);
+        Value slot = arith::IndexCastOp::create(
+            b, loc, i32, linalg::IndexOp::create(b, loc, 3));
+        Value inSlot = arith::AndIOp::create(
+            b, loc, args[0],
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, args[1],
+                                  slot));
+        Value value = arith::SelectOp::create(
+            b, loc, inSlot, arith::IndexCastOp::create(b, loc, i32, kb),
+            arith::ConstantIntOp::create(b, loc, i32, 0));
+        return arith::AddIOp::create(b, loc, args[2], value);
+      });
   return {counts, indices};
 }
 
@@ -245,7 +232,7 @@ struct TopkBlocksToLinalg : OpRewritePattern<TopkBlocksOp> {
         tensor::getMixedSizes(rewriter, loc, scores);
     AffineExpr d0, d1, d2, d3, d4;
     bindDims(ctx, d0, d1, d2, d3, d4);
-    AffineMap id4 = builder.map(4, {d0, d1, d2, d3});
+    AffineMap id4 = builder.tb.map(4, {d0, d1, d2, d3});
 
     // Eligibility over NQB * bq queries and NKB * bk keys (every block full).
     Value eligible;
@@ -275,10 +262,10 @@ struct TopkBlocksToLinalg : OpRewritePattern<TopkBlocksOp> {
     if (eligible) {
       AffineExpr zero = getAffineConstantExpr(0, ctx);
       candidateInputs.push_back(eligible);
-      candidateMaps.push_back(builder.map(4, {zero, zero, d2, d3}));
+      candidateMaps.push_back(builder.tb.map(4, {zero, zero, d2, d3}));
     }
     candidateMaps.push_back(id4);
-    Value candidate = builder.generic(
+    Value candidate = builder.tb.generic(
         builder.filled(sizes, builder.i1, 0), candidateInputs, candidateMaps,
         {par, par, par, par}, [&](OpBuilder &b, ValueRange args) -> Value {
           Value ordered = arith::CmpFOp::create(
@@ -289,19 +276,14 @@ struct TopkBlocksToLinalg : OpRewritePattern<TopkBlocksOp> {
         });
 
     // rank[b, h, qb, kb] = #{candidates kb' (= d4) that beat kb (= d3)}.
-    AffineMap other = builder.map(5, {d0, d1, d2, d4});
-    AffineMap self = builder.map(5, {d0, d1, d2, d3});
-    Value rank = builder.generic(
+    AffineMap other = builder.tb.map(5, {d0, d1, d2, d4});
+    AffineMap self = builder.tb.map(5, {d0, d1, d2, d3});
+    Value rank = builder.tb.generic(
         builder.filled(sizes, builder.i32, 0), {scores, candidate, scores},
         {other, other, self, self}, {par, par, par, par, red},
         [&](OpBuilder &b, ValueRange args) -> Value {
           // Comparisons in f32 are exact for every score element type.
-          auto toF32 = [&](Value v) -> Value {
-            if (v.getType().isF32())
-              return v;
-            return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-          };
-          Value theirs = toF32(args[0]), mine = toF32(args[2]);
+          Value theirs = toF32(b, loc, args[0]), mine = toF32(b, loc, args[2]);
           Value greater = arith::CmpFOp::create(
               b, loc, arith::CmpFPredicate::OGT, theirs, mine);
           Value equal = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
@@ -320,14 +302,14 @@ struct TopkBlocksToLinalg : OpRewritePattern<TopkBlocksOp> {
 
     Value k = arith::ConstantIntOp::create(rewriter, loc, builder.i32,
                                            static_cast<int64_t>(op.getK()));
-    Value selected =
-        builder.generic(builder.filled(sizes, builder.i1, 0), {candidate, rank},
-                        {id4, id4, id4}, {par, par, par, par},
-                        [&](OpBuilder &b, ValueRange args) -> Value {
-                          Value inTopK = arith::CmpIOp::create(
-                              b, loc, arith::CmpIPredicate::slt, args[1], k);
-                          return arith::AndIOp::create(b, loc, args[0], inTopK);
-                        });
+    Value selected = builder.tb.generic(
+        builder.filled(sizes, builder.i1, 0), {candidate, rank},
+        {id4, id4, id4}, {par, par, par, par},
+        [&](OpBuilder &b, ValueRange args) -> Value {
+          Value inTopK = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::slt, args[1], k);
+          return arith::AndIOp::create(b, loc, args[0], inTopK);
+        });
 
     auto [counts, indices] = builder.compact(selected, op.getCounts().getType(),
                                              op.getIndices().getType());

@@ -22,6 +22,7 @@
 
 #include "celeris/Conversion/Passes.h"
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
+#include "celeris/Utils/TensorBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -50,7 +51,7 @@ public:
   BlockedScanBuilder(PatternRewriter &rewriter, ScanOp op, int64_t block)
       : rewriter(rewriter), loc(op.getLoc()), op(op), blockSize(block),
         f32(rewriter.getF32Type()), axis(op.getAxis()),
-        reverse(op.getReverse()) {
+        reverse(op.getReverse()), tb{rewriter, loc} {
     sizes = tensor::getMixedSizes(rewriter, loc, op.getA());
     rank = sizes.size();
     length = getValueOrCreateConstantIndexOp(rewriter, loc, sizes[axis]);
@@ -65,17 +66,6 @@ private:
   OpFoldResult index(int64_t i) { return rewriter.getIndexAttr(i); }
   Value indexConstant(int64_t i) {
     return arith::ConstantIndexOp::create(rewriter, loc, i);
-  }
-  Value filled(ArrayRef<OpFoldResult> shape, double value) {
-    Value cst = arith::ConstantOp::create(rewriter, loc,
-                                          rewriter.getF32FloatAttr(value));
-    Value init = tensor::EmptyOp::create(rewriter, loc, shape, f32);
-    return linalg::FillOp::create(rewriter, loc, cst, init).getResult(0);
-  }
-  static Value toF32(OpBuilder &b, Location loc, Value v) {
-    if (v.getType().isF32())
-      return v;
-    return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
   }
   /// src[... , offset +: len (along the axis), ...]. One position keeps its
   /// unit axis (rather than a rank-reducing slice, whose dropped dimension
@@ -110,6 +100,7 @@ private:
   Type f32;
   int64_t axis;
   bool reverse;
+  TensorBuilder tb;
   int64_t rank;
   SmallVector<OpFoldResult> sizes, pointSizes;
   Value length;
@@ -200,7 +191,7 @@ std::pair<Value, Value> BlockedScanBuilder::localScans() {
       rewriter, loc, zero, getValueOrCreateConstantIndexOp(rewriter, loc, len),
       one,
       ValueRange{blocks.getRegionIterArgs()[0], blocks.getRegionIterArgs()[1],
-                 filled(pointSizes, 0.0), filled(pointSizes, 1.0)});
+                 tb.filledF32(pointSizes, 0.0), tb.filledF32(pointSizes, 1.0)});
   {
     OpBuilder::InsertionGuard inner(rewriter);
     rewriter.setInsertionPointToStart(steps.getBody());
@@ -238,15 +229,9 @@ Value BlockedScanBuilder::initialCarry(Value initial) {
   AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
   SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
   Value init = tensor::EmptyOp::create(rewriter, loc, pointSizes, f32);
-  return linalg::GenericOp::create(
-             rewriter, loc, init.getType(), ValueRange{initial},
-             ValueRange{init},
-             ArrayRef<AffineMap>{AffineMap::get(rank, 0, withoutAxis, ctx), id},
-             iterators,
-             [&](OpBuilder &b, Location l, ValueRange args) {
-               linalg::YieldOp::create(b, l, toF32(b, l, args[0]));
-             })
-      .getResult(0);
+  return tb.generic(
+      init, ValueRange{initial}, {tb.map(rank, withoutAxis), id}, iterators,
+      [&](OpBuilder &b, ValueRange args) { return toF32(b, loc, args[0]); });
 }
 
 /// Phases 2 and 3: the carry into each block, in block order, and the
@@ -259,7 +244,7 @@ Value BlockedScanBuilder::propagateAndFixUp(Value hLocal, Value prodA) {
   if (Value initial = op.getInitial())
     carryInit = initialCarry(initial);
   else
-    carryInit = filled(pointSizes, 0.0);
+    carryInit = tb.filledF32(pointSizes, 0.0);
 
   auto blocks = scf::ForOp::create(rewriter, loc, indexConstant(0), length,
                                    indexConstant(blockSize),
@@ -281,9 +266,7 @@ Value BlockedScanBuilder::propagateAndFixUp(Value hLocal, Value prodA) {
       [&](OpBuilder &b, ValueRange args) -> SmallVector<Value> {
         Value h = arith::AddFOp::create(
             b, loc, args[0], arith::MulFOp::create(b, loc, args[1], args[2]));
-        if (!outType.isF32())
-          h = arith::TruncFOp::create(b, loc, outType, h);
-        return {h};
+        return {fromF32(b, loc, h, outType)};
       })[0];
   Value newOut = insertSlab(fixed, out, offset, len);
 

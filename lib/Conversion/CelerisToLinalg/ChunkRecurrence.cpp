@@ -37,6 +37,7 @@
 
 #include "celeris/Conversion/Passes.h"
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
+#include "celeris/Utils/TensorBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -80,7 +81,7 @@ public:
       : rewriter(rewriter), loc(op.getLoc()), ctx(rewriter.getContext()),
         op(op), chunkSize(chunk), f32(rewriter.getF32Type()),
         kind(op.getDecayKind()),
-        delta(op.getUpdateKind() == UpdateKind::Delta) {
+        delta(op.getUpdateKind() == UpdateKind::Delta), tb{rewriter, loc} {
     bindDims(ctx, db, dh, dm, dn, dr);
     zeroExpr = getAffineConstantExpr(0, ctx);
     Value q = op.getQuery();
@@ -106,36 +107,6 @@ private:
   Value indexValue(OpFoldResult ofr) {
     return getValueOrCreateConstantIndexOp(rewriter, loc, ofr);
   }
-  Value empty(ArrayRef<OpFoldResult> shape, Type elementType) {
-    return tensor::EmptyOp::create(rewriter, loc, shape, elementType);
-  }
-  Value filled(ArrayRef<OpFoldResult> shape, double value) {
-    Value cst = arith::ConstantOp::create(rewriter, loc,
-                                          rewriter.getF32FloatAttr(value));
-    return linalg::FillOp::create(rewriter, loc, cst, empty(shape, f32))
-        .getResult(0);
-  }
-  static Value toF32(OpBuilder &b, Location loc, Value v) {
-    if (v.getType().isF32())
-      return v;
-    return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-  }
-  static Value f32Constant(OpBuilder &b, Location loc, double v) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-  }
-  AffineMap map(unsigned numDims, ArrayRef<AffineExpr> results) {
-    return AffineMap::get(numDims, 0, results, ctx);
-  }
-  Value generic(Value init, ValueRange inputs, ArrayRef<AffineMap> maps,
-                ArrayRef<IteratorType> iterators,
-                function_ref<Value(OpBuilder &, ValueRange)> body) {
-    return linalg::GenericOp::create(
-               rewriter, loc, init.getType(), inputs, init, maps, iterators,
-               [&](OpBuilder &b, Location l, ValueRange args) {
-                 linalg::YieldOp::create(b, l, body(b, args));
-               })
-        .getResult(0);
-  }
   /// src[offsets +: sizes]. Slices of one position keep their unit
   /// dimension (a rank-reducing slice would be ambiguous when B or H is 1
   /// too) and are read through a constant-0 index in the maps.
@@ -156,8 +127,8 @@ private:
   /// G at (b, h, pos[, d]) for the dims of a generic.
   AffineMap logDecayMap(unsigned numDims, AffineExpr pos, AffineExpr d) {
     if (kind == DecayKind::Vector)
-      return map(numDims, {db, dh, pos, d});
-    return map(numDims, {db, dh, pos});
+      return tb.map(numDims, {db, dh, pos, d});
+    return tb.map(numDims, {db, dh, pos});
   }
   Value scaleValue();
   Value cumulativeLogDecay(const Chunk &chunk);
@@ -177,6 +148,7 @@ private:
   Type f32;
   DecayKind kind;
   bool delta;
+  TensorBuilder tb;
   AffineExpr db, dh, dm, dn, dr, zeroExpr;
   OpFoldResult batch, heads, seqLen, kDim, vDim;
   const IteratorType par = IteratorType::parallel,
@@ -205,8 +177,8 @@ Value ChunkwiseRecurrenceBuilder::chunkOf(Value src, const Chunk &chunk) {
   // Convert once per chunk, so every contraction below reads f32.
   AffineMap id = rewriter.getMultiDimIdentityMap(type.getRank());
   SmallVector<IteratorType> iterators(type.getRank(), par);
-  return generic(
-      empty(sizes, f32), {part}, {id, id}, iterators,
+  return tb.generic(
+      tb.empty(sizes, f32), {part}, {id, id}, iterators,
       [&](OpBuilder &b, ValueRange args) { return toF32(b, loc, args[0]); });
 }
 
@@ -214,17 +186,17 @@ Value ChunkwiseRecurrenceBuilder::contract(Value init, Value lhs, Value rhs,
                                            bool subtract, AffineMap lhsMap,
                                            AffineMap rhsMap) {
   if (!lhsMap)
-    lhsMap = map(5, {db, dh, dm, dr});
+    lhsMap = tb.map(5, {db, dh, dm, dr});
   if (!rhsMap)
-    rhsMap = map(5, {db, dh, dr, dn});
-  return generic(init, {lhs, rhs}, {lhsMap, rhsMap, map(5, {db, dh, dm, dn})},
-                 {par, par, par, par, red},
-                 [&](OpBuilder &b, ValueRange args) -> Value {
-                   Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
-                   if (subtract)
-                     return arith::SubFOp::create(b, loc, args[2], prod);
-                   return arith::AddFOp::create(b, loc, args[2], prod);
-                 });
+    rhsMap = tb.map(5, {db, dh, dr, dn});
+  return tb.generic(
+      init, {lhs, rhs}, {lhsMap, rhsMap, tb.map(5, {db, dh, dm, dn})},
+      {par, par, par, par, red}, [&](OpBuilder &b, ValueRange args) -> Value {
+        Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
+        if (subtract)
+          return arith::SubFOp::create(b, loc, args[2], prod);
+        return arith::AddFOp::create(b, loc, args[2], prod);
+      });
 }
 
 Value ChunkwiseRecurrenceBuilder::scaleValue() {
@@ -242,18 +214,19 @@ Value ChunkwiseRecurrenceBuilder::scaleValue() {
 /// vector kind. The head kind's gate is constant, so G_i = (i + 1) g_h.
 Value ChunkwiseRecurrenceBuilder::cumulativeLogDecay(const Chunk &chunk) {
   if (kind == DecayKind::Head) {
-    return generic(empty({batch, heads, chunk.len}, f32), {op.getDecay()},
-                   {map(3, {dh}), map(3, {db, dh, dm})}, {par, par, par},
-                   [&](OpBuilder &b, ValueRange args) -> Value {
-                     Value i = linalg::IndexOp::create(b, loc, 2);
-                     Value count = arith::AddIOp::create(
-                         b, loc, i, arith::ConstantIndexOp::create(b, loc, 1));
-                     Value asInt = arith::IndexCastOp::create(
-                         b, loc, b.getI64Type(), count);
-                     Value asFloat =
-                         arith::SIToFPOp::create(b, loc, b.getF32Type(), asInt);
-                     return arith::MulFOp::create(b, loc, asFloat, args[0]);
-                   });
+    return tb.generic(
+        tb.empty({batch, heads, chunk.len}, f32), {op.getDecay()},
+        {tb.map(3, {dh}), tb.map(3, {db, dh, dm})}, {par, par, par},
+        [&](OpBuilder &b, ValueRange args) -> Value {
+          Value i = linalg::IndexOp::create(b, loc, 2);
+          Value count = arith::AddIOp::create(
+              b, loc, i, arith::ConstantIndexOp::create(b, loc, 1));
+          Value asInt =
+              arith::IndexCastOp::create(b, loc, b.getI64Type(), count);
+          Value asFloat =
+              arith::SIToFPOp::create(b, loc, b.getF32Type(), asInt);
+          return arith::MulFOp::create(b, loc, asFloat, args[0]);
+        });
   }
   // A masked sum over the chunk (dims b, h, i, [d,] j): quadratic in the
   // chunk length like every other intra-chunk step, and parallel over i.
@@ -270,16 +243,17 @@ Value ChunkwiseRecurrenceBuilder::cumulativeLogDecay(const Chunk &chunk) {
     out.push_back(dn);
     iterators = {par, par, par, par, red};
   }
-  return generic(filled(shape, 0.0), {g}, {map(n, in), map(n, out)}, iterators,
-                 [&](OpBuilder &b, ValueRange args) -> Value {
-                   Value i = linalg::IndexOp::create(b, loc, 2);
-                   Value jj = linalg::IndexOp::create(b, loc, n - 1);
-                   Value upTo = arith::CmpIOp::create(
-                       b, loc, arith::CmpIPredicate::ule, jj, i);
-                   Value term = arith::SelectOp::create(
-                       b, loc, upTo, args[0], f32Constant(b, loc, 0.0));
-                   return arith::AddFOp::create(b, loc, args[1], term);
-                 });
+  return tb.generic(
+      tb.filledF32(shape, 0.0), {g}, {tb.map(n, in), tb.map(n, out)}, iterators,
+      [&](OpBuilder &b, ValueRange args) -> Value {
+        Value i = linalg::IndexOp::create(b, loc, 2);
+        Value jj = linalg::IndexOp::create(b, loc, n - 1);
+        Value upTo =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, jj, i);
+        Value term = arith::SelectOp::create(b, loc, upTo, args[0],
+                                             f32Constant(b, loc, 0.0));
+        return arith::AddFOp::create(b, loc, args[1], term);
+      });
 }
 
 /// x (.) exp(G) (the decay from the chunk start), or x (.) exp(G_{L-1} - G)
@@ -289,24 +263,24 @@ Value ChunkwiseRecurrenceBuilder::weightByDecay(const Chunk &chunk, Value x,
   if (kind == DecayKind::None)
     return x;
   SmallVector<Value> inputs = {x, chunk.logDecay};
-  SmallVector<AffineMap> maps = {map(4, {db, dh, dm, dn}),
+  SmallVector<AffineMap> maps = {tb.map(4, {db, dh, dm, dn}),
                                  logDecayMap(4, dm, dn)};
   if (relativeToLast) {
     inputs.push_back(chunk.lastLogDecay);
-    maps.push_back(kind == DecayKind::Vector ? map(4, {db, dh, zeroExpr, dn})
-                                             : map(4, {db, dh, zeroExpr}));
+    maps.push_back(kind == DecayKind::Vector ? tb.map(4, {db, dh, zeroExpr, dn})
+                                             : tb.map(4, {db, dh, zeroExpr}));
   }
-  maps.push_back(map(4, {db, dh, dm, dn}));
+  maps.push_back(tb.map(4, {db, dh, dm, dn}));
   auto shape = tensor::getMixedSizes(rewriter, loc, x);
-  return generic(empty(shape, f32), inputs, maps, {par, par, par, par},
-                 [&](OpBuilder &b, ValueRange args) -> Value {
-                   Value logWeight = args[1];
-                   if (relativeToLast)
-                     logWeight =
-                         arith::SubFOp::create(b, loc, args[2], args[1]);
-                   Value w = math::ExpOp::create(b, loc, logWeight);
-                   return arith::MulFOp::create(b, loc, args[0], w);
-                 });
+  return tb.generic(tb.empty(shape, f32), inputs, maps, {par, par, par, par},
+                    [&](OpBuilder &b, ValueRange args) -> Value {
+                      Value logWeight = args[1];
+                      if (relativeToLast)
+                        logWeight =
+                            arith::SubFOp::create(b, loc, args[2], args[1]);
+                      Value w = math::ExpOp::create(b, loc, logWeight);
+                      return arith::MulFOp::create(b, loc, args[0], w);
+                    });
 }
 
 /// rowScale_i * sum_d x_id y_jd Gamma_ij(d) for j <= i (j < i when strict),
@@ -325,11 +299,11 @@ Value ChunkwiseRecurrenceBuilder::decayedScores(const Chunk &chunk, Value x,
   Value raw;
   if (kind == DecayKind::Vector) {
     // (b, h, i, j, d); exp(G_id - G_jd) is only formed where j <= i.
-    raw = generic(
-        filled(shape, 0.0), {x, y, chunk.logDecay, chunk.logDecay},
-        {map(5, {db, dh, dm, dr}), map(5, {db, dh, dn, dr}),
-         map(5, {db, dh, dm, dr}), map(5, {db, dh, dn, dr}),
-         map(5, {db, dh, dm, dn})},
+    raw = tb.generic(
+        tb.filledF32(shape, 0.0), {x, y, chunk.logDecay, chunk.logDecay},
+        {tb.map(5, {db, dh, dm, dr}), tb.map(5, {db, dh, dn, dr}),
+         tb.map(5, {db, dh, dm, dr}), tb.map(5, {db, dh, dn, dr}),
+         tb.map(5, {db, dh, dm, dn})},
         {par, par, par, par, red}, [&](OpBuilder &b, ValueRange args) -> Value {
           Value i = linalg::IndexOp::create(b, loc, 2);
           Value j = linalg::IndexOp::create(b, loc, 3);
@@ -343,43 +317,44 @@ Value ChunkwiseRecurrenceBuilder::decayedScores(const Chunk &chunk, Value x,
         });
   } else {
     // y is read transposed: (b, h, j = n, d = r).
-    raw = contract(filled(shape, 0.0), x, y, /*subtract=*/false, AffineMap(),
-                   map(5, {db, dh, dn, dr}));
+    raw = contract(tb.filledF32(shape, 0.0), x, y, /*subtract=*/false,
+                   AffineMap(), tb.map(5, {db, dh, dn, dr}));
   }
 
   // Mask (b, h, i, j), with the scalar decay ratio and the row scale.
   bool scalarDecay = kind == DecayKind::Head || kind == DecayKind::Scalar;
   SmallVector<Value> inputs = {raw};
-  SmallVector<AffineMap> maps = {map(4, {db, dh, dm, dn})};
+  SmallVector<AffineMap> maps = {tb.map(4, {db, dh, dm, dn})};
   if (scalarDecay) {
     inputs.append({chunk.logDecay, chunk.logDecay});
-    maps.append({map(4, {db, dh, dm}), map(4, {db, dh, dn})});
+    maps.append({tb.map(4, {db, dh, dm}), tb.map(4, {db, dh, dn})});
   }
   if (rowScale) {
     inputs.push_back(rowScale);
-    maps.push_back(map(4, {db, dh, dm}));
+    maps.push_back(tb.map(4, {db, dh, dm}));
   }
-  maps.push_back(map(4, {db, dh, dm, dn}));
-  return generic(empty(shape, f32), inputs, maps, {par, par, par, par},
-                 [&](OpBuilder &b, ValueRange args) -> Value {
-                   Value s = args[0];
-                   unsigned next = 1;
-                   Value i = linalg::IndexOp::create(b, loc, 2);
-                   Value j = linalg::IndexOp::create(b, loc, 3);
-                   Value ok = allowed(b, i, j);
-                   if (scalarDecay) {
-                     Value diff =
-                         arith::SubFOp::create(b, loc, args[1], args[2]);
-                     // exp of a masked-out (j > i) difference could overflow.
-                     diff = arith::SelectOp::create(b, loc, ok, diff, zero);
-                     Value gamma = math::ExpOp::create(b, loc, diff);
-                     s = arith::MulFOp::create(b, loc, s, gamma);
-                     next = 3;
-                   }
-                   if (rowScale)
-                     s = arith::MulFOp::create(b, loc, s, args[next]);
-                   return arith::SelectOp::create(b, loc, ok, s, zero);
-                 });
+  maps.push_back(tb.map(4, {db, dh, dm, dn}));
+  return tb.generic(tb.empty(shape, f32), inputs, maps, {par, par, par, par},
+                    [&](OpBuilder &b, ValueRange args) -> Value {
+                      Value s = args[0];
+                      unsigned next = 1;
+                      Value i = linalg::IndexOp::create(b, loc, 2);
+                      Value j = linalg::IndexOp::create(b, loc, 3);
+                      Value ok = allowed(b, i, j);
+                      if (scalarDecay) {
+                        Value diff =
+                            arith::SubFOp::create(b, loc, args[1], args[2]);
+                        // exp of a masked-out (j > i) difference could
+                        // overflow.
+                        diff = arith::SelectOp::create(b, loc, ok, diff, zero);
+                        Value gamma = math::ExpOp::create(b, loc, diff);
+                        s = arith::MulFOp::create(b, loc, s, gamma);
+                        next = 3;
+                      }
+                      if (rowScale)
+                        s = arith::MulFOp::create(b, loc, s, args[next]);
+                      return arith::SelectOp::create(b, loc, ok, s, zero);
+                    });
 }
 
 /// T = (I + A)^-1 diag(beta) for strictly lower-triangular A, row by row:
@@ -389,7 +364,7 @@ Value ChunkwiseRecurrenceBuilder::forwardSubstitution(const Chunk &chunk,
                                                       Value a) {
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-  Value tInit = filled({batch, heads, chunk.len, chunk.len}, 0.0);
+  Value tInit = tb.filledF32({batch, heads, chunk.len, chunk.len}, 0.0);
   auto loop = scf::ForOp::create(rewriter, loc, zero, indexValue(chunk.len),
                                  one, ValueRange{tInit});
   OpBuilder::InsertionGuard guard(rewriter);
@@ -405,10 +380,10 @@ Value ChunkwiseRecurrenceBuilder::forwardSubstitution(const Chunk &chunk,
   Value betaI =
       slice(chunk.beta, {index(0), index(0), i}, {batch, heads, index(1)});
   // beta_i e_i.
-  Value rowInit = generic(
-      empty({batch, heads, index(1), chunk.len}, f32), {betaI},
-      {map(4, {db, dh, dm}), map(4, {db, dh, dm, dn})}, {par, par, par, par},
-      [&](OpBuilder &b, ValueRange args) -> Value {
+  Value rowInit = tb.generic(
+      tb.empty({batch, heads, index(1), chunk.len}, f32), {betaI},
+      {tb.map(4, {db, dh, dm}), tb.map(4, {db, dh, dm, dn})},
+      {par, par, par, par}, [&](OpBuilder &b, ValueRange args) -> Value {
         Value c = linalg::IndexOp::create(b, loc, 3);
         Value diag =
             arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, c, i);
@@ -416,10 +391,10 @@ Value ChunkwiseRecurrenceBuilder::forwardSubstitution(const Chunk &chunk,
                                        f32Constant(b, loc, 0.0));
       });
   // - sum_{j<i} A_ij T_jc.
-  Value row = generic(
+  Value row = tb.generic(
       rowInit, {aRow, tTop},
-      {map(5, {db, dh, dm, dr}), map(5, {db, dh, dr, dn}),
-       map(5, {db, dh, dm, dn})},
+      {tb.map(5, {db, dh, dm, dr}), tb.map(5, {db, dh, dr, dn}),
+       tb.map(5, {db, dh, dm, dn})},
       {par, par, par, par, red}, [&](OpBuilder &b, ValueRange args) -> Value {
         Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
         return arith::SubFOp::create(b, loc, args[2], prod);
@@ -438,8 +413,9 @@ Value ChunkwiseRecurrenceBuilder::pseudoValues(const Chunk &chunk,
                                                Value state) {
   Value a = decayedScores(chunk, chunk.k, chunk.k, /*strict=*/true, chunk.beta);
   Value t = forwardSubstitution(chunk, a);
-  Value u = contract(filled({batch, heads, chunk.len, vDim}, 0.0), t, chunk.v);
-  Value w = contract(filled({batch, heads, chunk.len, kDim}, 0.0), t,
+  Value u =
+      contract(tb.filledF32({batch, heads, chunk.len, vDim}, 0.0), t, chunk.v);
+  Value w = contract(tb.filledF32({batch, heads, chunk.len, kDim}, 0.0), t,
                      weightByDecay(chunk, chunk.k, /*relativeToLast=*/false));
   return contract(u, w, state, /*subtract=*/true);
 }
@@ -448,21 +424,19 @@ Value ChunkwiseRecurrenceBuilder::pseudoValues(const Chunk &chunk,
 Value ChunkwiseRecurrenceBuilder::chunkOutput(const Chunk &chunk, Value values,
                                               Value state, Value scale) {
   SmallVector<OpFoldResult> shape = {batch, heads, chunk.len, vDim};
-  Value inter =
-      contract(filled(shape, 0.0), weightByDecay(chunk, chunk.q, false), state);
+  Value inter = contract(tb.filledF32(shape, 0.0),
+                         weightByDecay(chunk, chunk.q, false), state);
   Value scores =
       decayedScores(chunk, chunk.q, chunk.k, /*strict=*/false, Value());
   Value sum = contract(inter, scores, values);
   Type elementType = op.getOutput().getType().getElementType();
-  AffineMap id = map(4, {db, dh, dm, dn});
-  return generic(empty(shape, elementType), {sum}, {id, id},
-                 {par, par, par, par},
-                 [&](OpBuilder &b, ValueRange args) -> Value {
-                   Value r = arith::MulFOp::create(b, loc, args[0], scale);
-                   if (elementType.isF32())
-                     return r;
-                   return arith::TruncFOp::create(b, loc, elementType, r);
-                 });
+  AffineMap id = tb.map(4, {db, dh, dm, dn});
+  return tb.generic(tb.empty(shape, elementType), {sum}, {id, id},
+                    {par, par, par, par},
+                    [&](OpBuilder &b, ValueRange args) -> Value {
+                      Value r = arith::MulFOp::create(b, loc, args[0], scale);
+                      return fromF32(b, loc, r, elementType);
+                    });
 }
 
 /// exp(G_{L-1}) (.) S_prev + (K exp(G_{L-1} - G))^T u.
@@ -470,30 +444,31 @@ Value ChunkwiseRecurrenceBuilder::nextState(const Chunk &chunk, Value values,
                                             Value state) {
   Value decayed = state;
   if (kind != DecayKind::None) {
-    AffineMap id = map(4, {db, dh, dm, dn});
-    AffineMap last = kind == DecayKind::Vector ? map(4, {db, dh, zeroExpr, dm})
-                                               : map(4, {db, dh, zeroExpr});
-    decayed = generic(empty({batch, heads, kDim, vDim}, f32),
-                      {state, chunk.lastLogDecay}, {id, last, id},
-                      {par, par, par, par},
-                      [&](OpBuilder &b, ValueRange args) -> Value {
-                        Value a = math::ExpOp::create(b, loc, args[1]);
-                        return arith::MulFOp::create(b, loc, args[0], a);
-                      });
+    AffineMap id = tb.map(4, {db, dh, dm, dn});
+    AffineMap last = kind == DecayKind::Vector
+                         ? tb.map(4, {db, dh, zeroExpr, dm})
+                         : tb.map(4, {db, dh, zeroExpr});
+    decayed = tb.generic(tb.empty({batch, heads, kDim, vDim}, f32),
+                         {state, chunk.lastLogDecay}, {id, last, id},
+                         {par, par, par, par},
+                         [&](OpBuilder &b, ValueRange args) -> Value {
+                           Value a = math::ExpOp::create(b, loc, args[1]);
+                           return arith::MulFOp::create(b, loc, args[0], a);
+                         });
   }
   Value keys = weightByDecay(chunk, chunk.k, /*relativeToLast=*/true);
   // (b, h, d = m, e = n, j = r): keys read transposed.
   return contract(decayed, keys, values, /*subtract=*/false,
-                  map(5, {db, dh, dr, dm}));
+                  tb.map(5, {db, dh, dr, dm}));
 }
 
 std::pair<Value, Value> ChunkwiseRecurrenceBuilder::build() {
   Value scale = scaleValue();
   Type outType = op.getOutput().getType().getElementType();
-  Value outInit = empty({batch, heads, seqLen, vDim}, outType);
+  Value outInit = tb.empty({batch, heads, seqLen, vDim}, outType);
   Value stateInit = op.getInitialState()
                         ? op.getInitialState()
-                        : filled({batch, heads, kDim, vDim}, 0.0);
+                        : tb.filledF32({batch, heads, kDim, vDim}, 0.0);
 
   // A static chunk length when every chunk is full, so the chunk tensors
   // keep static shapes; otherwise min(C, S - start).

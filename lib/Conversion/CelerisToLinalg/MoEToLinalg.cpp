@@ -30,6 +30,7 @@
 
 #include "celeris/Conversion/CelerisToLinalg/CelerisToLinalg.h"
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
+#include "celeris/Utils/TensorBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -51,10 +52,12 @@ constexpr IteratorType kRed = IteratorType::reduction;
 
 using BodyBuilder = function_ref<SmallVector<Value>(OpBuilder &, ValueRange)>;
 
-/// Builds the tensors and linalg.generic ops shared by the MoE lowerings.
-class MoEEmitter {
+/// Builds the tensors and linalg.generic ops shared by the MoE lowerings:
+/// the shared TensorBuilder plus multi-result generics and the scalar
+/// helpers of the rankings.
+class MoEEmitter : public TensorBuilder {
 public:
-  MoEEmitter(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+  MoEEmitter(OpBuilder &b, Location loc) : TensorBuilder{b, loc} {}
 
   Location getLoc() const { return loc; }
   OpBuilder &builder() { return b; }
@@ -64,17 +67,6 @@ public:
   }
   Value indexValue(OpFoldResult ofr) {
     return getValueOrCreateConstantIndexOp(b, loc, ofr);
-  }
-  Value empty(ArrayRef<OpFoldResult> shape, Type elementType) {
-    return tensor::EmptyOp::create(b, loc, shape, elementType);
-  }
-  Value filled(ArrayRef<OpFoldResult> shape, TypedAttr value) {
-    Value cst = arith::ConstantOp::create(b, loc, value);
-    return linalg::FillOp::create(b, loc, cst, empty(shape, value.getType()))
-        .getResult(0);
-  }
-  Value filledF32(ArrayRef<OpFoldResult> shape, double value) {
-    return filled(shape, b.getF32FloatAttr(value));
   }
   Value filledI32(ArrayRef<OpFoldResult> shape, int64_t value) {
     return filled(shape, b.getI32IntegerAttr(value));
@@ -96,33 +88,12 @@ public:
         });
     return SmallVector<Value>(op.getResults());
   }
-  Value generic(Value init, ValueRange inputs, ArrayRef<AffineMap> maps,
-                ArrayRef<IteratorType> iterators,
-                function_ref<Value(OpBuilder &, ValueRange)> body) {
-    return generic(ValueRange{init}, inputs, maps, iterators,
-                   [&](OpBuilder &nested, ValueRange args) {
-                     return SmallVector<Value>{body(nested, args)};
-                   })
-        .front();
-  }
+  using TensorBuilder::generic;
 
   //===--- Scalar helpers for generic bodies ------------------------------===//
 
-  Value f32(OpBuilder &nb, double v) {
-    return arith::ConstantOp::create(nb, loc, nb.getF32FloatAttr(v));
-  }
   Value i32(OpBuilder &nb, int64_t v) {
     return arith::ConstantOp::create(nb, loc, nb.getI32IntegerAttr(v));
-  }
-  Value toF32(OpBuilder &nb, Value v) {
-    if (v.getType().isF32())
-      return v;
-    return arith::ExtFOp::create(nb, loc, nb.getF32Type(), v);
-  }
-  Value fromF32(OpBuilder &nb, Value v, Type elementType) {
-    if (elementType.isF32())
-      return v;
-    return arith::TruncFOp::create(nb, loc, elementType, v);
   }
   /// The position along loop dimension `dim`, as i32.
   Value loopIndexI32(OpBuilder &nb, unsigned dim) {
@@ -158,10 +129,6 @@ public:
     Value lower = cmpI(nb, arith::CmpIPredicate::ult, index, otherIndex);
     return orI(nb, greater, andI(nb, equal, lower));
   }
-
-private:
-  OpBuilder &b;
-  Location loc;
 };
 
 } // namespace
@@ -245,9 +212,9 @@ static Value routerScores(MoEEmitter &em, Value logits, ScoreFunc scoreFunc) {
         [&](OpBuilder &b, ValueRange args) -> Value {
           Location loc = em.getLoc();
           Value neg = arith::NegFOp::create(b, loc, em.toF32(b, args[0]));
-          Value denom = arith::AddFOp::create(b, loc, em.f32(b, 1.0),
+          Value denom = arith::AddFOp::create(b, loc, em.f32Constant(b, 1.0),
                                               math::ExpOp::create(b, loc, neg));
-          return arith::DivFOp::create(b, loc, em.f32(b, 1.0), denom);
+          return arith::DivFOp::create(b, loc, em.f32Constant(b, 1.0), denom);
         });
 
   // Softmax over experts, shifted by the row maximum.
@@ -397,21 +364,20 @@ struct RouteToLinalg : OpRewritePattern<RouteOp> {
       maps.push_back(em.map(2, {0}));
     }
     maps.push_back(id);
-    Value weights =
-        em.generic(em.empty({rows, cols}, rewriter.getF32Type()), inputs, maps,
-                   {kPar, kPar}, [&](OpBuilder &b, ValueRange args) -> Value {
-                     Value w = args[0];
-                     if (renormalize) {
-                       Value zero = em.f32(b, 0.0);
-                       Value isZero =
-                           em.cmpF(b, arith::CmpFPredicate::OEQ, args[1], zero);
-                       w = em.select(b, isZero, zero,
-                                     arith::DivFOp::create(b, loc, w, args[1]));
-                     }
-                     if (scaling != 1.0)
-                       w = arith::MulFOp::create(b, loc, w, em.f32(b, scaling));
-                     return w;
-                   });
+    Value weights = em.generic(
+        em.empty({rows, cols}, rewriter.getF32Type()), inputs, maps,
+        {kPar, kPar}, [&](OpBuilder &b, ValueRange args) -> Value {
+          Value w = args[0];
+          if (renormalize) {
+            Value zero = em.f32Constant(b, 0.0);
+            Value isZero = em.cmpF(b, arith::CmpFPredicate::OEQ, args[1], zero);
+            w = em.select(b, isZero, zero,
+                          arith::DivFOp::create(b, loc, w, args[1]));
+          }
+          if (scaling != 1.0)
+            w = arith::MulFOp::create(b, loc, w, em.f32Constant(b, scaling));
+          return w;
+        });
     rewriter.replaceOp(op, {weights, ids});
     return success();
   }
@@ -602,15 +568,15 @@ struct GroupedMatmulToLinalg : OpRewritePattern<GroupedMatmulOp> {
     // Rows past offsets[E - 1] are 0.
     Type elementType = op.getY().getType().getElementType();
     AffineMap id = em.map(2, {0, 1});
-    Value y = em.generic(em.empty({rows, outDim}, elementType), {acc, group},
-                         {id, em.map(2, {0}), id}, {kPar, kPar},
-                         [&](OpBuilder &b, ValueRange args) -> Value {
-                           Value owned = em.cmpI(b, arith::CmpIPredicate::slt,
-                                                 args[1], numGroups);
-                           Value value =
-                               em.select(b, owned, args[0], em.f32(b, 0.0));
-                           return em.fromF32(b, value, elementType);
-                         });
+    Value y = em.generic(
+        em.empty({rows, outDim}, elementType), {acc, group},
+        {id, em.map(2, {0}), id}, {kPar, kPar},
+        [&](OpBuilder &b, ValueRange args) -> Value {
+          Value owned =
+              em.cmpI(b, arith::CmpIPredicate::slt, args[1], numGroups);
+          Value value = em.select(b, owned, args[0], em.f32Constant(b, 0.0));
+          return em.fromF32(b, value, elementType);
+        });
     rewriter.replaceOp(op, y);
     return success();
   }

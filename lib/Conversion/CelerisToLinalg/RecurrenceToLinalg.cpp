@@ -30,6 +30,7 @@
 
 #include "celeris/Conversion/CelerisToLinalg/CelerisToLinalg.h"
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
+#include "celeris/Utils/TensorBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -51,52 +52,6 @@ using utils::IteratorType;
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
-
-Value toF32(OpBuilder &b, Location loc, Value v) {
-  if (v.getType().isF32())
-    return v;
-  return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-}
-
-Value fromF32(OpBuilder &b, Location loc, Value v, Type elementType) {
-  if (elementType.isF32())
-    return v;
-  return arith::TruncFOp::create(b, loc, elementType, v);
-}
-
-Value f32Constant(OpBuilder &b, Location loc, double value) {
-  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
-}
-
-Value emptyF32(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> shape) {
-  return tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
-}
-
-Value zerosF32(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> shape) {
-  return linalg::FillOp::create(b, loc, f32Constant(b, loc, 0.0),
-                                emptyF32(b, loc, shape))
-      .getResult(0);
-}
-
-/// A single-result linalg.generic writing into `init`.
-Value generic(OpBuilder &b, Location loc, Value init, ValueRange inputs,
-              ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iterators,
-              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
-  return linalg::GenericOp::create(
-             b, loc, init.getType(), inputs, init, maps, iterators,
-             [&](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(nb, l, body(nb, l, args));
-             })
-      .getResult(0);
-}
-
-/// `value` as `type` (a tensor.cast), where the two differ only in which
-/// extents are static.
-Value castTo(OpBuilder &b, Location loc, Value value, Type type) {
-  if (value.getType() == type)
-    return value;
-  return tensor::CastOp::create(b, loc, type, value);
-}
 
 /// The slice of `source` at position `pos` of dimension `dim`, with that
 /// dimension dropped.
@@ -230,23 +185,24 @@ Value RecurrenceBuilder::updateState(OpBuilder &nb, Value state, Value t) {
       maps.push_back(gateMap);
     }
     maps.push_back(stateMap);
-    return generic(nb, loc, emptyF32(nb, loc, stateShape), inputs, maps,
-                   parallel4, [&](OpBuilder &bb, Location l, ValueRange args) {
-                     Value s = args[0];
-                     if (gate)
-                       s = arith::MulFOp::create(
-                           bb, l, math::ExpOp::create(bb, l, args[3]), s);
-                     Value kv = arith::MulFOp::create(
-                         bb, l, toF32(bb, l, args[1]), toF32(bb, l, args[2]));
-                     return arith::AddFOp::create(bb, l, s, kv);
-                   });
+    return generic(
+        nb, loc, TensorBuilder{nb, loc}.emptyF32(stateShape), inputs, maps,
+        parallel4, [&](OpBuilder &bb, Location l, ValueRange args) {
+          Value s = args[0];
+          if (gate)
+            s = arith::MulFOp::create(bb, l,
+                                      math::ExpOp::create(bb, l, args[3]), s);
+          Value kv = arith::MulFOp::create(bb, l, toF32(bb, l, args[1]),
+                                           toF32(bb, l, args[2]));
+          return arith::AddFOp::create(bb, l, s, kv);
+        });
   }
 
   // Delta rule. S' = exp(g_t) (.) S.
   Value decayed = state;
   if (gate)
-    decayed = generic(nb, loc, emptyF32(nb, loc, stateShape), {state, gate},
-                      {stateMap, gateMap, stateMap}, parallel4,
+    decayed = generic(nb, loc, TensorBuilder{nb, loc}.emptyF32(stateShape),
+                      {state, gate}, {stateMap, gateMap, stateMap}, parallel4,
                       [&](OpBuilder &bb, Location l, ValueRange args) -> Value {
                         Value a = math::ExpOp::create(bb, l, args[1]);
                         return arith::MulFOp::create(bb, l, a, args[0]);
@@ -254,20 +210,20 @@ Value RecurrenceBuilder::updateState(OpBuilder &nb, Value state, Value t) {
 
   // u[b,h,j] = sum_i k_t[b,h,i] S'[b,h,i,j]: what the state currently
   // predicts for key k_t.
-  Value predicted =
-      generic(nb, loc, zerosF32(nb, loc, rowShape), {kt, decayed},
-              {rowReduction.key, rowReduction.state, rowReduction.row},
-              rowReduction.iterators,
-              [&](OpBuilder &bb, Location l, ValueRange args) -> Value {
-                Value prod = arith::MulFOp::create(bb, l, toF32(bb, l, args[0]),
-                                                   args[1]);
-                return arith::AddFOp::create(bb, l, args[2], prod);
-              });
+  Value predicted = generic(
+      nb, loc, TensorBuilder{nb, loc}.filledF32(rowShape, 0.0), {kt, decayed},
+      {rowReduction.key, rowReduction.state, rowReduction.row},
+      rowReduction.iterators,
+      [&](OpBuilder &bb, Location l, ValueRange args) -> Value {
+        Value prod =
+            arith::MulFOp::create(bb, l, toF32(bb, l, args[0]), args[1]);
+        return arith::AddFOp::create(bb, l, args[2], prod);
+      });
 
   // S = S' + beta_t k_t (v_t - u)^T, i.e. (I - beta k k^T) S' + beta k v^T.
   Value betat = extractSliceAt(nb, loc, op.getBeta(), 2, t);
   return generic(
-      nb, loc, emptyF32(nb, loc, stateShape),
+      nb, loc, TensorBuilder{nb, loc}.emptyF32(stateShape),
       {decayed, betat, kt, vt, predicted},
       {stateMap, headMap, keyMap, valueMap, valueMap, stateMap}, parallel4,
       [&](OpBuilder &bb, Location l, ValueRange args) -> Value {
@@ -291,11 +247,11 @@ std::pair<Value, Value> RecurrenceBuilder::build() {
   rowShape = {batch, heads, valueDim};
   SmallVector<OpFoldResult> outShape = {batch, heads, seqLen, valueDim};
 
-  Value initialState = zerosF32(rewriter, loc, stateShape);
+  Value initialState = TensorBuilder{rewriter, loc}.filledF32(stateShape, 0.0);
   if (Value given = op.getInitialState())
     initialState = castTo(rewriter, loc, given, initialState.getType());
   // Every step writes its row, so the collected outputs need no fill.
-  Value outputs = emptyF32(rewriter, loc, outShape);
+  Value outputs = TensorBuilder{rewriter, loc}.emptyF32(outShape);
 
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
@@ -306,15 +262,15 @@ std::pair<Value, Value> RecurrenceBuilder::build() {
         Value state = updateState(nb, carried[0], t);
         // o_t[b,h,j] = sum_i S[b,h,i,j] q_t[b,h,i] over (b, h, j, i).
         Value qt = extractSliceAt(nb, l, q, 2, t);
-        Value row =
-            generic(nb, l, zerosF32(nb, l, rowShape), {state, qt},
-                    {rowReduction.state, rowReduction.key, rowReduction.row},
-                    rowReduction.iterators,
-                    [&](OpBuilder &bb, Location bl, ValueRange args) -> Value {
-                      Value prod = arith::MulFOp::create(
-                          bb, bl, args[0], toF32(bb, bl, args[1]));
-                      return arith::AddFOp::create(bb, bl, args[2], prod);
-                    });
+        Value row = generic(
+            nb, l, TensorBuilder{nb, l}.filledF32(rowShape, 0.0), {state, qt},
+            {rowReduction.state, rowReduction.key, rowReduction.row},
+            rowReduction.iterators,
+            [&](OpBuilder &bb, Location bl, ValueRange args) -> Value {
+              Value prod = arith::MulFOp::create(bb, bl, args[0],
+                                                 toF32(bb, bl, args[1]));
+              return arith::AddFOp::create(bb, bl, args[2], prod);
+            });
         Value collected = insertSliceAt(nb, l, row, carried[1], 2, t);
         scf::YieldOp::create(nb, l, ValueRange{state, collected});
       });
@@ -377,9 +333,10 @@ struct ScanToLinalg : OpRewritePattern<ScanOp> {
 
     // The carried h, in f32 with the extents of b's slices so that every
     // iteration yields the same type.
-    Value carried = zerosF32(rewriter, loc, sliceShape);
+    Value carried = TensorBuilder{rewriter, loc}.filledF32(sliceShape, 0.0);
     if (Value initial = op.getInitial()) {
-      carried = generic(rewriter, loc, emptyF32(rewriter, loc, sliceShape),
+      carried = generic(rewriter, loc,
+                        TensorBuilder{rewriter, loc}.emptyF32(sliceShape),
                         {initial}, {id, id}, parallel,
                         [](OpBuilder &bb, Location l, ValueRange args) {
                           return toF32(bb, l, args[0]);
@@ -399,8 +356,8 @@ struct ScanToLinalg : OpRewritePattern<ScanOp> {
           Value at = extractSliceAt(nb, l, a, axis, t);
           Value bt = extractSliceAt(nb, l, bIn, axis, t);
           Value h =
-              generic(nb, l, emptyF32(nb, l, sliceShape), {at, bt, iterArgs[0]},
-                      {id, id, id, id}, parallel,
+              generic(nb, l, TensorBuilder{nb, l}.emptyF32(sliceShape),
+                      {at, bt, iterArgs[0]}, {id, id, id, id}, parallel,
                       [](OpBuilder &bb, Location bl, ValueRange args) -> Value {
                         Value decayed = arith::MulFOp::create(
                             bb, bl, toF32(bb, bl, args[0]), args[2]);

@@ -35,6 +35,7 @@
 #include "celeris/Conversion/CelerisToLinalg/CelerisToLinalg.h"
 #include "celeris/Conversion/Passes.h"
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
+#include "celeris/Utils/TensorBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -74,7 +75,7 @@ public:
   TiledAttentionBuilder(RewriterBase &rewriter, AttentionOp op, int64_t group,
                         int64_t qTile, int64_t kvTile)
       : b(rewriter), loc(op.getLoc()), op(op), group(group), qTile(qTile),
-        kvTile(kvTile), f32(rewriter.getF32Type()) {}
+        kvTile(kvTile), f32(rewriter.getF32Type()), tb{rewriter, loc} {}
 
   /// Emits the computation and returns (output, lse); lse is null when the
   /// op has none.
@@ -112,30 +113,9 @@ private:
 
   //===--- Tensor helpers
   //--------------------------------------------------===//
-  Value f32Constant(OpBuilder &builder, double v) {
-    return arith::ConstantOp::create(builder, loc, builder.getF32FloatAttr(v));
-  }
-  static Value toF32(OpBuilder &builder, Location loc, Value v) {
-    if (v.getType().isF32())
-      return v;
-    return arith::ExtFOp::create(builder, loc, builder.getF32Type(), v);
-  }
-  Value empty(ArrayRef<OpFoldResult> shape, Type elementType) {
-    return tensor::EmptyOp::create(b, loc, shape, elementType);
-  }
-  Value filled(ArrayRef<OpFoldResult> shape, double v) {
-    return linalg::FillOp::create(b, loc, f32Constant(b, v), empty(shape, f32))
-        .getResult(0);
-  }
   /// The rank-reduced 2-d slice [b, head, begin : begin + rows, :] of `t`.
   Value rows(Value t, Value batch, Value head, OpFoldResult begin,
              OpFoldResult count);
-  Value generic(Value init, ValueRange inputs, ArrayRef<AffineMap> maps,
-                ArrayRef<IteratorType> iterators,
-                function_ref<Value(OpBuilder &, ValueRange)> body);
-  AffineMap map(unsigned numDims, ArrayRef<AffineExpr> results) {
-    return AffineMap::get(numDims, 0, results, b.getContext());
-  }
 
   //===--- The algorithm
   //---------------------------------------------------===//
@@ -158,6 +138,7 @@ private:
   AttentionOp op;
   int64_t group, qTile, kvTile;
   Type f32;
+  TensorBuilder tb;
   // Set by build().
   Value scale;
   OpFoldResult offset, qLen, kvLen, headDim, vDim;
@@ -196,23 +177,11 @@ Value TiledAttentionBuilder::rows(Value t, Value batch, Value head,
                                         strides);
 }
 
-Value TiledAttentionBuilder::generic(
-    Value init, ValueRange inputs, ArrayRef<AffineMap> maps,
-    ArrayRef<IteratorType> iterators,
-    function_ref<Value(OpBuilder &, ValueRange)> body) {
-  return linalg::GenericOp::create(
-             b, loc, init.getType(), inputs, init, maps, iterators,
-             [&](OpBuilder &nested, Location l, ValueRange args) {
-               linalg::YieldOp::create(nested, l, body(nested, args));
-             })
-      .getResult(0);
-}
-
 Value TiledAttentionBuilder::scaleValue() {
   if (FloatAttr attr = op.getScaleAttr())
-    return f32Constant(b, attr.getValueAsDouble());
+    return tb.f32Constant(b, attr.getValueAsDouble());
   if (std::optional<int64_t> d = getConstantIntValue(headDim))
-    return f32Constant(b, 1.0 / std::sqrt(static_cast<double>(*d)));
+    return tb.f32Constant(b, 1.0 / std::sqrt(static_cast<double>(*d)));
   Value asInt =
       arith::IndexCastOp::create(b, loc, b.getI64Type(), value(headDim));
   return math::RsqrtOp::create(b, loc,
@@ -237,9 +206,9 @@ std::pair<Value, Value> TiledAttentionBuilder::build() {
 
   Type elementType = op.getOutput().getType().getElementType();
   SmallVector<Value> outputs = {
-      empty({batches, heads, qLen, vDim}, elementType)};
+      tb.empty({batches, heads, qLen, vDim}, elementType)};
   if (op.getLse())
-    outputs.push_back(empty({batches, heads, qLen}, f32));
+    outputs.push_back(tb.empty({batches, heads, qLen}, f32));
 
   OpFoldResult numQTiles = tileCount(qLen, qTile);
   auto forall = scf::ForallOp::create(
@@ -280,8 +249,9 @@ TiledAttentionBuilder::buildQueryTile(Value batch, Value head, OpFoldResult i0,
   Value kvHead = arith::DivUIOp::create(b, loc, head, value(index(group)));
   Value qTileValue = rows(op.getQuery(), batch, head, i0, rowsQ);
   OpFoldResult pBegin = add(i0, offset);
-  SoftmaxState init{filled({rowsQ}, -INFINITY), filled({rowsQ}, 0.0),
-                    filled({rowsQ, vDim}, 0.0)};
+  SoftmaxState init{tb.filledF32({rowsQ}, -INFINITY),
+                    tb.filledF32({rowsQ}, 0.0),
+                    tb.filledF32({rowsQ, vDim}, 0.0)};
 
   // Loop over key/value tiles; a single tile is emitted inline at j0 = 0.
   SoftmaxState state;
@@ -303,37 +273,36 @@ TiledAttentionBuilder::buildQueryTile(Value batch, Value head, OpFoldResult i0,
   }
 
   // Normalise once at the end; l == 0 only for a fully masked row.
-  AffineMap id2 = map(2, {b.getAffineDimExpr(0), b.getAffineDimExpr(1)});
-  AffineMap row2 = map(2, {b.getAffineDimExpr(0)});
-  AffineMap id1 = map(1, {b.getAffineDimExpr(0)});
+  AffineMap id2 = tb.map(2, {b.getAffineDimExpr(0), b.getAffineDimExpr(1)});
+  AffineMap row2 = tb.map(2, {b.getAffineDimExpr(0)});
+  AffineMap id1 = tb.map(1, {b.getAffineDimExpr(0)});
   const auto par = IteratorType::parallel;
   Type elementType = op.getOutput().getType().getElementType();
-  Value out = generic(empty({rowsQ, vDim}, elementType), {state.acc, state.l},
-                      {id2, row2, id2}, {par, par},
-                      [&](OpBuilder &nb, ValueRange args) -> Value {
-                        Value zero = f32Constant(nb, 0.0);
-                        Value isEmpty = arith::CmpFOp::create(
-                            nb, loc, arith::CmpFPredicate::OEQ, args[1], zero);
-                        Value r = arith::SelectOp::create(
-                            nb, loc, isEmpty, zero,
-                            arith::DivFOp::create(nb, loc, args[0], args[1]));
-                        if (elementType.isF32())
-                          return r;
-                        return arith::TruncFOp::create(nb, loc, elementType, r);
-                      });
+  Value out =
+      tb.generic(tb.empty({rowsQ, vDim}, elementType), {state.acc, state.l},
+                 {id2, row2, id2}, {par, par},
+                 [&](OpBuilder &nb, ValueRange args) -> Value {
+                   Value zero = tb.f32Constant(nb, 0.0);
+                   Value isEmpty = arith::CmpFOp::create(
+                       nb, loc, arith::CmpFPredicate::OEQ, args[1], zero);
+                   Value r = arith::SelectOp::create(
+                       nb, loc, isEmpty, zero,
+                       arith::DivFOp::create(nb, loc, args[0], args[1]));
+                   return fromF32(nb, loc, r, elementType);
+                 });
   if (!op.getLse())
     return {out, Value()};
   Value lse =
-      generic(empty({rowsQ}, f32), {state.m, state.l}, {id1, id1, id1}, {par},
-              [&](OpBuilder &nb, ValueRange args) -> Value {
-                Value isEmpty =
-                    arith::CmpFOp::create(nb, loc, arith::CmpFPredicate::OEQ,
-                                          args[1], f32Constant(nb, 0.0));
-                Value r = arith::AddFOp::create(
-                    nb, loc, args[0], math::LogOp::create(nb, loc, args[1]));
-                return arith::SelectOp::create(nb, loc, isEmpty,
-                                               f32Constant(nb, -INFINITY), r);
-              });
+      tb.generic(tb.empty({rowsQ}, f32), {state.m, state.l}, {id1, id1, id1},
+                 {par}, [&](OpBuilder &nb, ValueRange args) -> Value {
+                   Value isEmpty =
+                       arith::CmpFOp::create(nb, loc, arith::CmpFPredicate::OEQ,
+                                             args[1], tb.f32Constant(nb, 0.0));
+                   Value r = arith::AddFOp::create(
+                       nb, loc, args[0], math::LogOp::create(nb, loc, args[1]));
+                   return arith::SelectOp::create(
+                       nb, loc, isEmpty, tb.f32Constant(nb, -INFINITY), r);
+                 });
   return {out, lse};
 }
 
@@ -365,15 +334,14 @@ SoftmaxState TiledAttentionBuilder::buildKvTile(
     AffineExpr i, j, d;
     bindDims(b.getContext(), i, j, d);
     const auto par = IteratorType::parallel, red = IteratorType::reduction;
-    Value scores =
-        generic(filled({rowsQ, rowsKv}, 0.0), {qTileValue, kTile},
-                {map(3, {i, d}), map(3, {j, d}), map(3, {i, j})},
-                {par, par, red}, [&](OpBuilder &nb, ValueRange args) -> Value {
-                  Value prod =
-                      arith::MulFOp::create(nb, loc, toF32(nb, loc, args[0]),
-                                            toF32(nb, loc, args[1]));
-                  return arith::AddFOp::create(nb, loc, args[2], prod);
-                });
+    Value scores = tb.generic(
+        tb.filledF32({rowsQ, rowsKv}, 0.0), {qTileValue, kTile},
+        {tb.map(3, {i, d}), tb.map(3, {j, d}), tb.map(3, {i, j})},
+        {par, par, red}, [&](OpBuilder &nb, ValueRange args) -> Value {
+          Value prod = arith::MulFOp::create(nb, loc, toF32(nb, loc, args[0]),
+                                             toF32(nb, loc, args[1]));
+          return arith::AddFOp::create(nb, loc, args[2], prod);
+        });
     Value s;
     if (staticFull) {
       s = logits(scores, /*masked=*/!*staticFull, pBegin, j0);
@@ -408,30 +376,31 @@ Value TiledAttentionBuilder::logits(Value scores, bool masked,
                                     OpFoldResult pBegin, OpFoldResult j0) {
   MaskAttr mask = op.getMask();
   FloatAttr softcap = op.getSoftcapAttr();
-  AffineMap id2 = map(2, {b.getAffineDimExpr(0), b.getAffineDimExpr(1)});
+  AffineMap id2 = tb.map(2, {b.getAffineDimExpr(0), b.getAffineDimExpr(1)});
   Value p0 = masked ? value(pBegin) : Value();
   Value jBase = masked ? value(j0) : Value();
   const auto par = IteratorType::parallel;
-  return generic(scores, {}, {id2}, {par, par},
-                 [&](OpBuilder &nb, ValueRange args) -> Value {
-                   Value s = arith::MulFOp::create(nb, loc, args[0], scale);
-                   if (softcap) {
-                     Value cap = f32Constant(nb, softcap.getValueAsDouble());
-                     Value t = math::TanhOp::create(
-                         nb, loc, arith::DivFOp::create(nb, loc, s, cap));
-                     s = arith::MulFOp::create(nb, loc, cap, t);
-                   }
-                   if (!masked)
-                     return s;
-                   // Absolute positions of this element of the tile.
-                   Value p = arith::AddIOp::create(
-                       nb, loc, p0, linalg::IndexOp::create(nb, loc, 0));
-                   Value j = arith::AddIOp::create(
-                       nb, loc, jBase, linalg::IndexOp::create(nb, loc, 1));
-                   Value allowed = buildMaskPredicate(nb, loc, mask, p, j);
-                   return arith::SelectOp::create(nb, loc, allowed, s,
-                                                  f32Constant(nb, -INFINITY));
-                 });
+  return tb.generic(
+      scores, {}, {id2}, {par, par},
+      [&](OpBuilder &nb, ValueRange args) -> Value {
+        Value s = arith::MulFOp::create(nb, loc, args[0], scale);
+        if (softcap) {
+          Value cap = tb.f32Constant(nb, softcap.getValueAsDouble());
+          Value t = math::TanhOp::create(
+              nb, loc, arith::DivFOp::create(nb, loc, s, cap));
+          s = arith::MulFOp::create(nb, loc, cap, t);
+        }
+        if (!masked)
+          return s;
+        // Absolute positions of this element of the tile.
+        Value p = arith::AddIOp::create(nb, loc, p0,
+                                        linalg::IndexOp::create(nb, loc, 0));
+        Value j = arith::AddIOp::create(nb, loc, jBase,
+                                        linalg::IndexOp::create(nb, loc, 1));
+        Value allowed = buildMaskPredicate(nb, loc, mask, p, j);
+        return arith::SelectOp::create(nb, loc, allowed, s,
+                                       tb.f32Constant(nb, -INFINITY));
+      });
 }
 
 SoftmaxState TiledAttentionBuilder::update(const SoftmaxState &state,
@@ -439,63 +408,67 @@ SoftmaxState TiledAttentionBuilder::update(const SoftmaxState &state,
   AffineExpr i, j, e;
   bindDims(b.getContext(), i, j, e);
   const auto par = IteratorType::parallel, red = IteratorType::reduction;
-  AffineMap id1 = map(1, {i}), id2 = map(2, {i, j}), row2 = map(2, {i});
+  AffineMap id1 = tb.map(1, {i}), id2 = tb.map(2, {i, j}),
+            row2 = tb.map(2, {i});
   OpFoldResult rowsQ = size(logits, 0), rowsKv = size(logits, 1);
 
   // m' = max(m, rowmax(s)).
   Value mNew =
-      generic(state.m, {logits}, {id2, row2}, {par, red},
-              [&](OpBuilder &nb, ValueRange args) -> Value {
-                return arith::MaximumFOp::create(nb, loc, args[0], args[1]);
-              });
+      tb.generic(state.m, {logits}, {id2, row2}, {par, red},
+                 [&](OpBuilder &nb, ValueRange args) -> Value {
+                   return arith::MaximumFOp::create(nb, loc, args[0], args[1]);
+                 });
   // c = exp(m - m'), 1 while no key has been allowed (m' = -inf).
-  Value corr = generic(
-      empty({rowsQ}, f32), {state.m, mNew}, {id1, id1, id1}, {par},
+  Value corr = tb.generic(
+      tb.empty({rowsQ}, f32), {state.m, mNew}, {id1, id1, id1}, {par},
       [&](OpBuilder &nb, ValueRange args) -> Value {
-        Value none = arith::CmpFOp::create(nb, loc, arith::CmpFPredicate::OEQ,
-                                           args[1], f32Constant(nb, -INFINITY));
+        Value none =
+            arith::CmpFOp::create(nb, loc, arith::CmpFPredicate::OEQ, args[1],
+                                  tb.f32Constant(nb, -INFINITY));
         Value c = math::ExpOp::create(
             nb, loc, arith::SubFOp::create(nb, loc, args[0], args[1]));
-        return arith::SelectOp::create(nb, loc, none, f32Constant(nb, 1.0), c);
+        return arith::SelectOp::create(nb, loc, none, tb.f32Constant(nb, 1.0),
+                                       c);
       });
   // e = exp(s - m'), 0 for masked scores.
-  Value exps =
-      generic(empty({rowsQ, rowsKv}, f32), {logits, mNew}, {id2, row2, id2},
-              {par, par}, [&](OpBuilder &nb, ValueRange args) -> Value {
-                Value isMasked =
-                    arith::CmpFOp::create(nb, loc, arith::CmpFPredicate::OEQ,
-                                          args[0], f32Constant(nb, -INFINITY));
-                Value x = math::ExpOp::create(
-                    nb, loc, arith::SubFOp::create(nb, loc, args[0], args[1]));
-                return arith::SelectOp::create(nb, loc, isMasked,
-                                               f32Constant(nb, 0.0), x);
-              });
+  Value exps = tb.generic(
+      tb.empty({rowsQ, rowsKv}, f32), {logits, mNew}, {id2, row2, id2},
+      {par, par}, [&](OpBuilder &nb, ValueRange args) -> Value {
+        Value isMasked =
+            arith::CmpFOp::create(nb, loc, arith::CmpFPredicate::OEQ, args[0],
+                                  tb.f32Constant(nb, -INFINITY));
+        Value x = math::ExpOp::create(
+            nb, loc, arith::SubFOp::create(nb, loc, args[0], args[1]));
+        return arith::SelectOp::create(nb, loc, isMasked,
+                                       tb.f32Constant(nb, 0.0), x);
+      });
   // l' = c * l + rowsum(e).
   Value lScaled =
-      generic(empty({rowsQ}, f32), {state.l, corr}, {id1, id1, id1}, {par},
-              [&](OpBuilder &nb, ValueRange args) -> Value {
-                return arith::MulFOp::create(nb, loc, args[0], args[1]);
-              });
+      tb.generic(tb.empty({rowsQ}, f32), {state.l, corr}, {id1, id1, id1},
+                 {par}, [&](OpBuilder &nb, ValueRange args) -> Value {
+                   return arith::MulFOp::create(nb, loc, args[0], args[1]);
+                 });
   Value lNew =
-      generic(lScaled, {exps}, {id2, row2}, {par, red},
-              [&](OpBuilder &nb, ValueRange args) -> Value {
-                return arith::AddFOp::create(nb, loc, args[0], args[1]);
-              });
+      tb.generic(lScaled, {exps}, {id2, row2}, {par, red},
+                 [&](OpBuilder &nb, ValueRange args) -> Value {
+                   return arith::AddFOp::create(nb, loc, args[0], args[1]);
+                 });
   // acc' = c * acc + e v; the product runs over (row, column, key).
-  Value accScaled =
-      generic(empty({rowsQ, vDim}, f32), {state.acc, corr}, {id2, row2, id2},
-              {par, par}, [&](OpBuilder &nb, ValueRange args) -> Value {
-                return arith::MulFOp::create(nb, loc, args[0], args[1]);
-              });
-  AffineExpr row = i, column = j, key = e;
-  Value accNew = generic(
-      accScaled, {exps, vTile},
-      {map(3, {row, key}), map(3, {key, column}), map(3, {row, column})},
-      {par, par, red}, [&](OpBuilder &nb, ValueRange args) -> Value {
-        Value prod =
-            arith::MulFOp::create(nb, loc, args[0], toF32(nb, loc, args[1]));
-        return arith::AddFOp::create(nb, loc, args[2], prod);
+  Value accScaled = tb.generic(
+      tb.empty({rowsQ, vDim}, f32), {state.acc, corr}, {id2, row2, id2},
+      {par, par}, [&](OpBuilder &nb, ValueRange args) -> Value {
+        return arith::MulFOp::create(nb, loc, args[0], args[1]);
       });
+  AffineExpr row = i, column = j, key = e;
+  Value accNew =
+      tb.generic(accScaled, {exps, vTile},
+                 {tb.map(3, {row, key}), tb.map(3, {key, column}),
+                  tb.map(3, {row, column})},
+                 {par, par, red}, [&](OpBuilder &nb, ValueRange args) -> Value {
+                   Value prod = arith::MulFOp::create(nb, loc, args[0],
+                                                      toF32(nb, loc, args[1]));
+                   return arith::AddFOp::create(nb, loc, args[2], prod);
+                 });
   return {mNew, lNew, accNew};
 }
 
@@ -540,9 +513,7 @@ struct TileAttention : OpRewritePattern<AttentionOp> {
     // The results may be more static than the sizes derived from the
     // operands (a static output over a dynamic query, say).
     for (auto [value, result] : llvm::zip(results, op->getResults()))
-      if (value.getType() != result.getType())
-        value = tensor::CastOp::create(rewriter, op.getLoc(), result.getType(),
-                                       value);
+      value = castTo(rewriter, op.getLoc(), value, result.getType());
     rewriter.replaceOp(op, results);
     return success();
   }

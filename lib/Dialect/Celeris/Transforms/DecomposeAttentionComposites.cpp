@@ -31,6 +31,7 @@
 
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
 #include "celeris/Dialect/Celeris/Transforms/Passes.h"
+#include "celeris/Utils/TensorBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -47,63 +48,19 @@ namespace {
 
 using utils::IteratorType;
 
-/// Small builders of linalg.generic ops on tensors shared by both patterns.
-struct TensorBuilder {
-  PatternRewriter &rewriter;
-  Location loc;
-
-  MLIRContext *ctx() { return rewriter.getContext(); }
-  Type f32() { return rewriter.getF32Type(); }
-
-  AffineMap map(unsigned numDims, ArrayRef<AffineExpr> results) {
-    return AffineMap::get(numDims, 0, results, ctx());
-  }
-  Value empty(ArrayRef<OpFoldResult> shape, Type type) {
-    return tensor::EmptyOp::create(rewriter, loc, shape, type);
-  }
-  Value filled(ArrayRef<OpFoldResult> shape, double value) {
-    Value cst = arith::ConstantOp::create(rewriter, loc,
-                                          rewriter.getF32FloatAttr(value));
-    return linalg::FillOp::create(rewriter, loc, cst, empty(shape, f32()))
-        .getResult(0);
-  }
-  Value generic(Value init, ValueRange inputs, ArrayRef<AffineMap> maps,
-                ArrayRef<IteratorType> iterators,
-                function_ref<Value(OpBuilder &, ValueRange)> body) {
-    return linalg::GenericOp::create(
-               rewriter, loc, init.getType(), inputs, init, maps, iterators,
-               [&](OpBuilder &b, Location l, ValueRange args) {
-                 linalg::YieldOp::create(b, l, body(b, args));
-               })
-        .getResult(0);
-  }
-  Value toF32(OpBuilder &b, Value v) {
-    if (v.getType().isF32())
-      return v;
-    return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-  }
-  Value fromF32(OpBuilder &b, Value v, Type type) {
-    if (type.isF32())
-      return v;
-    return arith::TruncFOp::create(b, loc, type, v);
-  }
-  Value f32Constant(OpBuilder &b, double v) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-  }
-  /// Converts an f32 tensor to `type` elementwise (no-op for f32).
-  Value convert(Value t, Type type) {
-    if (type.isF32())
-      return t;
-    auto tensorType = cast<RankedTensorType>(t.getType());
-    AffineMap id =
-        AffineMap::getMultiDimIdentityMap(tensorType.getRank(), ctx());
-    SmallVector<IteratorType> par(tensorType.getRank(), IteratorType::parallel);
-    return generic(empty(tensor::getMixedSizes(rewriter, loc, t), type), {t},
-                   {id, id}, par, [&](OpBuilder &b, ValueRange args) -> Value {
-                     return fromF32(b, args[0], type);
-                   });
-  }
-};
+/// Converts the f32 tensor `t` to `type` elementwise (no-op for f32).
+Value convert(TensorBuilder &tb, Value t, Type type) {
+  if (type.isF32())
+    return t;
+  auto tensorType = cast<RankedTensorType>(t.getType());
+  AffineMap id =
+      AffineMap::getMultiDimIdentityMap(tensorType.getRank(), tb.getContext());
+  SmallVector<IteratorType> par(tensorType.getRank(), IteratorType::parallel);
+  return tb.generic(tb.empty(tensor::getMixedSizes(tb.b, tb.loc, t), type), {t},
+                    {id, id}, par, [&](OpBuilder &b, ValueRange args) -> Value {
+                      return tb.fromF32(b, args[0], type);
+                    });
+}
 
 //===----------------------------------------------------------------------===//
 // MLA
@@ -134,7 +91,7 @@ struct DecomposeMla : OpRewritePattern<MlaOp> {
     const auto par = IteratorType::parallel, red = IteratorType::reduction;
     auto upProject = [&](Value w) {
       Value acc = tb.generic(
-          tb.filled({batch, heads, keyLen, size(w, 2)}, 0.0), {latent, w},
+          tb.filledF32({batch, heads, keyLen, size(w, 2)}, 0.0), {latent, w},
           {tb.map(5, {d0, d2, d4}), tb.map(5, {d1, d4, d3}),
            tb.map(5, {d0, d1, d2, d3})},
           {par, par, par, par, red},
@@ -143,7 +100,7 @@ struct DecomposeMla : OpRewritePattern<MlaOp> {
                                                tb.toF32(b, args[1]));
             return arith::AddFOp::create(b, loc, args[2], prod);
           });
-      return tb.convert(acc, elementType);
+      return convert(tb, acc, elementType);
     };
     Value kNope = upProject(op.getWUk());
     Value value = upProject(op.getWUv());
@@ -248,7 +205,7 @@ std::pair<Value, Value> NsaBuilder::compressedBranch() {
 
   // Scores (b, h, t, c, e), scaled, -inf where c is not yet visible.
   Value dots = tb.generic(
-      tb.filled(scoreShape, 0.0), {op.getQuery(), op.getCompressedKey()},
+      tb.filledF32(scoreShape, 0.0), {op.getQuery(), op.getCompressedKey()},
       {tb.map(5, {d0, d1, d2, d4}), tb.map(5, {d0, d1.floorDiv(group), d3, d4}),
        tb.map(5, {d0, d1, d2, d3})},
       {par, par, par, par, red}, [&](OpBuilder &b, ValueRange args) -> Value {
@@ -259,7 +216,7 @@ std::pair<Value, Value> NsaBuilder::compressedBranch() {
   Value negInf = tb.f32Constant(rewriter, -INFINITY);
   Value zero = tb.f32Constant(rewriter, 0.0);
   Value logits = tb.generic(
-      tb.empty(scoreShape, tb.f32()), {dots}, {id4, id4}, {par, par, par, par},
+      tb.emptyF32(scoreShape), {dots}, {id4, id4}, {par, par, par, par},
       [&](OpBuilder &b, ValueRange args) -> Value {
         // Token c summarises keys [c*d, c*d + l): visible once t >= c*d+l-1.
         Value t = linalg::IndexOp::create(b, loc, 2);
@@ -276,12 +233,12 @@ std::pair<Value, Value> NsaBuilder::compressedBranch() {
         return arith::SelectOp::create(b, loc, visible, s, negInf);
       });
   Value rowMax = tb.generic(
-      tb.filled(rowShape, -INFINITY), {logits}, {id4, row4},
+      tb.filledF32(rowShape, -INFINITY), {logits}, {id4, row4},
       {par, par, par, red}, [&](OpBuilder &b, ValueRange args) -> Value {
         return arith::MaximumFOp::create(b, loc, args[0], args[1]);
       });
   Value exps = tb.generic(
-      tb.empty(scoreShape, tb.f32()), {logits, rowMax}, {id4, row4, id4},
+      tb.emptyF32(scoreShape), {logits, rowMax}, {id4, row4, id4},
       {par, par, par, par}, [&](OpBuilder &b, ValueRange args) -> Value {
         Value hidden = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
                                              args[0], negInf);
@@ -290,13 +247,13 @@ std::pair<Value, Value> NsaBuilder::compressedBranch() {
         return arith::SelectOp::create(b, loc, hidden, zero, e);
       });
   Value rowSum = tb.generic(
-      tb.filled(rowShape, 0.0), {exps}, {id4, row4}, {par, par, par, red},
+      tb.filledF32(rowShape, 0.0), {exps}, {id4, row4}, {par, par, par, red},
       [&](OpBuilder &b, ValueRange args) -> Value {
         return arith::AddFOp::create(b, loc, args[0], args[1]);
       });
   // A row with no visible token (t < l - 1) has probabilities 0.
   Value probs = tb.generic(
-      tb.empty(scoreShape, tb.f32()), {exps, rowSum}, {id4, row4, id4},
+      tb.emptyF32(scoreShape), {exps, rowSum}, {id4, row4, id4},
       {par, par, par, par}, [&](OpBuilder &b, ValueRange args) -> Value {
         Value empty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
                                             args[1], zero);
@@ -305,7 +262,7 @@ std::pair<Value, Value> NsaBuilder::compressedBranch() {
       });
   // o_cmp (b, h, t, e, c) = sum_c p . v_cmp[b, g, c, e].
   Value output = tb.generic(
-      tb.filled(shape({batch, queryHeads, seqLen, valueDim}), 0.0),
+      tb.filledF32(shape({batch, queryHeads, seqLen, valueDim}), 0.0),
       {probs, op.getCompressedValue()},
       {tb.map(5, {d0, d1, d2, d4}), tb.map(5, {d0, d1.floorDiv(group), d4, d3}),
        tb.map(5, {d0, d1, d2, d3})},
@@ -328,7 +285,7 @@ Value NsaBuilder::importance(Value probs) {
   // Per query head (b, h, t, s, c): the probabilities of the tokens c that
   // overlap block s, i.e. c*d < (s+1)*l' and c*d + l > s*l'.
   Value perHead = tb.generic(
-      tb.filled(shape({batch, queryHeads, seqLen, numSelectBlocks}), 0.0),
+      tb.filledF32(shape({batch, queryHeads, seqLen, numSelectBlocks}), 0.0),
       {probs}, {tb.map(5, {d0, d1, d2, d4}), tb.map(5, {d0, d1, d2, d3})},
       {par, par, par, par, red}, [&](OpBuilder &b, ValueRange args) -> Value {
         auto times = [&](Value x, int64_t n) -> Value {
@@ -355,12 +312,12 @@ Value NsaBuilder::importance(Value probs) {
 
   // Pool over the heads of each GQA group: [B, Hkv, G, S, NSB] -> sum over G.
   auto grouped = RankedTensorType::get(
-      {batch, kvHeads, group, seqLen, numSelectBlocks}, tb.f32());
+      {batch, kvHeads, group, seqLen, numSelectBlocks}, rewriter.getF32Type());
   Value expanded = tensor::ExpandShapeOp::create(
       rewriter, loc, grouped, perHead,
       ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
   return tb.generic(
-      tb.filled(shape({batch, kvHeads, seqLen, numSelectBlocks}), 0.0),
+      tb.filledF32(shape({batch, kvHeads, seqLen, numSelectBlocks}), 0.0),
       {expanded},
       {tb.map(5, {d0, d1, d4, d2, d3}), tb.map(5, {d0, d1, d2, d3})},
       {par, par, par, par, red}, [&](OpBuilder &b, ValueRange args) -> Value {

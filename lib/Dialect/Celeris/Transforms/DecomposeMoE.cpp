@@ -20,6 +20,7 @@
 
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
 #include "celeris/Dialect/Celeris/Transforms/Passes.h"
+#include "celeris/Utils/TensorBuilder.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/IR/PatternMatch.h"
@@ -31,17 +32,12 @@ using utils::IteratorType;
 
 /// silu(gate) * up in f32.
 static Value swiglu(OpBuilder &b, Location loc, Value gate, Value up) {
-  auto toF32 = [&](Value v) -> Value {
-    if (v.getType().isF32())
-      return v;
-    return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-  };
-  Value g = toF32(gate);
-  Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0));
+  Value g = toF32(b, loc, gate);
+  Value one = f32Constant(b, loc, 1.0);
   Value expNeg = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, g));
   Value silu = arith::DivFOp::create(
       b, loc, g, arith::AddFOp::create(b, loc, one, expNeg));
-  return arith::MulFOp::create(b, loc, silu, toF32(up));
+  return arith::MulFOp::create(b, loc, silu, toF32(b, loc, up));
 }
 
 /// An elementwise linalg.generic over the 2-D `inputs` into `elementType`.
@@ -52,22 +48,18 @@ static Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
   Value init = tensor::EmptyOp::create(
       b, loc, tensor::getMixedSizes(b, loc, first), elementType);
   SmallVector<AffineMap> maps(inputs.size() + 1, b.getMultiDimIdentityMap(2));
-  return linalg::GenericOp::create(
-             b, loc, init.getType(), inputs, init, maps,
-             {IteratorType::parallel, IteratorType::parallel},
-             [&](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(nb, l, body(nb, args.drop_back()));
-             })
-      .getResult(0);
+  return generic(b, loc, init, inputs, maps,
+                 {IteratorType::parallel, IteratorType::parallel},
+                 [&](OpBuilder &nb, Location, ValueRange args) {
+                   return body(nb, args.drop_back());
+                 });
 }
 
 /// a . b accumulated in f32, as a [rows(a), cols(b)] f32 tensor.
 static Value matmulF32(OpBuilder &b, Location loc, Value lhs, Value rhs) {
   SmallVector<OpFoldResult> shape = {tensor::getMixedSize(b, loc, lhs, 0),
                                      tensor::getMixedSize(b, loc, rhs, 1)};
-  Value init = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
-  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
-  Value acc = linalg::FillOp::create(b, loc, zero, init).getResult(0);
+  Value acc = TensorBuilder{b, loc}.filledF32(shape, 0.0);
   return linalg::MatmulOp::create(b, loc, TypeRange{acc.getType()},
                                   ValueRange{lhs, rhs}, ValueRange{acc})
       .getResult(0);
@@ -140,14 +132,11 @@ struct DecomposeMoE : OpRewritePattern<MoEOp> {
     Value permuted = dispatch.getPermuted();
     Value gate = groupedMatmul(permuted, op.getWGate());
     Value up = groupedMatmul(permuted, op.getWUp());
-    Value hidden =
-        elementwise(rewriter, loc, {gate, up}, elementType,
-                    [&](OpBuilder &b, ValueRange args) -> Value {
-                      Value h = swiglu(b, loc, args[0], args[1]);
-                      if (elementType.isF32())
-                        return h;
-                      return arith::TruncFOp::create(b, loc, elementType, h);
-                    });
+    Value hidden = elementwise(rewriter, loc, {gate, up}, elementType,
+                               [&](OpBuilder &b, ValueRange args) -> Value {
+                                 Value h = swiglu(b, loc, args[0], args[1]);
+                                 return fromF32(b, loc, h, elementType);
+                               });
     Value down = groupedMatmul(hidden, op.getWDown());
     Value routed = CombineOp::create(rewriter, loc, xType, down,
                                      route.getWeights(), dispatch.getRowMap());
@@ -165,17 +154,13 @@ struct DecomposeMoE : OpRewritePattern<MoEOp> {
                       return swiglu(b, loc, args[0], args[1]);
                     });
     Value shared = matmulF32(rewriter, loc, sharedHidden, op.getSharedDown());
-    Value out =
-        elementwise(rewriter, loc, {routed, shared}, elementType,
-                    [&](OpBuilder &b, ValueRange args) -> Value {
-                      Value r = args[0];
-                      if (!elementType.isF32())
-                        r = arith::ExtFOp::create(b, loc, b.getF32Type(), r);
-                      Value sum = arith::AddFOp::create(b, loc, r, args[1]);
-                      if (elementType.isF32())
-                        return sum;
-                      return arith::TruncFOp::create(b, loc, elementType, sum);
-                    });
+    Value out = elementwise(rewriter, loc, {routed, shared}, elementType,
+                            [&](OpBuilder &b, ValueRange args) -> Value {
+                              Value r = toF32(b, loc, args[0]);
+                              Value sum =
+                                  arith::AddFOp::create(b, loc, r, args[1]);
+                              return fromF32(b, loc, sum, elementType);
+                            });
     rewriter.replaceOp(op, out);
     return success();
   }

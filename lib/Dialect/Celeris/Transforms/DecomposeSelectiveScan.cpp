@@ -20,6 +20,7 @@
 
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
 #include "celeris/Dialect/Celeris/Transforms/Passes.h"
+#include "celeris/Utils/TensorBuilder.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/IR/PatternMatch.h"
@@ -30,42 +31,6 @@ using namespace mlir::celeris;
 namespace {
 
 using utils::IteratorType;
-
-Value toF32(OpBuilder &b, Location loc, Value v) {
-  if (v.getType().isF32())
-    return v;
-  return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-}
-
-Value f32Constant(OpBuilder &b, Location loc, double value) {
-  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
-}
-
-Value zerosF32(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> shape) {
-  Value empty = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
-  return linalg::FillOp::create(b, loc, f32Constant(b, loc, 0.0), empty)
-      .getResult(0);
-}
-
-/// A single-result linalg.generic writing into `init`.
-Value generic(OpBuilder &b, Location loc, Value init, ValueRange inputs,
-              ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iterators,
-              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
-  return linalg::GenericOp::create(
-             b, loc, init.getType(), inputs, init, maps, iterators,
-             [&](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(nb, l, body(nb, l, args));
-             })
-      .getResult(0);
-}
-
-/// `value` as `type` (a tensor.cast), where the two differ only in which
-/// extents are static.
-Value castTo(OpBuilder &b, Location loc, Value value, Type type) {
-  if (value.getType() == type)
-    return value;
-  return tensor::CastOp::create(b, loc, type, value);
-}
 
 /// softplus(x) = log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)).
 Value softplus(OpBuilder &b, Location loc, Value x) {
@@ -100,14 +65,12 @@ struct DecomposeSelectiveScan : OpRewritePattern<SelectiveScanOp> {
     SmallVector<OpFoldResult> seqShape = {batch, channels, length};
     SmallVector<OpFoldResult> stateShape = {batch, channels, stateSize, length};
     const auto par = IteratorType::parallel, red = IteratorType::reduction;
-    auto map = [&](unsigned numDims, ArrayRef<AffineExpr> results) {
-      return AffineMap::get(numDims, 0, results, ctx);
-    };
+    TensorBuilder tb{rewriter, loc};
     AffineExpr b, d, n, t;
 
     // dt over (b, d, t).
     bindDims(ctx, b, d, t);
-    AffineMap seq3 = map(3, {b, d, t}), channel3 = map(3, {d});
+    AffineMap seq3 = tb.map(3, {b, d, t}), channel3 = tb.map(3, {d});
     Value deltaBias = op.getDeltaBias();
     bool useSoftplus = op.getDeltaSoftplus();
     SmallVector<Value> dtInputs = {op.getDelta()};
@@ -132,8 +95,8 @@ struct DecomposeSelectiveScan : OpRewritePattern<SelectiveScanOp> {
 
     // dA and dBu over (b, d, n, t).
     bindDims(ctx, b, d, n, t);
-    AffineMap state4 = map(4, {b, d, n, t}), seq4 = map(4, {b, d, t}),
-              a4 = map(4, {d, n}), input4 = map(4, {b, n, t});
+    AffineMap state4 = tb.map(4, {b, d, n, t}), seq4 = tb.map(4, {b, d, t}),
+              a4 = tb.map(4, {d, n}), input4 = tb.map(4, {b, n, t});
     SmallVector<IteratorType> parallel4(4, par);
     Value dA = generic(
         rewriter, loc, tensor::EmptyOp::create(rewriter, loc, stateShape, f32),
@@ -156,15 +119,15 @@ struct DecomposeSelectiveScan : OpRewritePattern<SelectiveScanOp> {
 
     // sum_n C[b,n,t] h[b,d,n,t] over (b, d, t, n), n innermost.
     bindDims(ctx, b, d, t, n);
-    Value readout =
-        generic(rewriter, loc, zerosF32(rewriter, loc, seqShape), {c, h},
-                {map(4, {b, n, t}), map(4, {b, d, n, t}), map(4, {b, d, t})},
-                {par, par, par, red},
-                [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                  Value prod = arith::MulFOp::create(
-                      nb, l, toF32(nb, l, args[0]), args[1]);
-                  return arith::AddFOp::create(nb, l, args[2], prod);
-                });
+    Value readout = generic(
+        rewriter, loc, tb.filledF32(seqShape, 0.0), {c, h},
+        {tb.map(4, {b, n, t}), tb.map(4, {b, d, n, t}), tb.map(4, {b, d, t})},
+        {par, par, par, red},
+        [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+          Value prod =
+              arith::MulFOp::create(nb, l, toF32(nb, l, args[0]), args[1]);
+          return arith::AddFOp::create(nb, l, args[2], prod);
+        });
 
     auto yType = cast<RankedTensorType>(op.getY().getType());
     Value y = buildOutput(rewriter, loc, readout, u, op.getD(), op.getZ(),
@@ -216,9 +179,7 @@ private:
           if (gate)
             result = arith::MulFOp::create(
                 nb, l, result, silu(nb, l, toF32(nb, l, args[next++])));
-          if (elementType.isF32())
-            return result;
-          return arith::TruncFOp::create(nb, l, elementType, result);
+          return fromF32(nb, l, result, elementType);
         });
   }
 
@@ -232,7 +193,7 @@ private:
     auto sliceType =
         RankedTensorType::get(type.getShape().take_front(3), b.getF32Type());
     if (type.getDimSize(3) == 0)
-      return zerosF32(b, loc, stateShape);
+      return TensorBuilder{b, loc}.filledF32(stateShape, 0.0);
     Value length = getValueOrCreateConstantIndexOp(b, loc, sizes[3]);
     Value last = arith::SubIOp::create(
         b, loc, length, arith::ConstantIndexOp::create(b, loc, 1));
