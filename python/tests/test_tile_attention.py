@@ -51,6 +51,13 @@ CASES = [
      "scale 0.2 softcap 5.0"),
     ("strided_window", 1, 2, 2, 48, 48, 16, 16,
      "union(strided<7>, window<left = 3, right = 3>)", ""),
+    # Key ranges that narrow the key/value loop from both sides.
+    ("dilated", 1, 2, 1, 90, 90, 16, 16, "dilated<rate = 2, segment = 40>", ""),
+    ("window_lookahead_offset", 1, 2, 2, 50, 120, 16, 16,
+     "window<left = 20, right = 23>", "query_offset 35"),
+    ("prefix_beyond_diagonal", 1, 2, 2, 40, 90, 16, 16, "prefix<70>", "query_offset 0"),
+    ("window_union_chunk", 1, 2, 1, 77, 77, 16, 16,
+     "union(window<left = 5, right = 0>, intersect(causal, chunked<32>))", ""),
 ]
 
 

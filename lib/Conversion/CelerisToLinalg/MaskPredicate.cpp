@@ -47,6 +47,12 @@ struct IndexMath {
   Value notI(Value x) {
     return arith::XOrIOp::create(b, loc, x, boolean(true));
   }
+  Value minS(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+  Value maxS(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
+  /// floor(x / d) * d.
+  Value roundDown(Value x, int64_t d) {
+    return arith::MulIOp::create(b, loc, floorDiv(x, d), constant(d));
+  }
 };
 } // namespace
 
@@ -230,4 +236,77 @@ mlir::celeris::buildTileClassification(OpBuilder &b, Location loc,
   Value one = m.constant(1);
   TileBounds t{pBegin, m.sub(pEnd, one), jBegin, m.sub(jEnd, one)};
   return classifyTileAt(m, mask, t);
+}
+
+namespace {
+/// A half-open key interval [lo, hi); null bounds mean "unbounded".
+struct KeyInterval {
+  Value lo, hi;
+};
+
+/// A superset of the keys `mask` allows for some query in [pBegin, pEnd).
+KeyInterval keyInterval(IndexMath &m, MaskAttr mask, Value pBegin, Value pEnd) {
+  ArrayRef<int64_t> params = mask.getParams();
+  Value pLast = m.sub(pEnd, m.constant(1));
+  switch (mask.getKind()) {
+  case MaskKind::Causal:
+    return {Value(), pEnd};
+  case MaskKind::Window:
+    return {m.sub(pBegin, m.constant(params[0])),
+            m.add(pEnd, m.constant(params[1]))};
+  case MaskKind::Sink:
+    return {Value(), m.constant(params[0])};
+  case MaskKind::Prefix:
+    return {Value(), m.maxS(pEnd, m.constant(params[0]))};
+  case MaskKind::BlockCausal:
+    return {Value(),
+            m.add(m.roundDown(pLast, params[0]), m.constant(params[0]))};
+  case MaskKind::Chunked:
+  case MaskKind::Dilated: {
+    // Keys share the query's chunk (segment).
+    int64_t size = params[mask.getKind() == MaskKind::Chunked ? 0 : 1];
+    return {m.roundDown(pBegin, size),
+            m.add(m.roundDown(pLast, size), m.constant(size))};
+  }
+  case MaskKind::Intersect: {
+    KeyInterval r;
+    for (MaskAttr operand : mask.getOperands()) {
+      KeyInterval o = keyInterval(m, operand, pBegin, pEnd);
+      if (o.lo)
+        r.lo = r.lo ? m.maxS(r.lo, o.lo) : o.lo;
+      if (o.hi)
+        r.hi = r.hi ? m.minS(r.hi, o.hi) : o.hi;
+    }
+    return r;
+  }
+  case MaskKind::Union: {
+    // The hull; one unbounded side makes the union unbounded on that side.
+    SmallVector<KeyInterval> parts;
+    for (MaskAttr operand : mask.getOperands())
+      parts.push_back(keyInterval(m, operand, pBegin, pEnd));
+    KeyInterval r = parts.front();
+    for (const KeyInterval &o : ArrayRef(parts).drop_front()) {
+      r.lo = (r.lo && o.lo) ? m.minS(r.lo, o.lo) : Value();
+      r.hi = (r.hi && o.hi) ? m.maxS(r.hi, o.hi) : Value();
+    }
+    return r;
+  }
+  default:
+    // all, none, strided, global: any key.
+    return {};
+  }
+}
+} // namespace
+
+std::pair<Value, Value> mlir::celeris::buildKeyRange(OpBuilder &b, Location loc,
+                                                     MaskAttr mask,
+                                                     Value pBegin, Value pEnd,
+                                                     Value kvLen) {
+  IndexMath m{b, loc};
+  KeyInterval r = keyInterval(m, mask, pBegin, pEnd);
+  Value zero = m.constant(0);
+  Value lo = r.lo ? m.minS(m.maxS(r.lo, zero), kvLen) : zero;
+  Value hi = r.hi ? m.minS(m.maxS(r.hi, zero), kvLen) : kvLen;
+  // An empty range is [lo, lo).
+  return {lo, m.maxS(lo, hi)};
 }

@@ -6,7 +6,9 @@
 //   forall b, h, query tile [i0, i0 + tq')     (tq' = min(tq, Sq - i0))
 //     g = h floordiv (Hq / Hkv); positions p in [i0 + off, i0 + tq' + off)
 //     m = -inf, l = 0, acc = 0                  ([tq'], [tq'], [tq', Dv])
-//     for key/value tile [j0, j0 + tk')         (tk' = min(tk, Sk - j0))
+//     for key/value tile [j0, j0 + tk') over the mask's key range for
+//         these positions (buildKeyRange; j0 aligned to tk)
+//                                               (tk' = min(tk, Sk - j0))
 //       classify the tile's (p, j) pairs under the mask:
 //       Empty:   m, l, acc unchanged (no score is computed)
 //       Full:    s = cap(scale * q_tile k_tile^T)
@@ -260,8 +262,17 @@ TiledAttentionBuilder::buildQueryTile(Value batch, Value head, OpFoldResult i0,
     state =
         buildKvTile(init, qTileValue, batch, kvHead, pBegin, rowsQ, index(0));
   } else {
-    auto loop = scf::ForOp::create(b, loc, value(index(0)), value(kvLen),
-                                   value(index(kvTile)), init.asRange());
+    // Only the key tiles the mask can reach for this query tile: causal
+    // rows stop at the diagonal, windows start at their left edge. The
+    // start is rounded down to a tile boundary so tiles stay aligned.
+    auto [keyBegin, keyEnd] =
+        buildKeyRange(b, loc, op.getMask(), value(pBegin),
+                      value(add(pBegin, rowsQ)), value(kvLen));
+    Value tile = value(index(kvTile));
+    Value firstTile = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, keyBegin, tile), tile);
+    auto loop =
+        scf::ForOp::create(b, loc, firstTile, keyEnd, tile, init.asRange());
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     ValueRange carried = loop.getRegionIterArgs();

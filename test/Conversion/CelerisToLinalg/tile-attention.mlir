@@ -151,3 +151,23 @@ func.func @kv_lengths_untouched(%q: tensor<2x8x16x32xbf16>, %k: tensor<2x4x16x32
       -> tensor<2x8x16x32xbf16>
   return %o : tensor<2x8x16x32xbf16>
 }
+
+// -----
+
+// The key/value loop covers only the mask's key range for the query tile:
+// a causal sliding window starts at the window's left edge, rounded down to
+// a tile boundary, and stops at the diagonal.
+// CHECK-LABEL: func @window_key_range
+// CHECK:       scf.forall
+// CHECK:         %[[LO:.+]] = arith.subi %[[P:.+]], %c255
+// CHECK:         %[[CLAMPED:.+]] = arith.maxsi %[[LO]], %c0
+// CHECK:         %[[BEGIN:.+]] = arith.minsi %[[CLAMPED]], %[[SK:.+]] : index
+// CHECK:         %[[END:.+]] = arith.maxsi %[[BEGIN]], %{{.*}} : index
+// CHECK:         %[[TILE:.+]] = arith.divui %[[BEGIN]], %c32
+// CHECK:         %[[ALIGNED:.+]] = arith.muli %[[TILE]], %c32
+// CHECK:         scf.for %{{.*}} = %[[ALIGNED]] to %[[END]] step %c32
+func.func @window_key_range(%q: tensor<1x2x?x64xf32>, %k: tensor<1x2x?x64xf32>) -> tensor<1x2x?x64xf32> {
+  %o = celeris.attention %q, %k, %k mask <window<left = 255, right = 0>>
+      : tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32> -> tensor<1x2x?x64xf32>
+  return %o : tensor<1x2x?x64xf32>
+}

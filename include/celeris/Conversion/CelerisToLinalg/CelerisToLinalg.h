@@ -45,6 +45,13 @@ std::pair<Value, Value> buildTileClassification(OpBuilder &b, Location loc,
                                                 Value pEnd, Value jBegin,
                                                 Value jEnd);
 
+/// Emits index arithmetic for [lo, hi), 0 <= lo <= hi <= kvLen: a key range
+/// outside of which `mask` allows no key for any query position in
+/// [pBegin, pEnd). Tiled loops iterate over it instead of every key, so a
+/// causal or sliding-window tile row visits only the tiles it can use.
+std::pair<Value, Value> buildKeyRange(OpBuilder &b, Location loc, MaskAttr mask,
+                                      Value pBegin, Value pEnd, Value kvLen);
+
 } // namespace celeris
 } // namespace mlir
 
