@@ -28,6 +28,12 @@ config.substitutions.append(
 config.substitutions.append(
     ("%mlir_c_runner_utils", os.path.join(llvm_lib_dir, "libmlir_c_runner_utils" + config.llvm_shlib_ext)))
 
+# ptxas of the CUDA Toolkit, where CMake found one (CELERIS_PTXAS): tests
+# that assemble PTX and read its resource report say `REQUIRES: ptxas`.
+if config.cuda_ptxas and os.path.isfile(config.cuda_ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", config.cuda_ptxas))
+
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

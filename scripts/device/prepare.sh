@@ -6,3 +6,4 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${CELERIS_BUILD_DIR:-$root/build}
 rm -rf "$root/.device" && mkdir -p "$root/.device"
 "$build/bin/celeris-compile" "$root/test/Integration/GPU/saxpy.mlir" -o "$root/.device/saxpy"
+"$build/bin/celeris-compile" "$root/test/Integration/GPU/mma_tile.mlir" -o "$root/.device/mma_tile"

@@ -12,4 +12,7 @@ g++ -std=c++17 -O2 -shared -fPIC -Iinclude lib/Runtime/Manifest.cpp \
     lib/Runtime/Runtime.cpp -ldl -o /tmp/celeris-device/libCelerisRuntime.so
 export CELERIS_RUNTIME_LIB=/tmp/celeris-device/libCelerisRuntime.so
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-python3 scripts/device/check_runtime.py .device/saxpy/manifest.txt
+status=0
+python3 scripts/device/check_runtime.py .device/saxpy/manifest.txt || status=1
+python3 scripts/device/check_mma.py .device/mma_tile/manifest.txt || status=1
+exit $status
