@@ -15,4 +15,5 @@ nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 status=0
 python3 scripts/device/check_runtime.py .device/saxpy/manifest.txt || status=1
 python3 scripts/device/check_mma.py .device/mma_tile/manifest.txt || status=1
+python3 scripts/device/check_attention.py .device/attention_fwd/manifest.txt || status=1
 exit $status
