@@ -16,4 +16,6 @@ status=0
 python3 scripts/device/check_runtime.py .device/saxpy/manifest.txt || status=1
 python3 scripts/device/check_mma.py .device/mma_tile/manifest.txt || status=1
 python3 scripts/device/check_attention.py .device/attention_fwd/manifest.txt || status=1
+# Timing (not a check): Celeris vs SDPA flash/cuDNN and FlexAttention.
+python3 bench/attention.py .device/attention_fwd/manifest.txt || status=1
 exit $status

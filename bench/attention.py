@@ -1,0 +1,140 @@
+"""Attention forward throughput: Celeris (test/Integration/GPU/attention_fwd.mlir,
+compiled by scripts/device/prepare.sh into .device/attention_fwd) against torch
+SDPA (flash and cuDNN backends) and FlexAttention, all in one process on the
+same random inputs, for the first four attention workloads of DESIGN §6.
+
+CUDA events around each call, warm-up, median of REPS. TFLOP/s counts
+4·B·Hq·S²·D (full), half that for causal. Usage (repository root, GPU machine,
+CELERIS_RUNTIME_LIB set as in scripts/device/run.sh):
+    python3 bench/attention.py [.device/attention_fwd/manifest.txt]
+Correctness is checked by scripts/device/check_attention.py; here each peer's
+output is only compared with Celeris's (rel diff) as a sanity check.
+"""
+
+import math
+import os
+import statistics
+import sys
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+from celeris.runtime import load  # noqa: E402
+
+LOG2E = 1.0 / math.log(2.0)
+REPS, WARMUP = 20, 3
+
+# (name, B, Hq, Hkv, S, D, causal, extra Celeris kernels to time)
+WORKLOADS = [
+    ("B2 H16 S8192 D128 full", 2, 16, 16, 8192, 128, False,
+     ["attention_fwd_d128_m64s1", "attention_fwd_d128_m64"]),
+    ("B2 H16 S8192 D128 causal", 2, 16, 16, 8192, 128, True,
+     ["attention_fwd_d128_m64s1"]),
+    ("B8 H32 S2048 D64 full", 8, 32, 32, 2048, 64, False, []),
+    ("GQA 32q/8kv B2 S8192 D128 causal", 2, 32, 8, 8192, 128, True, []),
+]
+
+
+def median_ms(fn):
+    for _ in range(WARMUP):
+        fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(REPS):
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    return statistics.median(times)
+
+
+def rel(a, b):
+    a, b = a.float(), b.float()
+    return ((a - b).norm() / b.norm()).item()
+
+
+def main(manifest):
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}", flush=True)
+    module = load(manifest)
+    gen = torch.Generator(device="cuda").manual_seed(20261125)
+    try:
+        from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+        flex = torch.compile(flex_attention)
+    except Exception as e:  # noqa: BLE001
+        flex = None
+        print(f"FlexAttention skipped: {type(e).__name__}: {str(e)[:200]}")
+    rows = []
+    for name, b, hq, hkv, s, d, causal, extra in WORKLOADS:
+        def randn(*shape):
+            return torch.randn(*shape, device="cuda", generator=gen).to(torch.bfloat16)
+        q, k, v = randn(b, hq, s, d), randn(b, hkv, s, d), randn(b, hkv, s, d)
+        scale = 1.0 / math.sqrt(d)
+        flop = 4.0 * b * hq * s * s * d * (0.5 if causal else 1.0)
+        out = torch.empty_like(q)
+        lse = torch.empty(b, hq, s, device="cuda", dtype=torch.float32)
+        results = {}  # label -> (ms, note)
+
+        def celeris(kernel):
+            return lambda: module.launch(
+                kernel, q=q, k=k, v=v, out=out, lse=lse, scale_log2e=scale * LOG2E,
+                causal=int(causal), group=hq // hkv, sizes={"Sq": s, "Hq": hq, "B": b})
+        main_kernel = f"attention_fwd_d{d}"
+        results["Celeris"] = (median_ms(celeris(main_kernel)), main_kernel)
+        ours = out.clone()
+        for kern in extra:
+            results[kern.replace("attention_fwd_", "Celeris ")] = (median_ms(celeris(kern)), "")
+        gqa = hq != hkv
+        for label, backend in (("SDPA flash", SDPBackend.FLASH_ATTENTION),
+                               ("SDPA cuDNN", SDPBackend.CUDNN_ATTENTION)):
+            try:
+                with sdpa_kernel(backend):
+                    fn = lambda: F.scaled_dot_product_attention(  # noqa: E731
+                        q, k, v, is_causal=causal, scale=scale, enable_gqa=gqa)
+                    ref = fn()
+                    results[label] = (median_ms(fn), f"rel diff {rel(ours, ref):.1e}")
+            except Exception as e:  # noqa: BLE001
+                print(f"{name}: {label} skipped: {type(e).__name__}: {str(e)[:160]}")
+        if flex is not None:
+            try:
+                bm = None
+                if causal:
+                    bm = create_block_mask(lambda b_, h_, qi, ki: qi >= ki, None, None, s, s,
+                                           device="cuda")
+                fn = lambda: flex(q, k, v, block_mask=bm, scale=scale, enable_gqa=gqa)  # noqa: E731
+                ref = fn()
+                results["FlexAttention"] = (median_ms(fn), f"rel diff {rel(ours, ref):.1e}")
+            except Exception as e:  # noqa: BLE001
+                print(f"{name}: FlexAttention skipped: {type(e).__name__}: {str(e)[:160]}")
+        for label, (ms, note) in results.items():
+            print(f"{name:36s} {label:24s} {ms:8.3f} ms {flop / ms / 1e9:7.1f} TFLOP/s  {note}",
+                  flush=True)
+        rows.append((name, flop, results))
+        del q, k, v, out, lse, ours
+        torch.cuda.empty_cache()
+
+    peers = ["SDPA flash", "SDPA cuDNN", "FlexAttention"]
+    print()
+    print(f"device: {torch.cuda.get_device_name()}")
+    print("| workload | Celeris | SDPA flash | cuDNN | FlexAttention | Celeris/flash | /cuDNN | /Flex |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, flop, results in rows:
+        tf = {k_: flop / ms / 1e9 for k_, (ms, _) in results.items()}
+        cells = [f"{tf[p]:.0f}" if p in tf else "n/a" for p in peers]
+        ratios = [f"{tf['Celeris'] / tf[p]:.2f}x" if p in tf else "n/a" for p in peers]
+        print(f"| {name} | {tf['Celeris']:.0f} | " + " | ".join(cells) + " | "
+              + " | ".join(ratios) + " |")
+        for k_ in results:
+            if k_.startswith("Celeris "):
+                print(f"|   {k_} | {tf[k_]:.0f} | | | | "
+                      + (f"{tf[k_] / tf['SDPA flash']:.2f}x" if "SDPA flash" in tf else "n/a")
+                      + " | | |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else ".device/attention_fwd/manifest.txt"))
