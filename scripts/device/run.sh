@@ -6,11 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
-mkdir -p /tmp/celeris-device
-# The runtime has no LLVM dependency: build it from source right here.
-g++ -std=c++17 -O2 -shared -fPIC -Iinclude lib/Runtime/Manifest.cpp \
-    lib/Runtime/Runtime.cpp -ldl -o /tmp/celeris-device/libCelerisRuntime.so
-export CELERIS_RUNTIME_LIB=/tmp/celeris-device/libCelerisRuntime.so
+source scripts/device/build_runtime.sh
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 status=0
 python3 scripts/device/check_runtime.py .device/saxpy/manifest.txt || status=1

@@ -6,10 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
-mkdir -p /tmp/celeris-device
-g++ -std=c++17 -O2 -shared -fPIC -Iinclude lib/Runtime/Manifest.cpp \
-    lib/Runtime/Runtime.cpp -ldl -o /tmp/celeris-device/libCelerisRuntime.so
-export CELERIS_RUNTIME_LIB=/tmp/celeris-device/libCelerisRuntime.so
+source scripts/device/build_runtime.sh
 sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
 "$sanitizer" --tool memcheck --error-exitcode 3 \
     python3 scripts/device/check_attention.py .device/attention_fwd/manifest.txt --small
