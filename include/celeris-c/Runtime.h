@@ -35,6 +35,11 @@ void celeris_runtime_destroy(CelerisRuntime *runtime);
  *  next to it). */
 int celeris_module_load(CelerisRuntime *runtime, const char *manifest_path,
                         CelerisModule **module);
+/** Reads only the manifest at `manifest_path`, with no runtime, driver or
+ *  binaries: the module's kernels can be inspected and their launches
+ *  checked with celeris_launch_geometry; celeris_launch fails on it. */
+int celeris_module_load_manifest(const char *manifest_path,
+                                 CelerisModule **module);
 void celeris_module_unload(CelerisModule *module);
 
 /** Number of kernels of the module and the name of kernel `index`. */
@@ -61,13 +66,33 @@ int celeris_kernel_arg(const CelerisModule *module, const char *kernel,
                        int index, int *kind, int *rank,
                        const char **element_type, const char **name);
 
+/** Number of named sizes that `kernel` binds to the shapes of its memref
+ *  arguments (-1 if there is no such kernel), and the name, argument name
+ *  and dimension of binding `index`. */
+int celeris_kernel_num_sizes(const CelerisModule *module, const char *kernel);
+int celeris_kernel_size(const CelerisModule *module, const char *kernel,
+                        int index, const char **name, const char **arg,
+                        int *dim);
+
 /** Launches `kernel` on `stream` (NULL: the default stream). `args` holds one
  *  pointer per manifest argument, pointing at its value (a device pointer, a
  *  scalar, or a memref descriptor). The launch geometry is evaluated from
- *  the named runtime sizes `size_names[i] = size_values[i]`. */
+ *  the named runtime sizes: those the manifest binds to argument shapes,
+ *  read from the memref descriptors, and `size_names[i] = size_values[i]`.
+ *  A size passed that is also bound must equal the bound value; a size the
+ *  geometry uses must be bound or passed. (Before manifests bound sizes,
+ *  every size was passed; such calls work unchanged.) */
 int celeris_launch(CelerisModule *module, const char *kernel,
                    const char *const *size_names, const int64_t *size_values,
                    int num_sizes, void **args, int num_args, void *stream);
+
+/** Checks a launch as celeris_launch does and evaluates its geometry without
+ *  running it: the grid and the dynamic shared memory in bytes. */
+int celeris_launch_geometry(const CelerisModule *module, const char *kernel,
+                            const char *const *size_names,
+                            const int64_t *size_values, int num_sizes,
+                            void **args, int num_args, int64_t grid[3],
+                            int64_t *shared_bytes);
 
 /** Waits for all work on the current context. */
 int celeris_synchronize(CelerisRuntime *runtime);

@@ -1,17 +1,34 @@
 //===- Manifest.cpp - Celeris artifact manifests ----------------*- C++ -*-===//
 //
-// A recursive-descent parser for the manifest and its size expressions.
+// A recursive-descent parser for the manifest and its size expressions, and
+// the binding of named sizes to the shapes of a launch's memref arguments.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Manifest.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <sstream>
 
 using namespace celeris::runtime;
 
 namespace {
+
+bool isIdentifier(const std::string &word) {
+  if (word.empty() || std::isdigit(static_cast<unsigned char>(word[0])))
+    return false;
+  return std::all_of(word.begin(), word.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_';
+  });
+}
+
+/// Whether `word` is 1 or 2 decimal digits (a memref rank or dimension).
+bool isSmallNumber(const std::string &word) {
+  return !word.empty() && word.size() <= 2 &&
+         word.find_first_not_of("0123456789") == std::string::npos;
+}
 
 /// floor(a / b) for b != 0.
 int64_t floorDiv(int64_t a, int64_t b) {
@@ -195,9 +212,21 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
   int lineNo = 0;
   bool sawHeader = false;
   KernelSpec *kernel = nullptr;
-  auto fail = [&](const std::string &message) -> std::optional<Manifest> {
-    error = "manifest line " + std::to_string(lineNo) + ": " + message;
+  // A `size` line may come before the `arg` line it names: bindings are
+  // resolved at `end` and reported at their own line.
+  struct PendingSize {
+    SizeBinding binding;
+    std::string arg;
+    int line;
+  };
+  std::vector<PendingSize> pendingSizes;
+  auto failAt = [&](int line,
+                    const std::string &message) -> std::optional<Manifest> {
+    error = "manifest line " + std::to_string(line) + ": " + message;
     return std::nullopt;
+  };
+  auto fail = [&](const std::string &message) {
+    return failAt(lineNo, message);
   };
   auto parseExpr = [&](const std::string &word,
                        std::unique_ptr<SizeExpr> &out) {
@@ -238,6 +267,28 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
           !kernel->grid[0] || !kernel->sharedBytes)
         return fail("kernel '" + kernel->name +
                     "' needs binary, symbol, grid and shared");
+      for (PendingSize &size : pendingSizes) {
+        const std::string &name = size.binding.name;
+        auto arg = std::find_if(
+            kernel->args.begin(), kernel->args.end(),
+            [&](const KernelArg &a) { return a.name == size.arg; });
+        if (arg == kernel->args.end())
+          return failAt(size.line, "size '" + name + "' reads '" + size.arg +
+                                       "', which is no argument of kernel '" +
+                                       kernel->name + "'");
+        if (arg->kind != ArgKind::MemRef)
+          return failAt(size.line, "size '" + name + "' reads '" + size.arg +
+                                       "', which is not a memref argument");
+        if (size.binding.dim >= arg->rank)
+          return failAt(size.line, "size '" + name + "' reads dimension " +
+                                       std::to_string(size.binding.dim) +
+                                       " of '" + size.arg +
+                                       "', which has rank " +
+                                       std::to_string(arg->rank));
+        size.binding.arg = static_cast<unsigned>(arg - kernel->args.begin());
+        kernel->sizes.push_back(size.binding);
+      }
+      pendingSizes.clear();
       kernel = nullptr;
     } else if (key == "binary") {
       if (!(words >> kernel->binary))
@@ -277,8 +328,7 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
         std::string digits = body.substr(0, colon);
         if (colon != std::string::npos)
           elementType = body.substr(colon + 1);
-        if (digits.empty() || digits.size() > 2 ||
-            digits.find_first_not_of("0123456789") != std::string::npos ||
+        if (!isSmallNumber(digits) ||
             (colon != std::string::npos && elementType.empty()))
           return fail("bad memref argument '" + kind +
                       "', expected memref<RANK:ELEMENT>");
@@ -295,6 +345,17 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
       else
         return fail("unknown argument kind '" + kind + "'");
       kernel->args.push_back({argKind, name, rank, elementType});
+    } else if (key == "size") {
+      std::string name, arg, dim;
+      if (!(words >> name >> arg >> dim) || !isIdentifier(name) ||
+          !isSmallNumber(dim))
+        return fail("expected 'size <name> <memref argument> <dimension>'");
+      for (const PendingSize &size : pendingSizes)
+        if (size.binding.name == name)
+          return fail("size '" + name + "' is bound twice in kernel '" +
+                      kernel->name + "'");
+      pendingSizes.push_back(
+          {{name, 0, static_cast<unsigned>(std::stoi(dim))}, arg, lineNo});
     } else {
       return fail("unknown directive '" + key + "'");
     }
@@ -304,4 +365,32 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
   if (kernel)
     return fail("kernel '" + kernel->name + "' has no 'end'");
   return manifest;
+}
+
+std::optional<std::map<std::string, int64_t>>
+KernelSpec::bindSizes(void *const *launchArgs,
+                      const std::map<std::string, int64_t> &given,
+                      std::string &error) const {
+  std::map<std::string, int64_t> bound = given;
+  for (const SizeBinding &size : sizes) {
+    const KernelArg &arg = args[size.arg];
+    const char *descriptor = static_cast<const char *>(launchArgs[size.arg]);
+    if (!descriptor) {
+      error = "argument '" + arg.name + "' is null";
+      return std::nullopt;
+    }
+    // StridedMemRefType: allocated and aligned pointers, offset, sizes[rank],
+    // strides[rank], 8 bytes each (the runtime is 64-bit only).
+    int64_t extent;
+    std::memcpy(&extent, descriptor + 8 * (3 + size.dim), sizeof(extent));
+    auto [it, inserted] = bound.emplace(size.name, extent);
+    if (!inserted && it->second != extent) {
+      error = "size '" + size.name + "' was given as " +
+              std::to_string(it->second) + " but argument '" + arg.name +
+              "' has " + std::to_string(extent) + " in dimension " +
+              std::to_string(size.dim);
+      return std::nullopt;
+    }
+  }
+  return bound;
 }

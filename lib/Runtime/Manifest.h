@@ -15,11 +15,16 @@
 //     arg memref<4:bf16> q (an MLIR memref descriptor: 3 + 2 * rank params)
 //     arg ptr workspace
 //     arg i64 Sq
+//     size B q 0        (size B is dimension 0 of the shape of q)
+//     size Hq q 1
+//     size Sq q 2
 //   end
 //
 // Expressions: integers, size names, + - * / (floor division), ceildiv,
-// min, max and parentheses, without spaces. No dependency beyond the C++
-// standard library: the runtime runs where no LLVM is installed.
+// min, max and parentheses, without spaces. A `size` line binds a name to a
+// dimension of a memref argument, so the caller need not pass it. No
+// dependency beyond the C++ standard library: the runtime runs where no LLVM
+// is installed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,6 +64,15 @@ struct KernelArg {
   std::string elementType;
 };
 
+/// A named size read at launch from the shape of a memref argument.
+struct SizeBinding {
+  std::string name;
+  /// The index in KernelSpec::args of a MemRef argument, and a dimension
+  /// below its rank.
+  unsigned arg;
+  unsigned dim;
+};
+
 struct KernelSpec {
   std::string name;
   std::string binary;
@@ -67,6 +81,15 @@ struct KernelSpec {
   unsigned block[3] = {1, 1, 1};
   std::unique_ptr<SizeExpr> sharedBytes;
   std::vector<KernelArg> args;
+  std::vector<SizeBinding> sizes;
+
+  /// The named sizes of a launch with `args` (one pointer per argument, as
+  /// celeris_launch takes them): those bound to memref shapes, read from the
+  /// descriptors, and those `given` by the caller. A given size that is also
+  /// bound must agree; otherwise returns nullopt and sets `error`.
+  std::optional<std::map<std::string, int64_t>>
+  bindSizes(void *const *args, const std::map<std::string, int64_t> &given,
+            std::string &error) const;
 };
 
 struct Manifest {

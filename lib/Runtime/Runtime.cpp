@@ -119,7 +119,7 @@ struct CelerisRuntime {
 };
 
 struct CelerisModule {
-  CelerisRuntime *runtime;
+  CelerisRuntime *runtime; // Null for a module of celeris_module_load_manifest.
   Manifest manifest;
   std::vector<CUmodule> modules;
   std::vector<CUfunction> functions; // One per manifest kernel.
@@ -153,26 +153,49 @@ void celeris_runtime_destroy(CelerisRuntime *runtime) {
   delete runtime;
 }
 
-int celeris_module_load(CelerisRuntime *runtime, const char *manifestPath,
-                        CelerisModule **module) {
+/// A module of the manifest at `manifestPath` without a runtime or binaries;
+/// null with lastError set when the manifest cannot be read.
+static std::unique_ptr<CelerisModule> readManifest(const char *manifestPath) {
   std::ifstream file(manifestPath);
-  if (!file)
-    return fail(std::string("cannot open manifest '") + manifestPath + "'");
+  if (!file) {
+    fail(std::string("cannot open manifest '") + manifestPath + "'");
+    return nullptr;
+  }
   std::stringstream text;
   text << file.rdbuf();
   std::string error;
   std::optional<Manifest> manifest = Manifest::parse(text.str(), error);
-  if (!manifest)
-    return fail(std::string(manifestPath) + ": " + error);
+  if (!manifest) {
+    fail(std::string(manifestPath) + ": " + error);
+    return nullptr;
+  }
+  auto result = std::make_unique<CelerisModule>();
+  result->runtime = nullptr;
+  result->manifest = std::move(*manifest);
+  return result;
+}
 
+int celeris_module_load_manifest(const char *manifestPath,
+                                 CelerisModule **module) {
+  std::unique_ptr<CelerisModule> result = readManifest(manifestPath);
+  if (!result)
+    return 1;
+  *module = result.release();
+  return 0;
+}
+
+int celeris_module_load(CelerisRuntime *runtime, const char *manifestPath,
+                        CelerisModule **module) {
+  std::unique_ptr<CelerisModule> result = readManifest(manifestPath);
+  if (!result)
+    return 1;
   std::string dir(manifestPath);
   size_t slash = dir.find_last_of('/');
   dir = slash == std::string::npos ? "" : dir.substr(0, slash + 1);
 
-  auto result = std::make_unique<CelerisModule>();
   result->runtime = runtime;
   const Driver &driver = *runtime->driver;
-  for (const KernelSpec &kernel : manifest->kernels) {
+  for (const KernelSpec &kernel : result->manifest.kernels) {
     std::ifstream binary(dir + kernel.binary, std::ios::binary);
     if (!binary)
       return fail("cannot open kernel binary '" + dir + kernel.binary + "'");
@@ -192,7 +215,6 @@ int celeris_module_load(CelerisRuntime *runtime, const char *manifestPath,
       return 1;
     result->functions.push_back(function);
   }
-  result->manifest = std::move(*manifest);
   *module = result.release();
   return 0;
 }
@@ -200,7 +222,7 @@ int celeris_module_load(CelerisRuntime *runtime, const char *manifestPath,
 void celeris_module_unload(CelerisModule *module) {
   if (!module)
     return;
-  for (CUmodule m : module->modules)
+  for (CUmodule m : module->modules) // None without a runtime.
     module->runtime->driver->cuModuleUnload(m);
   delete module;
 }
@@ -249,27 +271,55 @@ int celeris_kernel_arg(const CelerisModule *module, const char *kernel,
   return 0;
 }
 
-int celeris_launch(CelerisModule *module, const char *kernelName,
-                   const char *const *sizeNames, const int64_t *sizeValues,
-                   int numSizes, void **args, int numArgs, void *stream) {
-  const Manifest &manifest = module->manifest;
+int celeris_kernel_num_sizes(const CelerisModule *module, const char *kernel) {
+  int index = findKernel(module, kernel);
+  return index < 0
+             ? -1
+             : static_cast<int>(module->manifest.kernels[index].sizes.size());
+}
+
+int celeris_kernel_size(const CelerisModule *module, const char *kernel,
+                        int index, const char **name, const char **arg,
+                        int *dim) {
+  int k = findKernel(module, kernel);
+  if (k < 0)
+    return fail(std::string("the artifact has no kernel '") + kernel + "'");
+  const KernelSpec &spec = module->manifest.kernels[k];
+  if (index < 0 || index >= static_cast<int>(spec.sizes.size()))
+    return fail("size index " + std::to_string(index) +
+                " out of range for kernel '" + kernel + "'");
+  const SizeBinding &size = spec.sizes[index];
+  *name = size.name.c_str();
+  *arg = spec.args[size.arg].name.c_str();
+  *dim = static_cast<int>(size.dim);
+  return 0;
+}
+
+int celeris_launch_geometry(const CelerisModule *module, const char *kernelName,
+                            const char *const *sizeNames,
+                            const int64_t *sizeValues, int numSizes,
+                            void **args, int numArgs, int64_t grid[3],
+                            int64_t *sharedBytes) {
   int index = findKernel(module, kernelName);
   if (index < 0)
     return fail(std::string("the artifact has no kernel '") + kernelName +
                 "'");
-  const KernelSpec &kernel = manifest.kernels[index];
+  const KernelSpec &kernel = module->manifest.kernels[index];
   if (numArgs != static_cast<int>(kernel.args.size()))
     return fail("kernel '" + kernel.name + "' takes " +
                 std::to_string(kernel.args.size()) + " arguments, got " +
                 std::to_string(numArgs));
 
-  std::map<std::string, int64_t> sizes;
+  std::map<std::string, int64_t> given;
   for (int i = 0; i < numSizes; ++i)
-    sizes[sizeNames[i]] = sizeValues[i];
+    given[sizeNames[i]] = sizeValues[i];
   std::string error;
-  int64_t grid[3];
+  std::optional<std::map<std::string, int64_t>> sizes =
+      kernel.bindSizes(args, given, error);
+  if (!sizes)
+    return fail("kernel '" + kernel.name + "': " + error);
   for (int d = 0; d < 3; ++d) {
-    std::optional<int64_t> value = kernel.grid[d]->evaluate(sizes, error);
+    std::optional<int64_t> value = kernel.grid[d]->evaluate(*sizes, error);
     if (!value)
       return fail("kernel '" + kernel.name + "': " + error);
     if (*value < 0 || *value > 0x7fffffff)
@@ -278,13 +328,30 @@ int celeris_launch(CelerisModule *module, const char *kernelName,
                   std::to_string(*value));
     grid[d] = *value;
   }
-  std::optional<int64_t> shared = kernel.sharedBytes->evaluate(sizes, error);
+  std::optional<int64_t> shared = kernel.sharedBytes->evaluate(*sizes, error);
   if (!shared)
     return fail("kernel '" + kernel.name + "': " + error);
+  *sharedBytes = *shared;
+  return 0;
+}
+
+int celeris_launch(CelerisModule *module, const char *kernelName,
+                   const char *const *sizeNames, const int64_t *sizeValues,
+                   int numSizes, void **args, int numArgs, void *stream) {
+  int64_t grid[3], shared;
+  if (celeris_launch_geometry(module, kernelName, sizeNames, sizeValues,
+                              numSizes, args, numArgs, grid, &shared))
+    return 1;
+  if (!module->runtime)
+    return fail(std::string("cannot launch '") + kernelName +
+                "': the module was loaded from its manifest alone, without "
+                "a runtime");
   // An empty grid (a zero-sized problem) is a successful no-op.
   if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0)
     return 0;
 
+  int index = findKernel(module, kernelName);
+  const KernelSpec &kernel = module->manifest.kernels[index];
   // A memref descriptor is passed to the kernel field by field.
   std::vector<void *> params;
   for (size_t i = 0; i < kernel.args.size(); ++i) {
@@ -300,21 +367,19 @@ int celeris_launch(CelerisModule *module, const char *kernelName,
 
   const Driver &driver = *module->runtime->driver;
   CUfunction function = module->functions[index];
-  if (*shared > 48 * 1024 &&
+  if (shared > 48 * 1024 &&
       !check(driver,
              driver.cuFuncSetAttribute(function, kMaxDynamicSharedSizeBytes,
-                                       static_cast<int>(*shared)),
-             "reserving " + std::to_string(*shared) +
+                                       static_cast<int>(shared)),
+             "reserving " + std::to_string(shared) +
                  " bytes of shared memory for '" + kernel.name + "'"))
     return 1;
   if (!check(driver,
              driver.cuLaunchKernel(
                  function, static_cast<unsigned>(grid[0]),
-                 static_cast<unsigned>(grid[1]),
-                 static_cast<unsigned>(grid[2]), kernel.block[0],
-                 kernel.block[1], kernel.block[2],
-                 static_cast<unsigned>(*shared), stream, params.data(),
-                 nullptr),
+                 static_cast<unsigned>(grid[1]), static_cast<unsigned>(grid[2]),
+                 kernel.block[0], kernel.block[1], kernel.block[2],
+                 static_cast<unsigned>(shared), stream, params.data(), nullptr),
              "launching '" + kernel.name + "'"))
     return 1;
   return 0;

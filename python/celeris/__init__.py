@@ -3,7 +3,7 @@
     import celeris
     manifest = celeris.compile("kernels.mlir", "artifact")   # needs the Celeris build
     module = celeris.load(manifest)                           # needs a GPU, not MLIR
-    module.launch("saxpy", a=2.0, x=x, y=y, sizes={"N": x.numel()})
+    module.launch("saxpy", a=2.0, x=x, y=y)                   # N from the shape of x
 
 `compile` runs the compile driver of this checkout's build (or of
 $CELERIS_BUILD_DIR); `load` is celeris.runtime.load, which needs only

@@ -5,10 +5,13 @@ A thin ctypes layer over the C API of libCelerisRuntime.so
 (include/celeris-c/Runtime.h): no build step, no MLIR. Arguments are checked
 against the artifact's manifest before a launch (kind, rank, element type,
 device), and every failure raises CelerisError with the runtime's message.
+The runtime sizes of the launch geometry come from the argument shapes where
+the manifest binds them (saxpy's N is the length of x); others are passed in
+`sizes`.
 
     from celeris.runtime import load
     module = load("artifact/manifest.txt")
-    module.launch("saxpy", a=2.0, x=x, y=y, sizes={"N": x.numel()})
+    module.launch("saxpy", a=2.0, x=x, y=y)
 """
 
 import ctypes
@@ -59,12 +62,20 @@ def _library():
         lib.celeris_kernel_num_args.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
         lib.celeris_module_num_kernels.argtypes = [ctypes.c_void_p]
         lib.celeris_module_kernel_name.argtypes = [ctypes.c_void_p, ctypes.c_int]
-        lib.celeris_launch.argtypes = [
-            ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p),
-            ctypes.POINTER(ctypes.c_int64), ctypes.c_int,
-            ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_void_p]
+        lib.celeris_kernel_num_sizes.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        lib.celeris_kernel_size.argtypes = [
+            ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p),
+            ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_int)]
+        size_args = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p),
+                     ctypes.POINTER(ctypes.c_int64), ctypes.c_int,
+                     ctypes.POINTER(ctypes.c_void_p), ctypes.c_int]
+        lib.celeris_launch.argtypes = size_args + [ctypes.c_void_p]
+        lib.celeris_launch_geometry.argtypes = size_args + [
+            ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64)]
         lib.celeris_module_load.argtypes = [
             ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
+        lib.celeris_module_load_manifest.argtypes = [
+            ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
         lib.celeris_runtime_create.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_void_p)]
         lib.celeris_synchronize.argtypes = [ctypes.c_void_p]
         _lib = lib
@@ -116,21 +127,35 @@ def _tensor_info(value, name):
 
 
 class Module:
-    """A loaded artifact; launch its kernels by name."""
+    """A loaded artifact; launch its kernels by name.
+
+    `kernels` maps each kernel to its arguments (name, kind, rank, element
+    type); `sizes` maps it to the sizes its manifest binds to argument shapes,
+    {size: (argument, dimension)}. With device=None only the manifest is read
+    (no GPU needed): launches can be checked with `geometry`, not run.
+    """
 
     def __init__(self, manifest_path, device=0):
+        manifest_path = os.fspath(manifest_path)
         self.device = device
-        self._runtime = _runtime(device)
-        handle = ctypes.c_void_p()
-        _check(_library().celeris_module_load(self._runtime, manifest_path.encode(),
-                                              ctypes.byref(handle)),
-               f"cannot load '{manifest_path}'")
-        self._handle = handle
         lib = _library()
+        handle = ctypes.c_void_p()
+        if device is None:
+            self._runtime = None
+            status = lib.celeris_module_load_manifest(manifest_path.encode(),
+                                                      ctypes.byref(handle))
+        else:
+            self._runtime = _runtime(device)
+            status = lib.celeris_module_load(self._runtime, manifest_path.encode(),
+                                             ctypes.byref(handle))
+        _check(status, f"cannot load '{manifest_path}'")
+        self._handle = handle
         self.kernels = {}
+        self.sizes = {}
         for i in range(lib.celeris_module_num_kernels(handle)):
             name = lib.celeris_module_kernel_name(handle, i).decode()
             self.kernels[name] = self._signature(name)
+            self.sizes[name] = self._bound_sizes(name)
 
     def _signature(self, kernel):
         lib = _library()
@@ -144,11 +169,54 @@ class Module:
             args.append((name.value.decode(), kind.value, rank.value, element.value.decode()))
         return args
 
+    def _bound_sizes(self, kernel):
+        lib = _library()
+        sizes = {}
+        for i in range(lib.celeris_kernel_num_sizes(self._handle, kernel.encode())):
+            name, arg, dim = ctypes.c_char_p(), ctypes.c_char_p(), ctypes.c_int()
+            _check(lib.celeris_kernel_size(self._handle, kernel.encode(), i, ctypes.byref(name),
+                                           ctypes.byref(arg), ctypes.byref(dim)),
+                   "reading the manifest")
+            sizes[name.value.decode()] = (arg.value.decode(), dim.value)
+        return sizes
+
     def launch(self, kernel, *positional, sizes=None, stream=None, **named):
-        """Launches `kernel` with its arguments given in order or by name;
-        `sizes` names the runtime sizes of the launch geometry; `stream` is a
-        torch/CuPy stream or a raw CUstream handle (default: the default
-        stream)."""
+        """Launches `kernel` with its arguments given in order or by name.
+
+        `sizes` ({name: value}) gives the runtime sizes of the launch geometry
+        that the manifest does not bind to argument shapes (see `self.sizes`);
+        a size given that is also bound must equal the argument's extent.
+        `stream` is a torch/CuPy stream or a raw CUstream handle (default: the
+        default stream)."""
+        # keep_alive holds what `pointers` point to until the call returns.
+        pointers, keep_alive = self._arguments(kernel, positional, named)
+        names, numbers = _size_arrays(sizes)
+        if stream is None:
+            handle = None
+        elif hasattr(stream, "cuda_stream"):  # torch.cuda.Stream
+            handle = stream.cuda_stream
+        elif hasattr(stream, "ptr"):  # cupy.cuda.Stream
+            handle = stream.ptr
+        else:
+            handle = int(stream)
+        _check(_library().celeris_launch(self._handle, kernel.encode(), names, numbers,
+                                         len(names), pointers, len(pointers), handle),
+               f"launching '{kernel}'")
+
+    def geometry(self, kernel, *positional, sizes=None, **named):
+        """Checks a launch as `launch` does, without running it, and returns
+        its geometry: (grid (x, y, z), dynamic shared memory bytes)."""
+        pointers, keep_alive = self._arguments(kernel, positional, named)
+        names, numbers = _size_arrays(sizes)
+        grid, shared = (ctypes.c_int64 * 3)(), ctypes.c_int64()
+        _check(_library().celeris_launch_geometry(
+            self._handle, kernel.encode(), names, numbers, len(names), pointers,
+            len(pointers), grid, ctypes.byref(shared)), f"checking a launch of '{kernel}'")
+        return tuple(grid), shared.value
+
+    def _arguments(self, kernel, positional, named):
+        """The kernel's argument pointers as celeris_launch takes them, checked
+        against the manifest, and the ctypes objects they point to."""
         if kernel not in self.kernels:
             raise CelerisError(f"the artifact has no kernel '{kernel}'; it has "
                                f"{', '.join(sorted(self.kernels))}")
@@ -175,7 +243,7 @@ class Module:
             value = values[name]
             if kind == _KIND_MEMREF:
                 ptr, shape, strides, dtype, device = _tensor_info(value, name)
-                if device != self.device:
+                if self.device is not None and device != self.device:
                     raise CelerisError(f"argument '{name}' is on cuda:{device}, the "
                                        f"module on cuda:{self.device}")
                 if len(shape) != rank:
@@ -210,26 +278,24 @@ class Module:
                 scalar = ctypes.c_float(float(value))
             keep_alive.append(scalar)
             pointers[i] = ctypes.cast(ctypes.byref(scalar), ctypes.c_void_p)
-
-        sizes = dict(sizes or {})
-        names = (ctypes.c_char_p * len(sizes))(*[k.encode() for k in sizes])
-        numbers = (ctypes.c_int64 * len(sizes))(*[int(v) for v in sizes.values()])
-        if stream is None:
-            handle = None
-        elif hasattr(stream, "cuda_stream"):  # torch.cuda.Stream
-            handle = stream.cuda_stream
-        elif hasattr(stream, "ptr"):  # cupy.cuda.Stream
-            handle = stream.ptr
-        else:
-            handle = int(stream)
-        _check(_library().celeris_launch(self._handle, kernel.encode(), names, numbers,
-                                         len(sizes), pointers, len(signature), handle),
-               f"launching '{kernel}'")
+        return pointers, keep_alive
 
     def synchronize(self):
+        if self._runtime is None:
+            raise CelerisError("the module was loaded without a device (device=None)")
         _check(_library().celeris_synchronize(self._runtime), "synchronizing")
 
 
+def _size_arrays(sizes):
+    """The names and values of `sizes` ({name: value}) as C arrays."""
+    sizes = dict(sizes or {})
+    names = (ctypes.c_char_p * len(sizes))(*[str(k).encode() for k in sizes])
+    numbers = (ctypes.c_int64 * len(sizes))(*[int(v) for v in sizes.values()])
+    return names, numbers
+
+
 def load(manifest_path, device=0):
-    """Loads the artifact described by `manifest_path` on CUDA device `device`."""
+    """Loads the artifact described by `manifest_path` on CUDA device `device`;
+    device=None reads the manifest alone, to inspect kernels and check
+    launches without a GPU."""
     return Module(manifest_path, device)

@@ -3,9 +3,10 @@ PyTorch; see scripts/device/run.sh): loads the saxpy artifact written by
 celeris-compile and launches it through celeris.runtime on torch tensors.
 
 Checks numerics against float64 with fresh random inputs and a poisoned
-output, one artifact for many sizes (the grid is an expression of N),
-slices at an offset, the empty launch, and the
-clear errors of bad arguments.
+output, one artifact for many sizes (the grid is an expression of N, which
+the runtime reads from the shape of x), an explicit N that agrees, slices at
+an offset, the empty launch, and the clear errors of bad arguments and of a
+size that disagrees with the shape.
 """
 
 import math
@@ -29,6 +30,7 @@ def expect(condition, message):
 def main(manifest):
     module = load(manifest)
     expect(set(module.kernels) == {"saxpy"}, f"kernels: {sorted(module.kernels)}")
+    expect(module.sizes["saxpy"] == {"N": ("x", 0)}, f"bound sizes: {module.sizes}")
     seed = int.from_bytes(os.urandom(4), "little")
     gen = torch.Generator(device="cuda").manual_seed(seed)
     print(f"seed {seed}")
@@ -37,12 +39,13 @@ def main(manifest):
         y = torch.randn(n, device="cuda", generator=gen)
         a = 1.5
         ref = a * x.double() + y.double()
-        module.launch("saxpy", a=a, x=x, y=y, sizes={"N": n})
+        module.launch("saxpy", a=a, x=x, y=y)
         torch.cuda.synchronize()
         err = (y.double() - ref).norm().item() / max(ref.norm().item(), 1e-300)
         expect(math.isfinite(err) and err <= 1e-6, f"saxpy N={n}: rel err {err:.2e}")
 
-    # Positional arguments, and a contiguous slice at an offset.
+    # Positional arguments, a contiguous slice at an offset, and an explicit
+    # size that agrees with the shape.
     base = torch.randn(2 * 4097, device="cuda", generator=gen)
     x = base[4097:]
     y = torch.randn(4097, device="cuda", generator=gen)
@@ -54,7 +57,7 @@ def main(manifest):
 
     # N = 0: an empty grid is a successful no-op.
     empty = torch.empty(0, device="cuda")
-    module.launch("saxpy", a=1.0, x=empty, y=empty, sizes={"N": 0})
+    module.launch("saxpy", a=1.0, x=empty, y=empty)
     expect(True, "empty launch")
 
     # Bad input gets a clear message, never a crash.
@@ -65,7 +68,8 @@ def main(manifest):
         (dict(a=1.0, x=x.view(2, 4), y=x, sizes={"N": 8}), "must have rank 1"),
         (dict(a=1.0, x=x[::2], y=x[:4], sizes={"N": 4}), "must be contiguous"),
         (dict(a=1.0, x=x, sizes={"N": 8}), "missing y"),
-        (dict(a=1.0, x=x, y=x, sizes={}), "no value was given for size 'N'"),
+        (dict(a=1.0, x=x, y=x, sizes={"N": 4}),
+         "size 'N' was given as 4 but argument 'x' has 8 in dimension 0"),
     ]
     for kwargs, message in cases:
         try:

@@ -14,6 +14,10 @@
 //                       block = array<i32: 256, 1, 1>, shared = "0"},
 //     celeris.arg_names = ["a", "x"]}
 //
+// An optional `sizes = {N = "x[0]"}` in `celeris.launch` binds a size to a
+// dimension of a memref argument, so the runtime reads it from the shape
+// instead of the caller passing it.
+//
 // The argument ABI follows from the signature: a memref becomes a memref
 // descriptor argument (`memref<RANK:ELEMENT>`, identity layout: the caller
 // passes dense row-major data), f32/i32/i64/index scalars pass by value.
@@ -69,6 +73,7 @@ struct KernelEntry {
   int block[3] = {1, 1, 1};
   std::string shared = "0";
   std::vector<std::string> args; // "<kind> <name>"
+  std::vector<std::string> sizes; // "<name> <arg> <dim>"
 };
 
 /// The manifest kind of a kernel argument type, or empty if unsupported.
@@ -89,6 +94,56 @@ std::string argKind(Type type) {
   if (type.isInteger(64) || type.isIndex())
     return "i64";
   return "";
+}
+
+/// Reads the optional `sizes = {NAME = "ARG[DIM]", ...}` of `launch`: named
+/// sizes the runtime binds to memref argument shapes at launch.
+LogicalResult readSizes(gpu::GPUFuncOp func, DictionaryAttr launch,
+                        ArrayRef<std::string> argNames, KernelEntry &entry) {
+  Attribute attr = launch.get("sizes");
+  if (!attr)
+    return success();
+  auto sizes = dyn_cast<DictionaryAttr>(attr);
+  if (!sizes)
+    return func.emitError()
+           << "'celeris.launch' sizes of kernel '" << func.getName()
+           << "' must be a dictionary of \"ARG[DIM]\" strings";
+  for (NamedAttribute size : sizes) {
+    StringRef name = size.getName().getValue();
+    auto error = [&] {
+      InFlightDiagnostic diag = func.emitError();
+      diag << "size '" << name << "' of kernel '" << func.getName() << "' ";
+      return diag;
+    };
+    if (name.empty() || llvm::isDigit(name.front()) ||
+        !llvm::all_of(name,
+                      [](char c) { return llvm::isAlnum(c) || c == '_'; }))
+      return error() << "does not have an identifier name";
+    auto text = dyn_cast<StringAttr>(size.getValue());
+    StringRef arg, rest;
+    unsigned dim = 0;
+    if (text)
+      std::tie(arg, rest) = text.getValue().split('[');
+    if (!text || arg.empty() || !rest.consume_back("]") ||
+        rest.getAsInteger(10, dim))
+      return error() << "must be a string \"ARG[DIM]\", got "
+                     << size.getValue();
+    const auto *it = llvm::find(argNames, arg);
+    if (it == argNames.end())
+      return error() << "reads '" << arg
+                     << "', which is no argument of the kernel";
+    Type type = func.getArgumentTypes()[it - argNames.begin()];
+    auto memref = dyn_cast<MemRefType>(type);
+    if (!memref)
+      return error() << "reads '" << arg << "', which is not a memref but "
+                     << type;
+    if (dim >= memref.getRank())
+      return error() << "reads dimension " << dim << " of '" << arg
+                     << "', which has rank " << memref.getRank();
+    entry.sizes.push_back(name.str() + " " + arg.str() + " " +
+                          std::to_string(dim));
+  }
+  return success();
 }
 
 FailureOr<KernelEntry> readKernel(gpu::GPUModuleOp module,
@@ -115,6 +170,7 @@ FailureOr<KernelEntry> readKernel(gpu::GPUModuleOp module,
   if (auto shared = launch.getAs<StringAttr>("shared"))
     entry.shared = shared.str();
   auto names = func->getAttrOfType<ArrayAttr>("celeris.arg_names");
+  std::vector<std::string> argNames;
   for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
     std::string kind = argKind(type);
     if (kind.empty())
@@ -128,7 +184,10 @@ FailureOr<KernelEntry> readKernel(gpu::GPUModuleOp module,
       if (auto n = dyn_cast<StringAttr>(names[i]))
         name = n.str();
     entry.args.push_back(kind + " " + name);
+    argNames.push_back(name);
   }
+  if (failed(readSizes(func, launch, argNames, entry)))
+    return failure();
   return entry;
 }
 
@@ -232,6 +291,8 @@ int compile() {
        << "\n";
     for (const std::string &arg : k.args)
       os << "  arg " << arg << "\n";
+    for (const std::string &size : k.sizes)
+      os << "  size " << size << "\n";
     os << "end\n";
   }
   if (failed(writeFile(outputDir + "/manifest.txt", manifest)))

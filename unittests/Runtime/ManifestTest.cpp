@@ -1,13 +1,16 @@
-//===- ManifestTest.cpp - Tests of the runtime's manifest parser -*- C++ -*-===//
+//===- ManifestTest.cpp - Tests of the runtime's manifest parser -*- C++
+//-*-===//
 //
-// The manifest parser and the launch-geometry expressions, and the runtime's
-// behaviour without a CUDA driver.
+// The manifest parser and the launch-geometry expressions, sizes bound to
+// argument shapes, and the runtime's behaviour without a CUDA driver.
 //
 //===----------------------------------------------------------------------===//
 
 #include "../../lib/Runtime/Manifest.h"
 #include "celeris-c/Runtime.h"
 
+#include <algorithm>
+#include <fstream>
 #include <gtest/gtest.h>
 
 using namespace celeris::runtime;
@@ -86,6 +89,76 @@ end
   EXPECT_EQ(k.sharedBytes->evaluate({}, error), 32768);
 }
 
+/// MLIR's StridedMemRefType, as a launch passes a memref argument.
+template <int Rank> struct Descriptor {
+  void *allocated = nullptr, *aligned = nullptr;
+  int64_t offset = 0;
+  int64_t sizes[Rank] = {};
+  int64_t strides[Rank] = {};
+};
+
+// `size` lines may precede the `arg` lines they name.
+constexpr const char *kBoundManifest = R"(celeris-artifact 1
+kernel attention_fwd
+  binary attention.cubin
+  symbol attention_fwd_kernel
+  grid ceildiv(Sq,128) Hq B
+  block 128 1 1
+  shared Sq*4
+  size Sq q 2
+  arg f32 scale
+  arg memref<4:bf16> q
+  size B q 0
+  size Hq q 1
+end
+)";
+
+TEST(Manifest, ParsesSizeBindings) {
+  std::string error;
+  std::optional<Manifest> m = Manifest::parse(kBoundManifest, error);
+  ASSERT_TRUE(m) << error;
+  const std::vector<SizeBinding> &sizes = m->kernels[0].sizes;
+  ASSERT_EQ(sizes.size(), 3u);
+  EXPECT_EQ(sizes[0].name, "Sq");
+  EXPECT_EQ(sizes[0].arg, 1u);
+  EXPECT_EQ(sizes[0].dim, 2u);
+  EXPECT_EQ(sizes[2].name, "Hq");
+  EXPECT_EQ(sizes[2].dim, 1u);
+}
+
+TEST(Manifest, BindsSizesFromShapes) {
+  std::string error;
+  std::optional<Manifest> m = Manifest::parse(kBoundManifest, error);
+  ASSERT_TRUE(m) << error;
+  const KernelSpec &kernel = m->kernels[0];
+  float scale = 0.125f;
+  Descriptor<4> q;
+  int64_t shape[4] = {2, 16, 1000, 64};
+  std::copy(shape, shape + 4, q.sizes);
+  void *args[] = {&scale, &q};
+
+  std::optional<std::map<std::string, int64_t>> sizes =
+      kernel.bindSizes(args, {}, error);
+  ASSERT_TRUE(sizes) << error;
+  EXPECT_EQ(*sizes, (std::map<std::string, int64_t>{
+                        {"B", 2}, {"Hq", 16}, {"Sq", 1000}}));
+  EXPECT_EQ(kernel.grid[0]->evaluate(*sizes, error), 8);
+
+  // Given sizes that agree, and ones no binding names, are accepted.
+  sizes = kernel.bindSizes(args, {{"Sq", 1000}, {"window", 7}}, error);
+  ASSERT_TRUE(sizes) << error;
+  EXPECT_EQ(sizes->at("window"), 7);
+  EXPECT_EQ(sizes->at("Sq"), 1000);
+
+  EXPECT_FALSE(kernel.bindSizes(args, {{"Hq", 32}}, error));
+  EXPECT_EQ(error, "size 'Hq' was given as 32 but argument 'q' has 16 in "
+                   "dimension 1");
+
+  void *nullArgs[] = {&scale, nullptr};
+  EXPECT_FALSE(kernel.bindSizes(nullArgs, {}, error));
+  EXPECT_EQ(error, "argument 'q' is null");
+}
+
 TEST(Manifest, RejectsMalformedInput) {
   struct Case {
     const char *text;
@@ -103,11 +176,29 @@ TEST(Manifest, RejectsMalformedInput) {
        "line 3: unknown argument kind 'u8'"},
       {"celeris-artifact 1\nkernel k\ngrid 1 ceildiv(a 1\n",
        "line 3: bad expression 'ceildiv(a': expected ',' in ceildiv"},
-      {"celeris-artifact 1\nkernel k\ngrid 1 2\n", "line 3: grid needs 3 expressions"},
+      {"celeris-artifact 1\nkernel k\ngrid 1 2\n",
+       "line 3: grid needs 3 expressions"},
       {"celeris-artifact 1\nkernel k\narg memref<x:f32> q\n",
        "line 3: bad memref argument 'memref<x:f32>'"},
       {"celeris-artifact 1\nkernel k\nlaunch\n",
        "line 3: unknown directive 'launch'"},
+      {"celeris-artifact 1\nkernel k\nsize N x\n",
+       "line 3: expected 'size <name> <memref argument> <dimension>'"},
+      {"celeris-artifact 1\nkernel k\nsize N x -1\n",
+       "line 3: expected 'size <name> <memref argument> <dimension>'"},
+      {"celeris-artifact 1\nkernel k\nsize 2N x 0\n",
+       "line 3: expected 'size <name> <memref argument> <dimension>'"},
+      {"celeris-artifact 1\nkernel k\nsize N x 0\nsize N y 0\n",
+       "line 4: size 'N' is bound twice in kernel 'k'"},
+      {"celeris-artifact 1\nkernel k\nbinary b\nsymbol k\ngrid N 1 1\n"
+       "shared 0\nsize N z 0\narg memref<1:f32> x\nend\n",
+       "line 7: size 'N' reads 'z', which is no argument of kernel 'k'"},
+      {"celeris-artifact 1\nkernel k\nbinary b\nsymbol k\ngrid N 1 1\n"
+       "shared 0\narg i64 n\nsize N n 0\nend\n",
+       "line 8: size 'N' reads 'n', which is not a memref argument"},
+      {"celeris-artifact 1\nkernel k\nbinary b\nsymbol k\ngrid N 1 1\n"
+       "shared 0\narg memref<2:f32> x\nsize N x 2\nend\n",
+       "line 8: size 'N' reads dimension 2 of 'x', which has rank 2"},
   };
   for (const Case &c : cases) {
     std::string error;
@@ -116,6 +207,107 @@ TEST(Manifest, RejectsMalformedInput) {
         << "got '" << error << "' for:\n"
         << c.text;
   }
+}
+
+/// Writes `text` to a manifest named after the running test (CTest runs the
+/// tests in parallel).
+std::string writeManifest(const std::string &text) {
+  std::string path =
+      testing::TempDir() +
+      testing::UnitTest::GetInstance()->current_test_info()->name() + ".txt";
+  std::ofstream(path) << text;
+  return path;
+}
+
+// A module read from its manifest alone checks launches without a driver.
+TEST(Runtime, ChecksLaunchesOfAManifestOnlyModule) {
+  CelerisModule *module = nullptr;
+  ASSERT_EQ(celeris_module_load_manifest(writeManifest(kBoundManifest).c_str(),
+                                         &module),
+            0)
+      << celeris_last_error();
+  ASSERT_EQ(celeris_kernel_num_sizes(module, "attention_fwd"), 3);
+  EXPECT_EQ(celeris_kernel_num_sizes(module, "nope"), -1);
+  const char *name, *arg;
+  int dim;
+  ASSERT_EQ(celeris_kernel_size(module, "attention_fwd", 2, &name, &arg, &dim),
+            0);
+  EXPECT_STREQ(name, "Hq");
+  EXPECT_STREQ(arg, "q");
+  EXPECT_EQ(dim, 1);
+  EXPECT_NE(celeris_kernel_size(module, "attention_fwd", 3, &name, &arg, &dim),
+            0);
+
+  float scale = 1.0f;
+  Descriptor<4> q;
+  int64_t shape[4] = {3, 8, 300, 64};
+  std::copy(shape, shape + 4, q.sizes);
+  void *args[] = {&scale, &q};
+  int64_t grid[3], shared;
+  ASSERT_EQ(celeris_launch_geometry(module, "attention_fwd", nullptr, nullptr,
+                                    0, args, 2, grid, &shared),
+            0)
+      << celeris_last_error();
+  EXPECT_EQ(grid[0], 3);
+  EXPECT_EQ(grid[1], 8);
+  EXPECT_EQ(grid[2], 3);
+  EXPECT_EQ(shared, 1200);
+
+  const char *names[] = {"B"};
+  int64_t values[] = {4};
+  EXPECT_NE(celeris_launch_geometry(module, "attention_fwd", names, values, 1,
+                                    args, 2, grid, &shared),
+            0);
+  EXPECT_STREQ(celeris_last_error(),
+               "kernel 'attention_fwd': size 'B' was given as 4 but argument "
+               "'q' has 3 in dimension 0");
+
+  EXPECT_NE(celeris_launch(module, "attention_fwd", nullptr, nullptr, 0, args,
+                           2, nullptr),
+            0);
+  EXPECT_NE(std::string(celeris_last_error()).find("without a runtime"),
+            std::string::npos)
+      << celeris_last_error();
+  celeris_module_unload(module);
+}
+
+// Sizes neither bound nor given are reported as before bindings existed.
+TEST(Runtime, ReportsSizesNeitherBoundNorGiven) {
+  CelerisModule *module = nullptr;
+  ASSERT_EQ(celeris_module_load_manifest(
+                writeManifest("celeris-artifact 1\nkernel k\nbinary b\n"
+                              "symbol k\ngrid ceildiv(N,256) M 1\nshared 0\n"
+                              "arg memref<1:f32> x\nsize N x 0\nend\n")
+                    .c_str(),
+                &module),
+            0)
+      << celeris_last_error();
+  Descriptor<1> x;
+  x.sizes[0] = 1000;
+  void *args[] = {&x};
+  int64_t grid[3], shared;
+  EXPECT_NE(celeris_launch_geometry(module, "k", nullptr, nullptr, 0, args, 1,
+                                    grid, &shared),
+            0);
+  EXPECT_STREQ(celeris_last_error(),
+               "kernel 'k': no value was given for size 'M'");
+  const char *names[] = {"M"};
+  int64_t values[] = {5};
+  ASSERT_EQ(celeris_launch_geometry(module, "k", names, values, 1, args, 1,
+                                    grid, &shared),
+            0)
+      << celeris_last_error();
+  EXPECT_EQ(grid[0], 4);
+  EXPECT_EQ(grid[1], 5);
+  celeris_module_unload(module);
+}
+
+TEST(Runtime, ExplainsAMissingManifest) {
+  CelerisModule *module = nullptr;
+  EXPECT_NE(celeris_module_load_manifest("/nonexistent/manifest.txt", &module),
+            0);
+  EXPECT_STREQ(celeris_last_error(),
+               "cannot open manifest '/nonexistent/manifest.txt'");
 }
 
 TEST(Runtime, ExplainsAMissingDriver) {

@@ -1,6 +1,7 @@
 // A minimal kernel through the whole GPU artifact path: celeris-compile
 // lowers it to NVVM, writes PTX (and a cubin when ptxas is available) and a
-// manifest whose launch geometry is an expression of the runtime size N.
+// manifest whose launch geometry is an expression of the runtime size N,
+// which the runtime reads from the shape of x.
 // scripts/device/check_runtime.py launches it through the runtime on a GPU.
 // RUN: rm -rf %t && celeris-compile %s -o %t --format=isa | FileCheck %s --check-prefix=DRIVER
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/manifest.txt
@@ -18,6 +19,7 @@
 // MANIFEST-NEXT:   arg f32 a
 // MANIFEST-NEXT:   arg memref<1:f32> x
 // MANIFEST-NEXT:   arg memref<1:f32> y
+// MANIFEST-NEXT:   size N x 0
 // MANIFEST-NEXT: end
 // PTX: .target sm_90a
 // PTX: .visible .entry saxpy(
@@ -25,7 +27,7 @@
 
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    gpu.func @saxpy(%a: f32, %x: memref<?xf32>, %y: memref<?xf32>) kernel attributes {celeris.launch = {grid = ["ceildiv(N,256)", "1", "1"], block = array<i32: 256, 1, 1>, shared = "0"}, celeris.arg_names = ["a", "x", "y"]} {
+    gpu.func @saxpy(%a: f32, %x: memref<?xf32>, %y: memref<?xf32>) kernel attributes {celeris.launch = {grid = ["ceildiv(N,256)", "1", "1"], block = array<i32: 256, 1, 1>, shared = "0", sizes = {N = "x[0]"}}, celeris.arg_names = ["a", "x", "y"]} {
       %bid = gpu.block_id x
       %bdim = gpu.block_dim x
       %tid = gpu.thread_id x
