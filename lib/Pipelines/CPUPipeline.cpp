@@ -68,4 +68,8 @@ void mlir::celeris::registerCelerisPipelines() {
       "celeris-cpu",
       "Lower Celeris ops on tensors to the LLVM dialect for the host",
       buildCPUPipeline);
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "celeris-gpu",
+      "Lower Celeris functions on tensors to NVIDIA GPU kernels (gpu.module)",
+      buildGPUPipeline);
 }

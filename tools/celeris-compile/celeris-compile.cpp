@@ -6,6 +6,10 @@
 // gpu.module and a manifest (see lib/Runtime/Manifest.h) listing each
 // kernel's symbol, argument ABI and launch geometry.
 //
+// A module of model IR (any `celeris` op) first goes through the
+// `celeris-gpu` pipeline, which turns its functions into such kernels for
+// `--chip` (`--q-tile` and `--kv-stages` override the cost model).
+//
 // A kernel states its launch geometry as expressions of named runtime sizes
 // in a `celeris.launch` attribute, so one artifact serves every size:
 //
@@ -24,7 +28,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "celeris/Dialect/Celeris/IR/CelerisDialect.h"
 #include "celeris/InitAllDialects.h"
+#include "celeris/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
@@ -63,6 +69,15 @@ static cl::opt<std::string>
            cl::init("bin"));
 static cl::opt<int> optLevel("opt-level", cl::desc("LLVM optimization level"),
                              cl::init(3));
+static cl::opt<int64_t> qTile("q-tile",
+                              cl::desc("Attention query tile, 64 or 128 (0: "
+                                       "cost model)"),
+                              cl::init(0));
+static cl::opt<int64_t>
+    kvStages("kv-stages",
+             cl::desc("Attention K/V shared-memory stages, 1 or 2 (0: cost "
+                      "model)"),
+             cl::init(0));
 
 namespace {
 
@@ -223,6 +238,24 @@ int compile() {
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     return 1;
+
+  // Model IR: its functions become the kernels read below.
+  WalkResult celerisOp = module->walk([](Operation *op) {
+    return isa<celeris::CelerisDialect>(op->getDialect())
+               ? WalkResult::interrupt()
+               : WalkResult::advance();
+  });
+  if (celerisOp.wasInterrupted()) {
+    PassManager kernelPm(&context);
+    celeris::GPUPipelineOptions kernelOptions;
+    kernelOptions.chip = chip;
+    kernelOptions.qTile = qTile;
+    kernelOptions.kvStages = kvStages;
+    celeris::buildGPUPipeline(kernelPm, kernelOptions);
+    // The passes have reported, at the ops, what they cannot lower.
+    if (failed(kernelPm.run(*module)))
+      return 1;
+  }
 
   std::vector<KernelEntry> kernels;
   bool ok = true;

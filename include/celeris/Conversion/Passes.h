@@ -7,6 +7,7 @@
 #ifndef CELERIS_CONVERSION_PASSES_H
 #define CELERIS_CONVERSION_PASSES_H
 
+#include "celeris/Conversion/CelerisToGPU/CelerisToGPU.h"
 #include "celeris/Conversion/CelerisToLinalg/CelerisToLinalg.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

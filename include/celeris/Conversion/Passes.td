@@ -139,4 +139,67 @@ def CelerisBlockScan : Pass<"celeris-block-scan"> {
   ];
 }
 
+def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Lower functions of celeris.attention to NVIDIA GPU kernels";
+  let description = [{
+    Every `func.func` that holds a Celeris op must be exactly one
+    `celeris.attention` whose query, key and value are the function's
+    arguments and whose results it returns; it becomes the kernel
+    `gpu.func @<name>` of `gpu.module @kernels` (the module becomes a
+    `gpu.container_module`) and the function is erased. Functions without
+    Celeris ops are left alone.
+
+    The kernel is FlashAttention-2 forward on tensor cores for sm_80 and
+    newer: query tiles of 16 rows per warp, 64-key K/V tiles loaded with
+    `cp.async` (zero-filled past the sequence) into one or two shared-memory
+    stages, `ldmatrix` fragments, `mma.sync.m16n8k16` (bf16 or f16, f32
+    accumulation) with P kept in registers, and the online softmax in base 2
+    with the PTX `ex2`/`lg2` approximations. Everything is fixed at compile
+    time: head dim (64 or 128), element type, `causal` or `all` mask (after
+    `simplifyMask`; causal is bottom-right aligned, the default
+    `query_offset`), scale (default `1/sqrt(D)`), and whether `lse` is
+    written. Query head `h` reads key/value head `h * Hkv / Hq` (GQA, equal
+    to `h / (Hq / Hkv)`), with the head counts from the argument shapes.
+
+    Kernel arguments: `q`, `k`, `v`, `out` as `memref<?x?x?xDxT>`
+    (`[B, H, S, D]`, dense row-major) and, when the op returns it, `lse` as
+    `memref<?x?x?xf32>`. The kernel carries its launch geometry for the
+    artifact manifest:
+
+    ```mlir
+    celeris.launch = {grid = ["ceildiv(Sq,64)", "Hq", "B"],
+                      block = array<i32: 128, 1, 1>, shared = "34816",
+                      sizes = {B = "q[0]", Hq = "q[1]", Sq = "q[2]"}}
+    ```
+
+    The schedule comes from a per-chip cost model of measured schedules
+    (head dim 128: 64-row tile, 4 warps, one stage; head dim 64: 128-row
+    tile, 8 warps, two stages, 2 CTAs per SM); the options override it.
+    Unsupported forms (other masks or query offsets, ALiBi, softcap, segment
+    ids, varlen, block layouts, kv_lengths, page tables, other head dims or
+    element types, functions with other ops) are errors at the op.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+           "Target chip: sm_80, sm_86, sm_89, sm_90 or sm_90a">,
+    Option<"qTile", "q-tile", "int64_t", /*default=*/"0",
+           "Query rows per CTA, 64 or 128 (16 per warp); 0 = cost model">,
+    Option<"kvStages", "kv-stages", "int64_t", /*default=*/"0",
+           "Shared-memory K/V stages, 1 or 2; 0 = cost model">,
+    Option<"minCtasPerSm", "min-ctas-per-sm", "int64_t", /*default=*/"0",
+           "CTAs per SM ptxas must fit (caps registers); 0 = cost model">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // CELERIS_CONVERSION_PASSES_TD

@@ -1,7 +1,8 @@
 //===- Pipelines.h - Celeris pass pipelines ---------------------*- C++ -*-===//
 //
 // The end-to-end pipelines: `celeris-cpu` lowers a module with Celeris ops on
-// tensors to the LLVM dialect for the host.
+// tensors to the LLVM dialect for the host; `celeris-gpu` lowers its
+// functions to GPU kernels for celeris-compile.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,7 +33,33 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 /// tensors to the LLVM dialect.
 void buildHostLoweringPipeline(OpPassManager &pm);
 
-/// Registers `celeris-cpu` with the pass pipeline registry.
+/// Options of the `celeris-gpu` pipeline: those of convert-celeris-to-gpu.
+struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("Target chip: sm_80, sm_86, sm_89, sm_90 or sm_90a"),
+      llvm::cl::init("sm_90a")};
+  PassOptions::Option<int64_t> qTile{
+      *this, "q-tile",
+      llvm::cl::desc("Query rows per CTA, 64 or 128; 0 = cost model"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> kvStages{
+      *this, "kv-stages",
+      llvm::cl::desc("Shared-memory K/V stages, 1 or 2; 0 = cost model"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> minCtasPerSm{
+      *this, "min-ctas-per-sm",
+      llvm::cl::desc("CTAs per SM ptxas must fit; 0 = cost model"),
+      llvm::cl::init(0)};
+};
+
+/// Adds to `pm` (on a builtin.module) everything from Celeris functions on
+/// tensors to gpu.module kernels: composite decomposition,
+/// convert-celeris-to-gpu, canonicalization and CSE.
+void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &options);
+
+/// Registers `celeris-cpu` and `celeris-gpu` with the pass pipeline
+/// registry.
 void registerCelerisPipelines();
 
 } // namespace mlir::celeris

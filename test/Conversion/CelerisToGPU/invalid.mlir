@@ -1,0 +1,261 @@
+// RUN: celeris-opt %s -convert-celeris-to-gpu -split-input-file -verify-diagnostics
+
+// One case per diagnostic of convert-celeris-to-gpu: attention forms the
+// kernel does not implement, functions that are not exactly one attention,
+// and symbol clashes in the kernel module. (Option errors:
+// invalid-options.mlir.)
+
+func.func @f(%q: tensor<?x4x?x128xf32>, %k: tensor<?x4x?x128xf32>, %v: tensor<?x4x?x128xf32>) -> tensor<?x4x?x128xf32> {
+  // expected-error @+1 {{GPU attention supports bf16 and f16 operands, got 'f32'}}
+  %o = celeris.attention %q, %k, %v : tensor<?x4x?x128xf32>, tensor<?x4x?x128xf32>, tensor<?x4x?x128xf32> -> tensor<?x4x?x128xf32>
+  return %o : tensor<?x4x?x128xf32>
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x?x96xbf16>, %k: tensor<?x4x?x96xbf16>, %v: tensor<?x4x?x96xbf16>) -> tensor<?x4x?x96xbf16> {
+  // expected-error @+1 {{GPU attention supports head dims 64 and 128, got 96}}
+  %o = celeris.attention %q, %k, %v : tensor<?x4x?x96xbf16>, tensor<?x4x?x96xbf16>, tensor<?x4x?x96xbf16> -> tensor<?x4x?x96xbf16>
+  return %o : tensor<?x4x?x96xbf16>
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x?x?xbf16>, %k: tensor<?x4x?x?xbf16>, %v: tensor<?x4x?x?xbf16>) -> tensor<?x4x?x?xbf16> {
+  // expected-error @+1 {{GPU attention supports head dims 64 and 128, got a dynamic head dim}}
+  %o = celeris.attention %q, %k, %v : tensor<?x4x?x?xbf16>, tensor<?x4x?x?xbf16>, tensor<?x4x?x?xbf16> -> tensor<?x4x?x?xbf16>
+  return %o : tensor<?x4x?x?xbf16>
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x64xbf16>) -> tensor<?x4x?x64xbf16> {
+  // expected-error @+1 {{GPU attention needs the value head dim equal to the query head dim (128), got 64}}
+  %o = celeris.attention %q, %k, %v : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x64xbf16> -> tensor<?x4x?x64xbf16>
+  return %o : tensor<?x4x?x64xbf16>
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>, %s: tensor<4xf32>) -> tensor<?x4x?x128xbf16> {
+  // expected-error @+1 {{GPU attention does not support ALiBi slopes yet}}
+  %o = celeris.attention %q, %k, %v alibi(%s : tensor<4xf32>)
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  // expected-error @+1 {{GPU attention does not support softcap yet}}
+  %o = celeris.attention %q, %k, %v softcap 30.0
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>, %ids: tensor<?x?xi32>) -> tensor<?x4x?x128xbf16> {
+  // expected-error @+1 {{GPU attention does not support segment ids yet}}
+  %o = celeris.attention %q, %k, %v segment_ids(%ids, %ids : tensor<?x?xi32>, tensor<?x?xi32>)
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+// -----
+
+func.func @f(%q: tensor<1x4x?x128xbf16>, %k: tensor<1x4x?x128xbf16>, %v: tensor<1x4x?x128xbf16>, %cu: tensor<3xi32>) -> tensor<1x4x?x128xbf16> {
+  // expected-error @+1 {{GPU attention does not support varlen sequence offsets yet}}
+  %o = celeris.attention %q, %k, %v varlen(%cu, %cu : tensor<3xi32>, tensor<3xi32>)
+      : tensor<1x4x?x128xbf16>, tensor<1x4x?x128xbf16>, tensor<1x4x?x128xbf16> -> tensor<1x4x?x128xbf16>
+  return %o : tensor<1x4x?x128xbf16>
+}
+
+// -----
+
+func.func @f(%q: tensor<2x4x256x128xbf16>, %k: tensor<2x4x256x128xbf16>, %v: tensor<2x4x256x128xbf16>, %counts: tensor<2x1x2xi32>, %indices: tensor<2x1x2x2xi32>) -> tensor<2x4x256x128xbf16> {
+  // expected-error @+1 {{GPU attention does not support block layouts yet}}
+  %o = celeris.attention %q, %k, %v block_layout(%counts, %indices : tensor<2x1x2xi32>, tensor<2x1x2x2xi32>) block_size [128, 128]
+      : tensor<2x4x256x128xbf16>, tensor<2x4x256x128xbf16>, tensor<2x4x256x128xbf16> -> tensor<2x4x256x128xbf16>
+  return %o : tensor<2x4x256x128xbf16>
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>, %lens: tensor<?xi32>) -> tensor<?x4x?x128xbf16> {
+  // expected-error @+1 {{GPU attention does not support kv_lengths yet}}
+  %o = celeris.attention %q, %k, %v kv_lengths(%lens : tensor<?xi32>)
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+// -----
+
+func.func @f(%q: tensor<4x4x1x128xbf16>, %k: tensor<64x4x16x128xbf16>, %v: tensor<64x4x16x128xbf16>, %table: tensor<4x16xi32>) -> tensor<4x4x1x128xbf16> {
+  // expected-error @+1 {{GPU attention does not support page tables yet}}
+  %o = celeris.attention %q, %k, %v page_table(%table : tensor<4x16xi32>)
+      : tensor<4x4x1x128xbf16>, tensor<64x4x16x128xbf16>, tensor<64x4x16x128xbf16> -> tensor<4x4x1x128xbf16>
+  return %o : tensor<4x4x1x128xbf16>
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  // expected-error @+1 {{GPU attention needs a positive scale (the running maximum is taken over unscaled scores), got -5.000000e-01}}
+  %o = celeris.attention %q, %k, %v scale -0.5
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  // expected-error @+1 {{GPU attention supports the masks all and causal, got #celeris.mask<window<left = 127, right = 0>>}}
+  %o = celeris.attention %q, %k, %v mask <window<left = 127, right = 0>>
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  // expected-error @+1 {{GPU attention supports a causal mask only with the default query_offset (Sk - Sq, bottom-right aligned), got 0}}
+  %o = celeris.attention %q, %k, %v mask <causal> query_offset 0
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  // expected-error @+1 {{GPU attention: @f holds 'arith.constant' besides one celeris.attention; only a function made of one celeris.attention and the return of its results becomes a kernel}}
+  %c = arith.constant 1.0 : f32
+  %o = celeris.attention %q, %k, %v
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> (tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>) {
+  %o = celeris.attention %q, %k, %v
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  // expected-error @+1 {{GPU attention: @f holds 'celeris.attention' besides one celeris.attention; only a function made of one celeris.attention and the return of its results becomes a kernel}}
+  %o2 = celeris.attention %q, %k, %v mask <causal>
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o, %o2 : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>
+}
+
+// -----
+
+func.func @f(%a: tensor<2x64x128xf32>, %b: tensor<2x64x128xf32>) -> tensor<2x64x128xf32> {
+  // expected-error @+1 {{'celeris.scan' has no GPU lowering yet (only celeris.attention has)}}
+  %h = celeris.scan %a, %b axis 1 : tensor<2x64x128xf32>, tensor<2x64x128xf32> -> tensor<2x64x128xf32>
+  return %h : tensor<2x64x128xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  %q = arith.negf %x : tensor<?x4x?x128xbf16>
+  // expected-error @+1 {{GPU attention: the query is not an argument of @f; the kernel reads q, k and v from its arguments}}
+  %o = celeris.attention %q, %k, %v
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  %o, %lse = celeris.attention %q, %k, %v
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>, tensor<?x4x?xf32>
+  // expected-error @+1 {{GPU attention: @f must return the results of its celeris.attention directly, in order (output, then lse if any): the kernel writes them}}
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+// -----
+
+// expected-error @+1 {{GPU attention: argument #3 of @f is not the query, key or value of its celeris.attention; the kernel has no place for it}}
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>, %scale: f32) -> tensor<?x4x?x128xbf16> {
+  %o = celeris.attention %q, %k, %v
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+// -----
+
+// expected-error @+1 {{GPU attention: @f is used in the module; the kernel replaces it, so those uses would dangle}}
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  %o = celeris.attention %q, %k, %v
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+func.func @caller(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  %o = func.call @f(%q, %k, %v) : (tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+// -----
+
+// expected-error @+1 {{GPU attention: @f has more than one block; only a function made of one celeris.attention and the return of its results becomes a kernel}}
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  cf.br ^bb1
+^bb1:
+  %o = celeris.attention %q, %k, %v
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+// -----
+
+// expected-error @+1 {{GPU attention: @f holds no celeris.attention at its top level}}
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  %o = scf.execute_region -> tensor<?x4x?x128xbf16> {
+    %a = celeris.attention %q, %k, %v
+        : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+    scf.yield %a : tensor<?x4x?x128xbf16>
+  }
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+// -----
+
+// expected-error @+1 {{gpu.module @kernels already has a symbol @f}}
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  %o = celeris.attention %q, %k, %v
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+gpu.module @kernels {
+  gpu.func @f() kernel {
+    gpu.return
+  }
+}
+
+// -----
+
+// expected-error @+1 {{gpu.module @kernels already has a symbol @celeris_exp2 that is not the attention kernel's helper}}
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  %o = celeris.attention %q, %k, %v
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+gpu.module @kernels {
+  func.func private @celeris_exp2(%x: i32) -> i32 {
+    return %x : i32
+  }
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  %o = celeris.attention %q, %k, %v
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+// expected-error @+1 {{convert-celeris-to-gpu: the symbol @kernels is taken by something other than the gpu.module the kernels go into}}
+func.func private @kernels()
