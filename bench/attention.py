@@ -1,16 +1,18 @@
-"""Attention forward throughput: Celeris (test/Integration/GPU/attention_fwd.mlir,
-compiled by scripts/device/prepare.sh into .device/attention_fwd) against torch
-SDPA (flash and cuDNN backends) and FlexAttention, all in one process on the
+"""Attention forward throughput: Celeris (examples/gpu/attention.mlir compiled
+by scripts/device/prepare.sh into .device/attention: wgmma on sm_90a; and
+.device/attention_mma_sync: the mma.sync kernel) against torch SDPA (flash and cuDNN backends) and FlexAttention, all in one process on the
 same random inputs, for the first four attention workloads of DESIGN §6.
 
 CUDA events around each call, warm-up, median of REPS. TFLOP/s counts
 4·B·Hq·S²·D (full), half that for causal. Usage (repository root, GPU machine,
 CELERIS_RUNTIME_LIB set as in scripts/device/run.sh):
-    python3 bench/attention.py [.device/attention_fwd/manifest.txt]
+    python3 bench/attention.py [MANIFEST...] [--main KERNEL]
+Every kernel of the manifests is timed on the workloads of its head dim.
 Correctness is checked by scripts/device/check_attention.py; here each peer's
 output is only compared with Celeris's (rel diff) as a sanity check.
 """
 
+import argparse
 import math
 import os
 import statistics
@@ -20,19 +22,18 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts", "device"))
 from celeris.runtime import load  # noqa: E402
+from attention_kernels import Kernel  # noqa: E402
 
-LOG2E = 1.0 / math.log(2.0)
 REPS, WARMUP = 20, 3
 
-# (name, B, Hq, Hkv, S, D, causal, extra Celeris kernels to time)
+# (name, B, Hq, Hkv, S, D, causal)
 WORKLOADS = [
-    ("B2 H16 S8192 D128 full", 2, 16, 16, 8192, 128, False,
-     ["attention_fwd_d128_m64s1", "attention_fwd_d128_m64"]),
-    ("B2 H16 S8192 D128 causal", 2, 16, 16, 8192, 128, True,
-     ["attention_fwd_d128_m64s1"]),
-    ("B8 H32 S2048 D64 full", 8, 32, 32, 2048, 64, False, []),
-    ("GQA 32q/8kv B2 S8192 D128 causal", 2, 32, 8, 8192, 128, True, []),
+    ("B2 H16 S8192 D128 full", 2, 16, 16, 8192, 128, False),
+    ("B2 H16 S8192 D128 causal", 2, 16, 16, 8192, 128, True),
+    ("B8 H32 S2048 D64 full", 8, 32, 32, 2048, 64, False),
+    ("GQA 32q/8kv B2 S8192 D128 causal", 2, 32, 8, 8192, 128, True),
 ]
 
 
@@ -57,10 +58,20 @@ def rel(a, b):
     return ((a - b).norm() / b.norm()).item()
 
 
-def main(manifest):
+def main(manifests, main_kernel):
+    """Times every bf16 kernel of `manifests` on the workloads of its head
+    dim (and mask, for kernels compiled with one); the column "Celeris" is
+    `main_kernel` ("{d}" = the head dim, "{mask}" = causal or full)."""
     from torch.nn.attention import SDPBackend, sdpa_kernel
     print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}", flush=True)
-    module = load(manifest)
+    kernels = {}  # name -> (module, Kernel)
+    for manifest in manifests:
+        module = load(manifest)
+        artifact = os.path.basename(os.path.dirname(os.path.abspath(manifest)))
+        for name in module.kernels:
+            # Artifacts of one model IR with other options share kernel names.
+            label = name if name not in kernels else f"{name}@{artifact}"
+            kernels[label] = (module, Kernel(module, name))
     gen = torch.Generator(device="cuda").manual_seed(20261125)
     try:
         from torch.nn.attention.flex_attention import create_block_mask, flex_attention
@@ -69,7 +80,7 @@ def main(manifest):
         flex = None
         print(f"FlexAttention skipped: {type(e).__name__}: {str(e)[:200]}")
     rows = []
-    for name, b, hq, hkv, s, d, causal, extra in WORKLOADS:
+    for name, b, hq, hkv, s, d, causal in WORKLOADS:
         def randn(*shape):
             return torch.randn(*shape, device="cuda", generator=gen).to(torch.bfloat16)
         q, k, v = randn(b, hq, s, d), randn(b, hkv, s, d), randn(b, hkv, s, d)
@@ -79,15 +90,17 @@ def main(manifest):
         lse = torch.empty(b, hq, s, device="cuda", dtype=torch.float32)
         results = {}  # label -> (ms, note)
 
-        def celeris(kernel):
-            return lambda: module.launch(
-                kernel, q=q, k=k, v=v, out=out, lse=lse, scale_log2e=scale * LOG2E,
-                causal=int(causal), group=hq // hkv, sizes={"Sq": s, "Hq": hq, "B": b})
-        main_kernel = f"attention_fwd_d{d}"
-        results["Celeris"] = (median_ms(celeris(main_kernel)), main_kernel)
+        def celeris(label):
+            module, kern = kernels[label]
+            return lambda: kern.launch(module, q, k, v, out, lse, scale, causal)
+        main = main_kernel.format(d=d, mask="causal" if causal else "full")
+        results["Celeris"] = (median_ms(celeris(main)), main)
         ours = out.clone()
-        for kern in extra:
-            results[kern.replace("attention_fwd_", "Celeris ")] = (median_ms(celeris(kern)), "")
+        for name_, (_, kern) in sorted(kernels.items()):
+            if (name_ != main and kern.d == d and kern.dtype == torch.bfloat16
+                    and kern.fixed_causal in (None, causal)):
+                results["Celeris " + name_.replace("attention_", "")] = (
+                    median_ms(celeris(name_)), f"rel diff {rel(out, ours):.1e}")
         gqa = hq != hkv
         for label, backend in (("SDPA flash", SDPBackend.FLASH_ATTENTION),
                                ("SDPA cuDNN", SDPBackend.CUDNN_ATTENTION)):
@@ -137,4 +150,10 @@ def main(manifest):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else ".device/attention_fwd/manifest.txt"))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("manifests", nargs="*", default=[
+        ".device/attention/manifest.txt", ".device/attention_mma_sync/manifest.txt"])
+    parser.add_argument("--main", default="attention_{mask}_d{d}_bf16",
+                        help='kernel of the "Celeris" column; {d} = head dim, {mask} = causal or full')
+    args = parser.parse_args()
+    sys.exit(main(args.manifests, args.main))

@@ -3,7 +3,10 @@
 # its functions on seeded random inputs with the CPU backend (celeris-run:
 # celeris-cpu pipeline, JIT), printing one line per function. Run
 # scripts/setup.sh first. CELERIS_TILED=1 runs the tiled algorithms instead
-# of the reference lowering.
+# of the reference lowering. On a machine with an NVIDIA GPU and PyTorch,
+# the attention model IR of examples/gpu is also compiled for the GPU
+# (celeris-compile) and each of its kernels run against a float64
+# reference.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${CELERIS_BUILD_DIR:-$root/build}
@@ -39,3 +42,23 @@ for example in "$root"/examples/*.mlir; do
 done
 echo "main job: $ran functions ran on the CPU, $failed failed (outputs in $out)"
 [[ $failed -eq 0 ]]
+
+# The GPU path, where there is a GPU to run it.
+if nvidia-smi -L > /dev/null 2>&1 &&
+   python3 -c "import torch, sys; sys.exit(not torch.cuda.is_available())" 2> /dev/null; then
+  format=()
+  command -v ptxas > /dev/null || [[ -x /usr/local/cuda/bin/ptxas ]] || format=(--format=isa)
+  chip=$(python3 -c "import torch; m, n = torch.cuda.get_device_capability(); print(f'sm_{m}{n}' + ('a' if m == 9 else ''))")
+  artifact=$out/gpu-attention
+  if "$build/bin/celeris-compile" "$root/examples/gpu/attention.mlir" --chip="$chip" \
+       "${format[@]}" -o "$artifact" &&
+     python3 "$root/scripts/device/check_attention.py" "$artifact/manifest.txt" --small; then
+    echo "main job: examples/gpu/attention.mlir ran on the GPU ($chip)"
+  else
+    echo "main job: the GPU path FAILED"
+    failed=$((failed + 1))
+  fi
+else
+  echo "main job: no usable NVIDIA GPU (or no PyTorch): the GPU path was skipped"
+fi
+[[ $failed == 0 ]]

@@ -20,7 +20,9 @@ void mlir::celeris::buildGPUPipeline(OpPassManager &pm,
   pm.addPass(createCelerisDecomposeComposites());
   ConvertCelerisToGPUOptions lowering;
   lowering.chip = options.chip;
+  lowering.tensorCores = options.tensorCores;
   lowering.qTile = options.qTile;
+  lowering.kvTile = options.kvTile;
   lowering.kvStages = options.kvStages;
   lowering.minCtasPerSm = options.minCtasPerSm;
   pm.addPass(createConvertCelerisToGPU(lowering));

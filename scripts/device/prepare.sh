@@ -4,7 +4,15 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${CELERIS_BUILD_DIR:-$root/build}
+compile="$build/bin/celeris-compile"
 rm -rf "$root/.device" && mkdir -p "$root/.device"
-"$build/bin/celeris-compile" "$root/test/Integration/GPU/saxpy.mlir" -o "$root/.device/saxpy"
-"$build/bin/celeris-compile" "$root/test/Integration/GPU/mma_tile.mlir" -o "$root/.device/mma_tile"
-"$build/bin/celeris-compile" "$root/test/Integration/GPU/attention_fwd.mlir" -o "$root/.device/attention_fwd"
+"$compile" "$root/test/Integration/GPU/saxpy.mlir" -o "$root/.device/saxpy"
+"$compile" "$root/test/Integration/GPU/mma_tile.mlir" -o "$root/.device/mma_tile"
+# The attention model IR through the GPU lowering: the cost model's kernels
+# (wgmma on sm_90a) and the mma.sync kernels, for comparison.
+"$compile" "$root/examples/gpu/attention.mlir" -o "$root/.device/attention"
+"$compile" "$root/examples/gpu/attention.mlir" --tensor-cores=mma.sync \
+    -o "$root/.device/attention_mma_sync"
+# One warpgroup per CTA (the wgmma kernel's q-tile override).
+"$compile" "$root/examples/gpu/attention.mlir" --q-tile=64 \
+    -o "$root/.device/attention_q64"

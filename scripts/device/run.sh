@@ -11,7 +11,10 @@ nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 status=0
 python3 scripts/device/check_runtime.py .device/saxpy/manifest.txt || status=1
 python3 scripts/device/check_mma.py .device/mma_tile/manifest.txt || status=1
-python3 scripts/device/check_attention.py .device/attention_fwd/manifest.txt || status=1
+python3 scripts/device/check_attention.py .device/attention/manifest.txt || status=1
+python3 scripts/device/check_attention.py .device/attention_mma_sync/manifest.txt || status=1
+python3 scripts/device/check_attention.py .device/attention_q64/manifest.txt --small || status=1
 # Timing (not a check): Celeris vs SDPA flash/cuDNN and FlexAttention.
-python3 bench/attention.py .device/attention_fwd/manifest.txt || status=1
+python3 bench/attention.py .device/attention/manifest.txt \
+    .device/attention_mma_sync/manifest.txt .device/attention_q64/manifest.txt || status=1
 exit $status

@@ -8,5 +8,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 source scripts/device/build_runtime.sh
 sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
-"$sanitizer" --tool memcheck --error-exitcode 3 \
-    python3 scripts/device/check_attention.py .device/attention_fwd/manifest.txt --small
+for artifact in attention attention_mma_sync; do
+  "$sanitizer" --tool memcheck --error-exitcode 3 \
+      python3 scripts/device/check_attention.py .device/$artifact/manifest.txt --small
+done

@@ -149,12 +149,18 @@ def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
     `gpu.container_module`) and the function is erased. Functions without
     Celeris ops are left alone.
 
-    The kernel is FlashAttention-2 forward on tensor cores for sm_80 and
-    newer: query tiles of 16 rows per warp, 64-key K/V tiles loaded with
+    Two kernels implement it. On sm_90a, warpgroup tensor cores (`wgmma`):
+    warpgroups of 64 query rows (two at head dim 128, one at head dim 64)
+    share 128-key K/V tiles that `cp.async`
+    writes, with the 128-byte swizzle, into two shared-memory stages
+    synchronised by mbarriers; S = Q·Kᵀ reads both operands from shared
+    memory through matrix descriptors and O += P·V takes P from registers.
+    On sm_80 and newer, FlashAttention-2 with warp-level tensor cores:
+    query tiles of 16 rows per warp, 64-key K/V tiles loaded with
     `cp.async` (zero-filled past the sequence) into one or two shared-memory
-    stages, `ldmatrix` fragments, `mma.sync.m16n8k16` (bf16 or f16, f32
-    accumulation) with P kept in registers, and the online softmax in base 2
-    with the PTX `ex2`/`lg2` approximations. Everything is fixed at compile
+    stages, `ldmatrix` fragments, `mma.sync.m16n8k16`. Both accumulate in
+    f32, keep P in registers, and run the online softmax in base 2 with the
+    PTX `ex2`/`lg2` approximations. Everything is fixed at compile
     time: head dim (64 or 128), element type, `causal` or `all` mask (after
     `simplifyMask`; causal is bottom-right aligned, the default
     `query_offset`), scale (default `1/sqrt(D)`), and whether `lse` is
@@ -164,17 +170,20 @@ def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
     Kernel arguments: `q`, `k`, `v`, `out` as `memref<?x?x?xDxT>`
     (`[B, H, S, D]`, dense row-major) and, when the op returns it, `lse` as
     `memref<?x?x?xf32>`. The kernel carries its launch geometry for the
-    artifact manifest:
+    artifact manifest (here the sm_90a default at head dim 128):
 
     ```mlir
-    celeris.launch = {grid = ["ceildiv(Sq,64)", "Hq", "B"],
-                      block = array<i32: 128, 1, 1>, shared = "34816",
+    celeris.launch = {grid = ["ceildiv(Sq,128)", "Hq", "B"],
+                      block = array<i32: 256, 1, 1>, shared = "164896",
                       sizes = {B = "q[0]", Hq = "q[1]", Sq = "q[2]"}}
     ```
 
     The schedule comes from a per-chip cost model of measured schedules
-    (head dim 128: 64-row tile, 4 warps, one stage; head dim 64: 128-row
-    tile, 8 warps, two stages, 2 CTAs per SM); the options override it.
+    (sm_90a: wgmma, 128-key tiles, two stages, a 128-row tile at head dim
+    128 and a 64-row one at head dim 64; elsewhere
+    mma.sync with, at head dim 128, a 64-row tile, 4 warps, one stage and,
+    at head dim 64, a 128-row tile, 8 warps, two stages, 2 CTAs per SM);
+    the options override it.
     Unsupported forms (other masks or query offsets, ALiBi, softcap, segment
     ids, varlen, block layouts, kv_lengths, page tables, other head dims or
     element types, functions with other ops) are errors at the op.
@@ -182,8 +191,14 @@ def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
            "Target chip: sm_80, sm_86, sm_89, sm_90 or sm_90a">,
+    Option<"tensorCores", "tensor-cores", "std::string",
+           /*default=*/"\"auto\"",
+           "Tensor-core instructions: auto (cost model: wgmma on sm_90a, "
+           "mma.sync elsewhere), mma.sync or wgmma">,
     Option<"qTile", "q-tile", "int64_t", /*default=*/"0",
            "Query rows per CTA, 64 or 128 (16 per warp); 0 = cost model">,
+    Option<"kvTile", "kv-tile", "int64_t", /*default=*/"0",
+           "Keys per K/V tile: 64, or 128 with wgmma; 0 = cost model">,
     Option<"kvStages", "kv-stages", "int64_t", /*default=*/"0",
            "Shared-memory K/V stages, 1 or 2; 0 = cost model">,
     Option<"minCtasPerSm", "min-ctas-per-sm", "int64_t", /*default=*/"0",

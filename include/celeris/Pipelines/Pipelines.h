@@ -39,9 +39,17 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       *this, "chip",
       llvm::cl::desc("Target chip: sm_80, sm_86, sm_89, sm_90 or sm_90a"),
       llvm::cl::init("sm_90a")};
+  PassOptions::Option<std::string> tensorCores{
+      *this, "tensor-cores",
+      llvm::cl::desc("Tensor-core instructions: auto, mma.sync or wgmma"),
+      llvm::cl::init("auto")};
   PassOptions::Option<int64_t> qTile{
       *this, "q-tile",
       llvm::cl::desc("Query rows per CTA, 64 or 128; 0 = cost model"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> kvTile{
+      *this, "kv-tile",
+      llvm::cl::desc("Keys per K/V tile, 64 or 128 (wgmma); 0 = cost model"),
       llvm::cl::init(0)};
   PassOptions::Option<int64_t> kvStages{
       *this, "kv-stages",

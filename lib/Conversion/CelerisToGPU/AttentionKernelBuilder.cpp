@@ -2,9 +2,8 @@
 //
 // FlashAttention-2 forward on NVIDIA tensor cores (sm_80+), fully unrolled
 // over register fragments: every register of a warp's tile is its own SSA
-// value, so the emitter below is the schedule, op for op. It is the
-// hand-scheduled, device-verified kernel of scripts/device/
-// gen_attention_fwd.py with scale, mask and GQA group fixed at compile time.
+// value, so the emitter below is the schedule, op for op. Scale, mask and
+// GQA group are fixed at compile time.
 //
 // Work split: grid (ceildiv(Sq, BM), Hq, B), W warps, BM = 16 W. CTA (t, h, b)
 // owns query rows [BM t, BM t + BM) of head h, warp w the 16 rows from
@@ -49,6 +48,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "celeris/Conversion/CelerisToGPU/AttentionKernelBuilder.h"
+#include "WgmmaAttentionKernel.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -795,8 +795,10 @@ mlir::celeris::buildAttentionKernel(gpu::GPUModuleOp module, StringRef name,
   if (module.lookupSymbol(name))
     return emitError(loc) << "gpu.module @" << module.getName()
                           << " already has a symbol @" << name;
-  FailureOr<KernelHelpers> helpers =
-      getOrCreateHelpers(module, loc, spec.elementType);
+  bool wgmma = spec.config.tensorCores == TensorCoreKind::Wgmma;
+  FailureOr<KernelHelpers> helpers = KernelHelpers();
+  if (!wgmma)
+    helpers = getOrCreateHelpers(module, loc, spec.elementType);
   if (failed(helpers))
     return failure();
 
@@ -847,6 +849,9 @@ mlir::celeris::buildAttentionKernel(gpu::GPUModuleOp module, StringRef name,
                     builder.getI32IntegerAttr(config.minCtasPerSm));
   }
 
-  AttentionKernelEmitter(kernel, spec, *helpers).emit();
+  if (wgmma)
+    emitWgmmaAttentionKernelBody(kernel, spec);
+  else
+    AttentionKernelEmitter(kernel, spec, *helpers).emit();
   return kernel;
 }

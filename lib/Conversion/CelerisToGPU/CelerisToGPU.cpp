@@ -79,7 +79,8 @@ struct ConvertCelerisToGPUPass
   using Base::Base;
 
   void runOnOperation() override {
-    AttentionKernelOverrides overrides{qTile, kvStages, minCtasPerSm};
+    AttentionKernelOverrides overrides{tensorCores, qTile, kvTile, kvStages,
+                                       minCtasPerSm};
     if (failed(lowerCelerisFunctionsToGPU(getOperation(), chip, overrides)))
       signalPassFailure();
   }

@@ -1,4 +1,7 @@
-// RUN: celeris-opt %s -convert-celeris-to-gpu -split-input-file | FileCheck %s
+// The mma.sync kernel, asked for on sm_90a or chosen on sm_80 (the wgmma
+// kernel: wgmma.mlir).
+// RUN: celeris-opt %s -convert-celeris-to-gpu=tensor-cores=mma.sync -split-input-file | FileCheck %s
+// RUN: celeris-opt %s -convert-celeris-to-gpu=chip=sm_80 -split-input-file | FileCheck %s
 
 // Head dim 128, bf16, causal, with lse; the cost model's schedule for D = 128
 // (64-row query tile, 4 warps, one K/V stage). The host function becomes a

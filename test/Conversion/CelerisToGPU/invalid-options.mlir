@@ -1,10 +1,11 @@
 // Pass options outside what the kernel supports, and schedules that cannot
-// run well, are errors.
+// run well, are errors. (The tensor-cores and kv-tile options and the wgmma
+// kernel's limits: invalid-tensor-cores.mlir.)
 // RUN: not celeris-opt %s -convert-celeris-to-gpu=chip=sm_70 2>&1 | FileCheck %s --check-prefix=CHIP
 // RUN: not celeris-opt %s -convert-celeris-to-gpu=q-tile=96 2>&1 | FileCheck %s --check-prefix=QTILE
 // RUN: not celeris-opt %s -convert-celeris-to-gpu=kv-stages=3 2>&1 | FileCheck %s --check-prefix=STAGES
 // RUN: not celeris-opt %s -convert-celeris-to-gpu=min-ctas-per-sm=-1 2>&1 | FileCheck %s --check-prefix=CTAS
-// RUN: not celeris-opt %s -convert-celeris-to-gpu="q-tile=128 min-ctas-per-sm=2" 2>&1 | FileCheck %s --check-prefix=REGISTERS
+// RUN: not celeris-opt %s -convert-celeris-to-gpu="tensor-cores=mma.sync q-tile=128 min-ctas-per-sm=2" 2>&1 | FileCheck %s --check-prefix=REGISTERS
 // RUN: not celeris-opt %s -convert-celeris-to-gpu="chip=sm_86 kv-stages=2 min-ctas-per-sm=2" 2>&1 | FileCheck %s --check-prefix=SHARED
 
 // CHIP: error: convert-celeris-to-gpu: unsupported chip 'sm_70'; expected one of sm_80, sm_86, sm_89, sm_90, sm_90a

@@ -1,9 +1,11 @@
-// RUN: celeris-opt %s -convert-celeris-to-gpu -split-input-file -verify-diagnostics
+// RUN: celeris-opt %s -convert-celeris-to-gpu=tensor-cores=mma.sync -split-input-file -verify-diagnostics
 
 // One case per diagnostic of convert-celeris-to-gpu: attention forms the
 // kernel does not implement, functions that are not exactly one attention,
-// and symbol clashes in the kernel module. (Option errors:
-// invalid-options.mlir.)
+// and symbol clashes in the kernel module. The private device functions
+// (@celeris_exp2, ...) are the mma.sync kernel's; the forms are checked
+// before either kernel is chosen.
+// (Option errors: invalid-options.mlir, invalid-tensor-cores.mlir.)
 
 func.func @f(%q: tensor<?x4x?x128xf32>, %k: tensor<?x4x?x128xf32>, %v: tensor<?x4x?x128xf32>) -> tensor<?x4x?x128xf32> {
   // expected-error @+1 {{GPU attention supports bf16 and f16 operands, got 'f32'}}

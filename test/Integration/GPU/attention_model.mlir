@@ -1,21 +1,36 @@
 // Model IR to GPU artifact: celeris-compile runs the celeris-gpu pipeline
 // (convert-celeris-to-gpu) on these functions, then the NVVM lowering, and
 // writes one kernel per function with its manifest entry. The kernels follow
-// the cost model (D = 128: 64-row tile, 4 warps, one stage; D = 64: 128-row
-// tile, 8 warps, two stages, 2 CTAs per SM); --q-tile/--kv-stages override
-// it. attention_model_ptxas.test assembles the PTX and checks for spills.
+// the cost model: on sm_90a wgmma (D = 128: two warpgroups, 128 rows; D = 64:
+// one warpgroup, 64 rows; 128-key tiles, two stages); on sm_80, or with
+// --tensor-cores=mma.sync, mma.sync (D = 128: 64-row tile, 4 warps, one
+// stage; D = 64: 128-row tile, 8 warps, two stages, 2 CTAs per SM).
+// --q-tile/--kv-tile/--kv-stages override it. attention_model_ptxas.test
+// assembles the PTX and checks for spills.
 // RUN: rm -rf %t && celeris-compile %s -o %t/sm80 --chip=sm_80 --format=isa | FileCheck %s --check-prefix=DRIVER80
 // RUN: FileCheck %s --check-prefix=PTX < %t/sm80/kernels.ptx
+// RUN: FileCheck %s --check-prefix=NO-LOCAL < %t/sm80/kernels.ptx
+// RUN: FileCheck %s --check-prefix=MANIFEST < %t/sm80/manifest.txt
+// RUN: celeris-compile %s -o %t/mma90a --format=isa --tensor-cores=mma.sync | FileCheck %s --check-prefix=DRIVER90
+// RUN: FileCheck %s --check-prefixes=PTX,PTX90 < %t/mma90a/kernels.ptx
+// RUN: FileCheck %s --check-prefix=NO-LOCAL < %t/mma90a/kernels.ptx
+// RUN: FileCheck %s --check-prefix=MANIFEST < %t/mma90a/manifest.txt
 // RUN: celeris-compile %s -o %t/sm90a --format=isa | FileCheck %s --check-prefix=DRIVER90
-// RUN: FileCheck %s --check-prefixes=PTX,PTX90 < %t/sm90a/kernels.ptx
-// RUN: FileCheck %s --check-prefix=MANIFEST < %t/sm90a/manifest.txt
-// RUN: celeris-compile %s -o %t/tile128 --format=isa --q-tile=128 --kv-stages=2
+// RUN: FileCheck %s --check-prefix=WGMMA-PTX < %t/sm90a/kernels.ptx
+// RUN: FileCheck %s --check-prefix=NO-LOCAL < %t/sm90a/kernels.ptx
+// RUN: FileCheck %s --check-prefix=WGMMA-MANIFEST < %t/sm90a/manifest.txt
+// RUN: celeris-compile %s -o %t/tile128 --format=isa --tensor-cores=mma.sync --q-tile=128 --kv-stages=2
 // RUN: FileCheck %s --check-prefix=TILE128 < %t/tile128/manifest.txt
+// RUN: celeris-compile %s -o %t/kv64 --format=isa --kv-tile=64
+// RUN: FileCheck %s --check-prefix=KV64 < %t/kv64/manifest.txt
 // RUN: not celeris-compile %s -o %t/bad --q-tile=96 2>&1 | FileCheck %s --check-prefix=ERROR
+// RUN: not celeris-compile %s -o %t/bad --tensor-cores=wgmma --chip=sm_80 2>&1 | FileCheck %s --check-prefix=ERROR-CHIP
+// RUN: not celeris-compile %s -o %t/bad --tensor-cores=mma.sync --kv-tile=128 2>&1 | FileCheck %s --check-prefix=ERROR-KV
 
 // DRIVER80: wrote 6 kernel(s) for sm_80
 // DRIVER90: wrote 6 kernel(s) for sm_90a
 
+// mma.sync, on sm_80 and on sm_90a when asked for.
 // MANIFEST:      kernel d128_full
 // MANIFEST-NEXT:   binary kernels.ptx
 // MANIFEST-NEXT:   symbol d128_full
@@ -69,8 +84,68 @@
 // TILE128-NEXT:   block 256 1 1
 // TILE128-NEXT:   shared 69632
 
+// wgmma with 64-key tiles: less shared memory, the same launch.
+// KV64:      kernel d128_full
+// KV64:        grid ceildiv(Sq,128) Hq B
+// KV64-NEXT:   block 256 1 1
+// KV64-NEXT:   shared 99360
+// KV64:      kernel d64_causal
+// KV64:        grid ceildiv(Sq,64) Hq B
+// KV64-NEXT:   block 128 1 1
+// KV64-NEXT:   shared 42016
+
+// sm_90a's default, wgmma.
+// WGMMA-MANIFEST:      kernel d128_full
+// WGMMA-MANIFEST-NEXT:   binary kernels.ptx
+// WGMMA-MANIFEST-NEXT:   symbol d128_full
+// WGMMA-MANIFEST-NEXT:   grid ceildiv(Sq,128) Hq B
+// WGMMA-MANIFEST-NEXT:   block 256 1 1
+// WGMMA-MANIFEST-NEXT:   shared 164896
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> q
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> k
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> v
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> out
+// WGMMA-MANIFEST-NEXT:   arg memref<3:f32> lse
+// WGMMA-MANIFEST-NEXT:   size B q 0
+// WGMMA-MANIFEST-NEXT:   size Hq q 1
+// WGMMA-MANIFEST-NEXT:   size Sq q 2
+// WGMMA-MANIFEST-NEXT: end
+// WGMMA-MANIFEST:      kernel d128_causal
+// WGMMA-MANIFEST:        grid ceildiv(Sq,128) Hq B
+// WGMMA-MANIFEST-NEXT:   block 256 1 1
+// WGMMA-MANIFEST-NEXT:   shared 164896
+// WGMMA-MANIFEST:      kernel d64_causal
+// WGMMA-MANIFEST:        grid ceildiv(Sq,64) Hq B
+// WGMMA-MANIFEST-NEXT:   block 128 1 1
+// WGMMA-MANIFEST-NEXT:   shared 74784
+// WGMMA-MANIFEST:        arg memref<3:f32> lse
+// WGMMA-MANIFEST:      kernel d128_causal_f16
+// WGMMA-MANIFEST:        grid ceildiv(Sq,128) Hq B
+// WGMMA-MANIFEST-NEXT:   block 256 1 1
+// WGMMA-MANIFEST-NEXT:   shared 164896
+// WGMMA-MANIFEST-NEXT:   arg memref<4:f16> q
+// WGMMA-MANIFEST:      kernel gqa_causal
+// WGMMA-MANIFEST:        grid ceildiv(Sq,128) Hq B
+// WGMMA-MANIFEST-NEXT:   block 256 1 1
+// WGMMA-MANIFEST:      kernel dynamic_heads
+// WGMMA-MANIFEST:        grid ceildiv(Sq,64) Hq B
+// WGMMA-MANIFEST-NEXT:   block 128 1 1
+// WGMMA-MANIFEST-NEXT:   shared 74784
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> q
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> k
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> v
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> out
+// WGMMA-MANIFEST-NEXT:   size B q 0
+// WGMMA-MANIFEST-NEXT:   size Hq q 1
+// WGMMA-MANIFEST-NEXT:   size Sq q 2
+// WGMMA-MANIFEST-NEXT: end
+
 // ERROR: error: convert-celeris-to-gpu: q-tile must be 64 or 128
 // ERROR-NOT: wrote
+// ERROR-CHIP: error: GPU attention: tensor-cores=wgmma needs sm_90a, not sm_80
+// ERROR-CHIP-NOT: wrote
+// ERROR-KV: error: GPU attention: the mma.sync kernel uses 64-key tiles: kv-tile must be 64 (or 0), got 128
+// ERROR-KV-NOT: wrote
 
 // PTX90: .target sm_90a
 // PTX-NOT: .func
@@ -89,8 +164,37 @@
 // PTX-DAG: shfl.sync.bfly.b32
 // PTX-DAG: ex2.approx.f32
 // PTX-DAG: lg2.approx.f32
-// PTX-NOT: ld.local
-// PTX-NOT: st.local
+// PTX-NOT: wgmma
+
+// WGMMA-PTX: .target sm_90a
+// WGMMA-PTX-NOT: .func
+// WGMMA-PTX-DAG: .visible .entry d128_full(
+// WGMMA-PTX-DAG: .visible .entry d128_causal(
+// WGMMA-PTX-DAG: .visible .entry d64_causal(
+// WGMMA-PTX-DAG: .visible .entry d128_causal_f16(
+// WGMMA-PTX-DAG: .visible .entry gqa_causal(
+// WGMMA-PTX-DAG: .visible .entry dynamic_heads(
+// WGMMA-PTX-DAG: .maxntid 256, 1, 1
+// WGMMA-PTX-DAG: .maxntid 128, 1, 1
+// WGMMA-PTX-DAG: mbarrier.init.shared.b64
+// WGMMA-PTX-DAG: cp.async.cg.shared.global
+// WGMMA-PTX-DAG: cp.async.mbarrier.arrive.noinc.shared.b64
+// WGMMA-PTX-DAG: mbarrier.try_wait.parity.shared.b64
+// WGMMA-PTX-DAG: fence.proxy.async.shared::cta
+// WGMMA-PTX-DAG: wgmma.fence.sync.aligned
+// WGMMA-PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// WGMMA-PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16
+// WGMMA-PTX-DAG: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
+// WGMMA-PTX-DAG: wgmma.commit_group.sync.aligned
+// WGMMA-PTX-DAG: wgmma.wait_group.sync.aligned 0
+// WGMMA-PTX-DAG: mbarrier.arrive.shared.b64
+// WGMMA-PTX-DAG: shfl.sync.bfly.b32
+// WGMMA-PTX-DAG: lg2.approx
+// WGMMA-PTX-NOT: mma.sync
+
+// Every kernel keeps its state in registers: nothing on the stack.
+// NO-LOCAL-NOT: ld.local
+// NO-LOCAL-NOT: st.local
 
 func.func @d128_full(%q: tensor<?x16x?x128xbf16>, %k: tensor<?x16x?x128xbf16>,
                      %v: tensor<?x16x?x128xbf16>)

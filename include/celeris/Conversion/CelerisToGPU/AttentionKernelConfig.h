@@ -1,8 +1,9 @@
 //===- AttentionKernelConfig.h - Tiles of the GPU attention -----*- C++ -*-===//
 //
-// The per-target cost model of the mma.sync FlashAttention-2 kernel: query
-// tile (warps), key/value stages and register cap for a chip, head dim and
-// element type, and the checks that pass options overriding it must meet.
+// The per-target cost model of the attention kernels: tensor-core family
+// (mma.sync on sm_80+, wgmma on sm_90a), query tile (warps), key/value tile
+// and stages, and register cap for a chip, head dim and element type, and
+// the checks that pass options overriding it must meet.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,13 +15,24 @@
 #include "mlir/Support/LLVM.h"
 
 #include <optional>
+#include <string>
 
 namespace mlir::celeris {
+
+/// The tensor-core instructions a kernel is built on.
+enum class TensorCoreKind {
+  /// Warp-level mma.sync m16n8k16 with ldmatrix fragments (sm_80+).
+  MmaSync,
+  /// Warpgroup-level wgmma with shared-memory descriptors (sm_90a only).
+  Wgmma,
+};
 
 /// An NVIDIA target of the kernel (mma.sync m16n8k16 and cp.async need
 /// sm_80 or newer) with the per-CTA and per-SM limits the schedule must fit.
 struct NvidiaChip {
   StringRef name;
+  /// Whether the chip runs wgmma (the architecture-specific sm_90a).
+  bool hasWgmma;
   /// Shared memory a CTA may reserve (the opt-in maximum), in bytes.
   int64_t maxSharedPerBlock;
   /// Shared memory of an SM, in bytes.
@@ -36,7 +48,9 @@ StringRef getSupportedNvidiaChipNames();
 
 /// The schedule of one attention kernel.
 struct AttentionKernelConfig {
-  /// Warps per CTA; each owns 16 query rows, so the query tile is 16 * warps.
+  TensorCoreKind tensorCores = TensorCoreKind::MmaSync;
+  /// Warps per CTA; each owns 16 query rows, so the query tile is 16 * warps
+  /// (with wgmma, warpgroups of 4 warps own 64 rows each).
   int64_t warps = 4;
   /// Keys per key/value tile.
   int64_t kvTile = 64;
@@ -55,7 +69,10 @@ struct AttentionKernelConfig {
 
 /// Values of the pass options; 0 leaves the field to the cost model.
 struct AttentionKernelOverrides {
+  /// "auto" (the cost model), "mma.sync" or "wgmma".
+  std::string tensorCores = "auto";
   int64_t queryTile = 0;
+  int64_t kvTile = 0;
   int64_t kvStages = 0;
   int64_t minCtasPerSm = 0;
 };
@@ -66,6 +83,12 @@ struct AttentionKernelOverrides {
 int64_t getAttentionSharedBytes(int64_t headDim, int64_t elementBytes,
                                 int64_t queryTile, int64_t kvTile,
                                 int64_t stages);
+
+/// Dynamic shared memory of the wgmma kernel: the Q tile, two stages of K
+/// and V tiles (2-byte elements), four mbarriers and 1 KB to align the base
+/// to the 128-byte swizzle's 1024-byte period.
+int64_t getWgmmaAttentionSharedBytes(int64_t headDim, int64_t queryTile,
+                                     int64_t kvTile);
 
 /// The cost model: the fastest measured schedule for `headDim` (64 or 128)
 /// and `elementType` (bf16 or f16) on `chip`.
