@@ -121,9 +121,16 @@ def main(manifest, small=False):
     print(f"seed {seed}")
     for kernel in sorted(module.kernels):
         kern = Kernel(module, kernel)
+        shapes = set()
         for case in CASES[kern.d]:
             if small and case[1] * case[2] * case[4] * case[5] > 1 << 22:
                 continue
+            if kern.fixed_causal is not None:
+                # The kernel's own mask replaces the case's: each shape once.
+                if case[1:6] in shapes:
+                    continue
+                shapes.add(case[1:6])
+                case = (case[0].replace(" full", "").replace(" causal", ""),) + case[1:]
             try:
                 run_case(module, gen, kern, *case)
             except Exception as e:
