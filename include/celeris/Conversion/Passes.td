@@ -200,7 +200,8 @@ def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
     Option<"kvTile", "kv-tile", "int64_t", /*default=*/"0",
            "Keys per K/V tile: 64, or 128 with wgmma; 0 = cost model">,
     Option<"kvStages", "kv-stages", "int64_t", /*default=*/"0",
-           "Shared-memory K/V stages, 1 or 2; 0 = cost model">,
+           "Shared-memory K/V stages: 1 or 2 with mma.sync, 2 or 3 with "
+           "wgmma (3 pipelines the scores of the next tile); 0 = cost model">,
     Option<"minCtasPerSm", "min-ctas-per-sm", "int64_t", /*default=*/"0",
            "CTAs per SM ptxas must fit (caps registers); 0 = cost model">,
   ];

@@ -53,7 +53,8 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::init(0)};
   PassOptions::Option<int64_t> kvStages{
       *this, "kv-stages",
-      llvm::cl::desc("Shared-memory K/V stages, 1 or 2; 0 = cost model"),
+      llvm::cl::desc("Shared-memory K/V stages, 1-2 (mma.sync) or 2-3 "
+                     "(wgmma); 0 = cost model"),
       llvm::cl::init(0)};
   PassOptions::Option<int64_t> minCtasPerSm{
       *this, "min-ctas-per-sm",

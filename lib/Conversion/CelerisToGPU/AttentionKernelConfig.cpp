@@ -76,7 +76,7 @@ AttentionKernelConfig mlir::celeris::getDefaultAttentionKernelConfig(
     config.stages = 2;
     config.minCtasPerSm = 1;
     config.sharedBytes = getWgmmaAttentionSharedBytes(
-        headDim, config.queryTile(), config.kvTile);
+        headDim, config.queryTile(), config.kvTile, config.stages);
     return config;
   }
   if (headDim == 64) {
@@ -103,8 +103,10 @@ AttentionKernelConfig mlir::celeris::getDefaultAttentionKernelConfig(
 
 int64_t mlir::celeris::getWgmmaAttentionSharedBytes(int64_t headDim,
                                                     int64_t queryTile,
-                                                    int64_t kvTile) {
-  return (queryTile + 4 * kvTile) * headDim * 2 + 4 * 8 + 1024;
+                                                    int64_t kvTile,
+                                                    int64_t stages) {
+  return (queryTile + 2 * stages * kvTile) * headDim * 2 + 2 * stages * 8 +
+         1024;
 }
 
 LogicalResult mlir::celeris::verifyAttentionKernelOverrides(
@@ -124,8 +126,8 @@ LogicalResult mlir::celeris::verifyAttentionKernelOverrides(
     return emitError() << "kv-tile must be 64 or 128, or 0 for the cost "
                           "model; got "
                        << overrides.kvTile;
-  if (overrides.kvStages < 0 || overrides.kvStages > 2)
-    return emitError() << "kv-stages must be 1 or 2, or 0 for the cost "
+  if (overrides.kvStages < 0 || overrides.kvStages > 3)
+    return emitError() << "kv-stages must be 1, 2 or 3, or 0 for the cost "
                           "model; got "
                        << overrides.kvStages;
   if (overrides.minCtasPerSm < 0)
@@ -144,7 +146,8 @@ LogicalResult mlir::celeris::verifyAttentionKernelOverrides(
 static int64_t getRequiredRegisters(const AttentionKernelConfig &config,
                                     int64_t headDim) {
   if (config.tensorCores == TensorCoreKind::Wgmma)
-    return config.kvTile / 2 + config.kvTile / 4 + headDim / 2 + 40;
+    return config.kvTile / 2 * (config.stages == 3 ? 2 : 1) +
+           config.kvTile / 4 + headDim / 2 + 40;
   return headDim / 4 + 32 + headDim / 2 + 32;
 }
 
@@ -197,19 +200,22 @@ FailureOr<AttentionKernelConfig> mlir::celeris::selectAttentionKernelConfig(
     config.stages = overrides.kvStages;
   if (overrides.kvTile)
     config.kvTile = overrides.kvTile;
+  if (config.tensorCores == TensorCoreKind::MmaSync && config.stages > 2)
+    return emitError() << "the mma.sync kernel has 1 or 2 K/V stages, got "
+                       << config.stages;
   if (config.tensorCores == TensorCoreKind::MmaSync && config.kvTile != 64)
     return emitError() << "the mma.sync kernel uses 64-key tiles: kv-tile "
                           "must be 64 (or 0), got "
                        << config.kvTile;
   if (config.tensorCores == TensorCoreKind::Wgmma) {
-    if (config.stages != 2)
-      return emitError() << "the wgmma kernel double-buffers K/V: kv-stages "
-                            "must be 2 (or 0), got "
+    if (config.stages < 2)
+      return emitError() << "the wgmma kernel keeps the next K/V tile in "
+                            "flight: kv-stages must be 2 or 3 (or 0), got "
                          << config.stages;
     if (overrides.minCtasPerSm)
       config.minCtasPerSm = overrides.minCtasPerSm;
     config.sharedBytes = getWgmmaAttentionSharedBytes(
-        headDim, config.queryTile(), config.kvTile);
+        headDim, config.queryTile(), config.kvTile, config.stages);
     if (config.sharedBytes > chip.maxSharedPerBlock)
       return emitError() << "the wgmma kernel needs " << config.sharedBytes
                          << " bytes of shared memory, more than the "

@@ -24,8 +24,9 @@
 // byte offset R x 128 B between column blocks.
 //
 // Loads: cp.async of 16-byte chunks by every thread, swizzled addresses,
-// rows past the tensor zero-filled (source size 0); tile j+1 is issued at
-// the start of iteration j into the other stage. Synchronisation is by
+// rows past the tensor zero-filled (source size 0); with S stages (2 or 3)
+// tile j+S-1 is issued at the start of iteration j into the stage that tile
+// j-1 used. Synchronisation is by
 // mbarriers, not CTA barriers, so the warpgroups drift apart and one's
 // softmax overlaps the other's GEMMs: full[s] completes when every thread's
 // copies into stage s landed (`cp.async.mbarrier.arrive.noinc`), empty[s]
@@ -35,6 +36,12 @@
 // full[s]. Measured on H100 (B2 H16 S8192 D128 full): 423-433 TFLOP/s with
 // mbarriers vs 384-406 with a CTA barrier per tile; an explicit ping-pong
 // (named barriers making the warpgroups alternate their GEMMs) gave 406.
+//
+// Three stages pipeline within the warpgroup (FlashAttention-3's intra-
+// warpgroup overlap): the scores of tile j+1 are issued before the softmax
+// of tile j and carried into the next iteration, at the cost of a second
+// score tile in registers. Measured slower so far (64-key tiles: 361 vs
+// 398-450 unpipelined), so the cost model keeps two stages.
 //
 //===----------------------------------------------------------------------===//
 
@@ -279,8 +286,10 @@ void WgmmaKernelEmitter::emit() {
   Value q = func.getArgument(0), k = func.getArgument(1),
         v = func.getArgument(2), out = func.getArgument(3);
   Value lse = spec.storeLse ? func.getArgument(4) : Value();
-  int64_t totalBytes = qBytes + 4 * kvBytes;
-  int64_t barrierOffset = totalBytes; // full0, full1, empty0, empty1
+  int64_t stages = spec.config.stages;
+  bool pipelined = stages == 3;
+  int64_t totalBytes = qBytes + 2 * stages * kvBytes;
+  int64_t barrierOffset = totalBytes;
   int64_t kvOffset = qBytes; // stage s: K at kvOffset + 2 kvBytes s, V after
 
   Value zero = f32(0.0), negInf = f32(-INFINITY);
@@ -301,14 +310,9 @@ void WgmmaKernelEmitter::emit() {
       raw, pad, ValueRange{});
 
   tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-  // The mbarriers (shared addresses), each expecting every thread.
-  Value sharedAddr = toI32(aligned);
-  Value full[2], empty[2];
-  for (int i = 0; i < 2; ++i) {
-    full[i] = arith::AddIOp::create(b, sharedAddr, i32(barrierOffset + 8 * i));
-    empty[i] =
-        arith::AddIOp::create(b, sharedAddr, i32(barrierOffset + 16 + 8 * i));
-  }
+  // The mbarriers (shared addresses), each expecting every thread: full[s]
+  // then empty[s] for each stage s.
+  Value barriers = arith::AddIOp::create(b, toI32(aligned), i32(barrierOffset));
   {
     auto first = scf::IfOp::create(
         b, TypeRange(),
@@ -316,8 +320,9 @@ void WgmmaKernelEmitter::emit() {
         /*else=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(first.thenBlock());
-    for (Value bar : {full[0], full[1], empty[0], empty[1]})
-      ptx("mbarrier.init.shared.b64 [$0], $1;", "r,r", {bar, i32(threads)});
+    for (int64_t i = 0; i < 2 * stages; ++i)
+      ptx("mbarrier.init.shared.b64 [$0], $1;", "r,r",
+          {arith::AddIOp::create(b, barriers, i32(8 * i)), i32(threads)});
   }
   gpu::BarrierOp::create(b);
   Value tile = gpu::BlockIdOp::create(b, gpu::Dimension::x);
@@ -396,15 +401,73 @@ void WgmmaKernelEmitter::emit() {
   Value kDesc0 = add(addr4, kMajor + (kvOffset >> 4));
   Value vDesc0 = add(addr4, mnMajor + ((kvOffset + kvBytes) >> 4));
 
-  // Prologue: Q and K/V tile 0 (stage 0).
-  Value qGroup = copyTile(q, head, m0, sq, idx(0), rowsPerCta);
-  copyTile(k, kvHead, idx(0), kvLimit, idx(kvOffset / 2), keys);
-  copyTile(v, kvHead, idx(0), kvLimit, idx((kvOffset + kvBytes) / 2), keys);
-  arriveOnCopies(full[0]);
-
+  // Tile t lives in stage t % stages; its full barrier completes for the
+  // (t / stages)-th time when it landed.
+  auto stageOf = [&](Value t) -> Value {
+    return arith::RemUIOp::create(b, t, idx(stages));
+  };
+  auto barrier = [&](int64_t kind, Value stage) -> Value {
+    return arith::AddIOp::create(
+        b, barriers,
+        toI32(add(mul(stage, 8), kind * 8 * stages))); // kind 0 full, 1 empty
+  };
+  auto waitFull = [&](Value t) {
+    Value phase = arith::RemUIOp::create(
+        b, arith::DivUIOp::create(b, t, idx(stages)), idx(2));
+    waitBarrier(barrier(0, stageOf(t)), toI32(phase));
+    // The copies are generic-proxy writes; the tensor cores read through
+    // the async proxy.
+    NVVM::FenceProxyOp::create(
+        b, NVVM::ProxyKind::async_shared,
+        NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+  };
+  // Loads tile t into its stage (rows past the keys zero-filled, so tiles
+  // past the last one read nothing).
+  auto loadTile = [&](Value t) {
+    Value stage = stageOf(t);
+    Value kBase = add(mul(stage, kvBytes), kvOffset / 2); // 2 tiles per stage
+    Value row0 = mul(t, keys);
+    copyTile(k, kvHead, row0, kvLimit, kBase, keys);
+    copyTile(v, kvHead, row0, kvLimit, add(kBase, kvBytes / 2), keys);
+    arriveOnCopies(barrier(0, stage));
+  };
+  auto stageDescOffset = [&](Value t) -> Value {
+    return mul(arith::IndexCastOp::create(b, b.getI64Type(), stageOf(t)),
+               (2 * kvBytes) >> 4);
+  };
+  // Issues S = Q K_t^T (D/16 wgmma, the first one overwriting) as one
+  // commit group; the results are valid after the next wait.
+  std::string sShape = "m64n" + std::to_string(keys) + "k16";
   int64_t numS = keys / 2, numO = d / 2;
+  auto issueScores = [&](Value t) -> SmallVector<Value> {
+    Value kDesc = arith::AddIOp::create(b, kDesc0, stageDescOffset(t));
+    NVVM::WgmmaFenceAlignedOp::create(b);
+    SmallVector<Value> s(numS, zero);
+    for (int64_t step = 0; step < d / 16; ++step) {
+      int64_t inRow = (step % 4) * 32, block = step / 4;
+      s = wgmma(sShape, s, {},
+                add(qDesc, (block * rowsPerCta * 128 + inRow) >> 4),
+                add(kDesc, (block * keys * 128 + inRow) >> 4), step != 0,
+                /*transposeB=*/false);
+    }
+    NVVM::WgmmaGroupSyncAlignedOp::create(b);
+    return s;
+  };
+
+  // Prologue: Q with tile 0, then tiles 1 .. stages - 2; with three stages
+  // the scores of tile 0 too.
+  Value qGroup = copyTile(q, head, m0, sq, idx(0), rowsPerCta);
+  for (int64_t t = 0; t + 1 < stages; ++t)
+    loadTile(idx(t));
   SmallVector<Value> inits = {negInf, negInf, zero, zero};
   inits.append(numO, zero);
+  if (pipelined) {
+    waitFull(idx(0));
+    SmallVector<Value> s0 = issueScores(idx(0));
+    NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+    inits.append(pin(s0));
+  }
+
   auto loop = scf::ForOp::create(b, idx(0), numTiles, idx(1), inits);
   {
     OpBuilder::InsertionGuard guard(b);
@@ -412,53 +475,31 @@ void WgmmaKernelEmitter::emit() {
     Value j = loop.getInductionVar();
     ValueRange carried = loop.getRegionIterArgs();
     Value j0 = mul(j, keys);
-    Value parity = arith::RemUIOp::create(b, j, idx(2));
-    Value otherParity = arith::SubIOp::create(b, idx(1), parity);
-    Value odd = arith::IndexCastOp::create(b, b.getI1Type(), parity);
-    auto pick = [&](Value (&bars)[2], bool other) -> Value {
-      return arith::SelectOp::create(b, odd, bars[other ? 0 : 1],
-                                     bars[other ? 1 : 0]);
-    };
-    // Tile j landed (full[j % 2], phase j / 2); then visible to the async
-    // proxy.
-    Value phase = arith::RemUIOp::create(
-        b, arith::DivUIOp::create(b, j, idx(2)), idx(2));
-    waitBarrier(pick(full, false), toI32(phase));
-    NVVM::FenceProxyOp::create(
-        b, NVVM::ProxyKind::async_shared,
-        NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
-    // Stage (j+1) % 2 is free once every thread finished tile j-1 (empty,
-    // phase (j-1) / 2; for j = 0 the parity before the first phase, which
-    // passes at once).
+    if (!pipelined)
+      waitFull(j);
+    // Tile j + stages - 1 goes into the stage of tile j-1 once every thread
+    // finished that (empty, phase (j-1) / stages; for j = 0 the parity
+    // before the first phase, which passes at once).
     Value freePhase = arith::RemUIOp::create(
-        b, add(arith::DivUIOp::create(b, add(j, 1), idx(2)), 1), idx(2));
-    waitBarrier(pick(empty, true), toI32(freePhase));
-    Value nextStage = mul(otherParity, kvBytes); // elements of 2 tiles
-    Value j1 = add(j0, keys);
-    copyTile(k, kvHead, j1, kvLimit, add(nextStage, kvOffset / 2), keys);
-    copyTile(v, kvHead, j1, kvLimit, add(nextStage, (kvOffset + kvBytes) / 2),
-             keys);
-    arriveOnCopies(pick(full, true));
-    Value stageDesc =
-        mul(arith::IndexCastOp::create(b, b.getI64Type(), parity),
-            (2 * kvBytes) >> 4);
-    Value kDesc = arith::AddIOp::create(b, kDesc0, stageDesc);
-    Value vDesc = arith::AddIOp::create(b, vDesc0, stageDesc);
+        b, add(arith::DivUIOp::create(b, add(j, stages - 1), idx(stages)), 1),
+        idx(2));
+    Value ahead = add(j, stages - 1);
+    waitBarrier(barrier(1, stageOf(ahead)), toI32(freePhase));
+    loadTile(ahead);
 
-    // S = Q K_j^T: D/16 wgmma, the first one overwriting.
-    std::string sShape = "m64n" + std::to_string(keys) + "k16";
-    NVVM::WgmmaFenceAlignedOp::create(b);
-    SmallVector<Value> s(numS, zero);
-    for (int64_t step = 0; step < d / 16; ++step) {
-      int64_t inRow = (step % 4) * 32, block = step / 4;
-      s = wgmma(sShape, s, {}, add(qDesc, (block * rowsPerCta * 128 + inRow) >> 4),
-                add(kDesc, (block * keys * 128 + inRow) >> 4), step != 0,
-                /*transposeB=*/false);
+    SmallVector<Value> s, next;
+    if (pipelined) {
+      // The scores of tile j+1 run on the tensor cores during this tile's
+      // softmax (past the last tile they read zero-filled rows, unused).
+      s.assign(carried.begin() + 4 + numO, carried.end());
+      Value j1 = add(j, 1);
+      waitFull(j1);
+      next = issueScores(j1);
+    } else {
+      s = issueScores(j);
+      NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+      s = pin(s);
     }
-    NVVM::WgmmaGroupSyncAlignedOp::create(b);
-    NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
-    s = pin(s);
-
     // Mask only tiles crossing Sk or (causal) the diagonal.
     Value needMask = arith::CmpIOp::create(b, arith::CmpIPredicate::sgt,
                                            add(j0, keys), sk);
@@ -535,6 +576,7 @@ void WgmmaKernelEmitter::emit() {
       packs.push_back(packPair(p[i], p[i + 1]));
 
     // O += P V_j: N/16 wgmma, P from registers, V MN-major.
+    Value vDesc = arith::AddIOp::create(b, vDesc0, stageDescOffset(j));
     std::string oShape = "m64n" + std::to_string(d) + "k16";
     NVVM::WgmmaFenceAlignedOp::create(b);
     for (int64_t c = 0; c < keys / 16; ++c)
@@ -543,8 +585,9 @@ void WgmmaKernelEmitter::emit() {
                 /*transposeB=*/true);
     NVVM::WgmmaGroupSyncAlignedOp::create(b);
     NVVM::WgmmaWaitGroupSyncOp::create(b, 0);
+    o.append(next);
     o = pin(o);
-    ptx("mbarrier.arrive.shared.b64 _, [$0];", "r", pick(empty, false));
+    ptx("mbarrier.arrive.shared.b64 _, [$0];", "r", barrier(1, stageOf(j)));
     SmallVector<Value> yields = {rowMax[0], rowMax[1], rowSum[0], rowSum[1]};
     yields.append(o);
     scf::YieldOp::create(b, yields);

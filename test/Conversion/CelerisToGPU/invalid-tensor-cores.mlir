@@ -8,7 +8,9 @@
 // RUN: celeris-opt %t/mma-kv-tile.mlir -convert-celeris-to-gpu="tensor-cores=mma.sync kv-tile=128" -verify-diagnostics
 // RUN: celeris-opt %t/mma-kv-tile.mlir -convert-celeris-to-gpu="chip=sm_80 kv-tile=128" -verify-diagnostics
 // RUN: celeris-opt %t/wgmma-stages.mlir -convert-celeris-to-gpu=kv-stages=1 -verify-diagnostics
+// RUN: celeris-opt %t/mma-stages.mlir -convert-celeris-to-gpu="tensor-cores=mma.sync kv-stages=3" -verify-diagnostics
 // RUN: celeris-opt %t/wgmma-registers.mlir -convert-celeris-to-gpu=min-ctas-per-sm=2 -verify-diagnostics
+// RUN: celeris-opt %t/wgmma-pipelined-registers.mlir -convert-celeris-to-gpu=kv-stages=3 -verify-diagnostics
 // RUN: celeris-opt %t/wgmma-shared.mlir -convert-celeris-to-gpu="q-tile=64 min-ctas-per-sm=2" -verify-diagnostics
 
 //--- tensor-cores.mlir
@@ -51,7 +53,25 @@ func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<
 //--- wgmma-stages.mlir
 // The wgmma kernel has no single-stage form.
 func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
-  // expected-error @+1 {{GPU attention: the wgmma kernel double-buffers K/V: kv-stages must be 2 (or 0), got 1}}
+  // expected-error @+1 {{GPU attention: the wgmma kernel keeps the next K/V tile in flight: kv-stages must be 2 or 3 (or 0), got 1}}
+  %o = celeris.attention %q, %k, %v
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+//--- mma-stages.mlir
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  // expected-error @+1 {{GPU attention: the mma.sync kernel has 1 or 2 K/V stages, got 3}}
+  %o = celeris.attention %q, %k, %v
+      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
+  return %o : tensor<?x4x?x128xbf16>
+}
+
+//--- wgmma-pipelined-registers.mlir
+// Three stages keep a second score tile in registers: with 128-key tiles
+// at head dim 128 that is more than a thread may have.
+func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
+  // expected-error @+1 {{GPU attention: min-ctas-per-sm=1 caps the registers at 255 per thread (256 threads per CTA), below the 264 that the head dim 128 kernel needs: it would spill}}
   %o = celeris.attention %q, %k, %v
       : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
   return %o : tensor<?x4x?x128xbf16>

@@ -3,6 +3,7 @@
 // RUN: celeris-opt %s -convert-celeris-to-gpu=tensor-cores=wgmma -split-input-file | FileCheck %s
 // RUN: celeris-opt %s -convert-celeris-to-gpu=kv-tile=64 -split-input-file | FileCheck %s --check-prefix=KV64
 // RUN: celeris-opt %s -convert-celeris-to-gpu=q-tile=64 -split-input-file | FileCheck %s --check-prefix=Q64
+// RUN: celeris-opt %s -convert-celeris-to-gpu="kv-tile=64 kv-stages=3" -split-input-file | FileCheck %s --check-prefix=PIPE
 // (The mma.sync kernel: attention.mlir; option errors: invalid-tensor-cores.mlir.)
 
 // Head dim 128, bf16, causal, with lse: two warpgroups (128 query rows,
@@ -88,6 +89,34 @@
 // KV64-COUNT-4:     "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, 1, 1, 1, 1;"
 // KV64-NOT:         wgmma.mma_async
 // KV64:             nvvm.wgmma.commit.group.sync.aligned
+
+// kv-stages=3: intra-warpgroup pipelining. Six mbarriers (full and empty
+// per stage); the scores of tile 0 before the loop; in the loop the scores
+// of tile j+1 are issued before the softmax of tile j, and one wait covers
+// them and P V_j.
+// PIPE-LABEL:   gpu.func @attn(
+// PIPE-SAME:      shared = "132144"
+// PIPE-COUNT-6:   "mbarrier.init.shared.b64 [$0], $1;"
+// PIPE:           "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}, 0, 1, 1, 0, 0;"
+// PIPE:           nvvm.wgmma.commit.group.sync.aligned
+// PIPE-NEXT:      nvvm.wgmma.wait.group.sync.aligned 0
+// PIPE:           scf.for
+// PIPE:             mbarrier.try_wait.parity.shared.b64
+// PIPE:             cp.async.mbarrier.arrive.noinc.shared.b64
+// PIPE:             mbarrier.try_wait.parity.shared.b64
+// PIPE-NEXT:        nvvm.fence.proxy
+// PIPE:             nvvm.wgmma.fence.aligned
+// PIPE-COUNT-8:     "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}, {{[01]}}, 1, 1, 0, 0;"
+// PIPE:             nvvm.wgmma.commit.group.sync.aligned
+// PIPE-NOT:         nvvm.wgmma.wait.group
+// PIPE:             gpu.shuffle  xor
+// PIPE:             llvm.call_intrinsic "llvm.nvvm.ex2.approx
+// PIPE:             nvvm.wgmma.fence.aligned
+// PIPE-COUNT-4:     "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, 1, 1, 1, 1;"
+// PIPE:             nvvm.wgmma.commit.group.sync.aligned
+// PIPE-NEXT:        nvvm.wgmma.wait.group.sync.aligned 0
+// PIPE:             mbarrier.arrive.shared.b64
+// PIPE:             scf.yield
 
 // q-tile=64: one warpgroup.
 // Q64-LABEL:    gpu.func @attn(

@@ -84,11 +84,11 @@ int64_t getAttentionSharedBytes(int64_t headDim, int64_t elementBytes,
                                 int64_t queryTile, int64_t kvTile,
                                 int64_t stages);
 
-/// Dynamic shared memory of the wgmma kernel: the Q tile, two stages of K
-/// and V tiles (2-byte elements), four mbarriers and 1 KB to align the base
-/// to the 128-byte swizzle's 1024-byte period.
+/// Dynamic shared memory of the wgmma kernel: the Q tile, `stages` stages
+/// of K and V tiles (2-byte elements), two mbarriers per stage and 1 KB to
+/// align the base to the 128-byte swizzle's 1024-byte period.
 int64_t getWgmmaAttentionSharedBytes(int64_t headDim, int64_t queryTile,
-                                     int64_t kvTile);
+                                     int64_t kvTile, int64_t stages);
 
 /// The cost model: the fastest measured schedule for `headDim` (64 or 128)
 /// and `elementType` (bf16 or f16) on `chip`.
