@@ -19,8 +19,8 @@ using namespace mlir::celeris;
 // CUDA C++ Programming Guide, "Technical Specifications per Compute
 // Capability".
 static const NvidiaChip kChips[] = {
-    {"sm_80", false, 166912, 167936},  {"sm_86", false, 101376, 102400},
-    {"sm_89", false, 101376, 102400},  {"sm_90", false, 232448, 233472},
+    {"sm_80", false, 166912, 167936}, {"sm_86", false, 101376, 102400},
+    {"sm_89", false, 101376, 102400}, {"sm_90", false, 232448, 233472},
     {"sm_90a", true, 232448, 233472},
 };
 

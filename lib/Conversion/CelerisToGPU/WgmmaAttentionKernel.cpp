@@ -90,8 +90,7 @@ private:
   Value i32(int64_t v) { return arith::ConstantIntOp::create(b, v, 32); }
   Value i64(int64_t v) { return arith::ConstantIntOp::create(b, v, 64); }
   Value f32(double v) {
-    return arith::ConstantFloatOp::create(b, b.getF32Type(),
-                                          APFloat(float(v)));
+    return arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(float(v)));
   }
   Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
   Value add(Value x, int64_t y) {
@@ -114,9 +113,9 @@ private:
   /// Reduces `x` over the four lanes of a row (shuffles xor 1, 2).
   template <typename CombineOp> Value rowReduce(Value x) {
     for (int32_t mask : {1, 2}) {
-      Value other = gpu::ShuffleOp::create(b, x, mask, 32,
-                                           gpu::ShuffleMode::XOR)
-                        .getShuffleResult();
+      Value other =
+          gpu::ShuffleOp::create(b, x, mask, 32, gpu::ShuffleMode::XOR)
+              .getShuffleResult();
       x = CombineOp::create(b, x, other);
     }
     return x;
@@ -181,8 +180,8 @@ Value WgmmaKernelEmitter::copyTile(Value src, Value head, Value row0,
   for (int64_t pass = 0; pass < rows / rowsPerPass; ++pass) {
     Value r = add(copyRow, pass * rowsPerPass);
     Value row = add(row0, r);
-    Value inside = arith::CmpIOp::create(b, arith::CmpIPredicate::slt, row,
-                                         limit);
+    Value inside =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::slt, row, limit);
     Value count = arith::SelectOp::create(b, inside, idx(8), idx(0));
     // Clamped into the tensor: nothing is read when count is 0.
     Value clamped = arith::MaxSIOp::create(
@@ -275,8 +274,8 @@ SmallVector<Value> WgmmaKernelEmitter::asmFloats(StringRef text,
 Value WgmmaKernelEmitter::packPair(Value lo, Value hi) {
   Value pair = vector::FromElementsOp::create(
       b, VectorType::get({2}, b.getF32Type()), ValueRange{lo, hi});
-  Value narrow = arith::TruncFOp::create(
-      b, VectorType::get({2}, spec.elementType), pair);
+  Value narrow =
+      arith::TruncFOp::create(b, VectorType::get({2}, spec.elementType), pair);
   return LLVM::BitcastOp::create(b, b.getI32Type(), narrow);
 }
 
@@ -297,7 +296,8 @@ void WgmmaKernelEmitter::emit() {
 
   // Shared memory, its base aligned up to 1024 B: the 128-byte swizzle
   // pattern repeats every 8 rows of 128 B and is taken from address bits.
-  auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   Value raw = gpu::DynamicSharedMemoryOp::create(
       b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(), nullptr,
                          workgroup));
@@ -330,8 +330,8 @@ void WgmmaKernelEmitter::emit() {
     // Causal work grows with the query tile: launch the longest first so
     // the short ones fill the last wave.
     Value tiles = gpu::GridDimOp::create(b, gpu::Dimension::x);
-    tile = arith::SubIOp::create(b, arith::SubIOp::create(b, tiles, idx(1)),
-                                 tile);
+    tile =
+        arith::SubIOp::create(b, arith::SubIOp::create(b, tiles, idx(1)), tile);
   }
   Value head = gpu::BlockIdOp::create(b, gpu::Dimension::y);
   batch = gpu::BlockIdOp::create(b, gpu::Dimension::z);
@@ -380,9 +380,9 @@ void WgmmaKernelEmitter::emit() {
   Value chunk = arith::RemUIOp::create(b, tid, idx(chunks));
   chunkCol = mul(chunk, 8);
   Value column = arith::DivUIOp::create(b, chunk, idx(8));
-  Value swizzled = arith::XOrIOp::create(
-      b, arith::RemUIOp::create(b, chunk, idx(8)),
-      arith::RemUIOp::create(b, copyRow, idx(8)));
+  Value swizzled =
+      arith::XOrIOp::create(b, arith::RemUIOp::create(b, chunk, idx(8)),
+                            arith::RemUIOp::create(b, copyRow, idx(8)));
   Value inBlock = add(mul(copyRow, 64), mul(swizzled, 8));
   tileOffsetQ = add(mul(column, rowsPerCta * 64), inBlock);
   tileOffsetKV =
@@ -501,13 +501,13 @@ void WgmmaKernelEmitter::emit() {
       s = pin(s);
     }
     // Mask only tiles crossing Sk or (causal) the diagonal.
-    Value needMask = arith::CmpIOp::create(b, arith::CmpIPredicate::sgt,
-                                           add(j0, keys), sk);
+    Value needMask =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::sgt, add(j0, keys), sk);
     if (spec.causal)
       needMask = arith::OrIOp::create(
           b, needMask,
-          arith::CmpIOp::create(b, arith::CmpIPredicate::sgt,
-                                add(j0, keys - 1), diagonal));
+          arith::CmpIOp::create(b, arith::CmpIPredicate::sgt, add(j0, keys - 1),
+                                diagonal));
     SmallVector<Type> sTypes(numS, f32Type);
     auto maskIf = scf::IfOp::create(b, sTypes, needMask, /*else=*/true);
     {
@@ -561,16 +561,15 @@ void WgmmaKernelEmitter::emit() {
     for (int64_t i = 0; i < numS; ++i) {
       int row = (i % 4) / 2;
       p.push_back(exp2(fma(s[i], scaleLog2e, negMu[row])));
-      sum[row] = sum[row] ? arith::AddFOp::create(b, sum[row], p.back())
-                          : p.back();
+      sum[row] =
+          sum[row] ? arith::AddFOp::create(b, sum[row], p.back()) : p.back();
     }
     Value rowSum[2];
     for (int row = 0; row < 2; ++row)
       rowSum[row] = fma(alpha[row], carried[2 + row], sum[row]);
     SmallVector<Value> o;
     for (int64_t i = 0; i < numO; ++i)
-      o.push_back(
-          arith::MulFOp::create(b, carried[4 + i], alpha[(i % 4) / 2]));
+      o.push_back(arith::MulFOp::create(b, carried[4 + i], alpha[(i % 4) / 2]));
     SmallVector<Value> packs;
     for (int64_t i = 0; i < numS; i += 2)
       packs.push_back(packPair(p[i], p[i + 1]));
@@ -624,9 +623,9 @@ void WgmmaKernelEmitter::emit() {
     }
     if (lse) {
       Value log2l = intrinsic("llvm.nvvm.lg2.approx.f", l);
-      Value natural = arith::MulFOp::create(
-          b, arith::AddFOp::create(b, res[row], log2l),
-          f32(0.693147180559945309));
+      Value natural =
+          arith::MulFOp::create(b, arith::AddFOp::create(b, res[row], log2l),
+                                f32(0.693147180559945309));
       Value value = arith::SelectOp::create(b, positive, natural, negInf);
       auto leadIf = scf::IfOp::create(b, TypeRange(), lead, false);
       b.setInsertionPointToStart(leadIf.thenBlock());
