@@ -30,6 +30,36 @@ bool isSmallNumber(const std::string &word) {
          word.find_first_not_of("0123456789") == std::string::npos;
 }
 
+/// Parses `?x?x128` into `shape` (kDynamic for `?`); false when an extent
+/// is neither `?` nor a positive integer.
+bool parseShape(const std::string &text, std::vector<int64_t> &shape) {
+  std::istringstream extents(text);
+  std::string extent;
+  while (std::getline(extents, extent, 'x')) {
+    if (extent == "?") {
+      shape.push_back(KernelArg::kDynamic);
+      continue;
+    }
+    // 18 digits cannot overflow int64_t.
+    if (extent.empty() || extent.size() > 18 || extent[0] == '0' ||
+        extent.find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    shape.push_back(std::stoll(extent));
+  }
+  // getline drops a trailing empty field: `?x` must not pass as `?`.
+  return !text.empty() && text.back() != 'x';
+}
+
+/// Extent `dim` of a memref descriptor (StridedMemRefType: allocated and
+/// aligned pointers, offset, sizes[rank], strides[rank], 8 bytes each; the
+/// runtime is 64-bit only).
+int64_t descriptorExtent(const void *descriptor, unsigned dim) {
+  int64_t extent;
+  std::memcpy(&extent, static_cast<const char *>(descriptor) + 8 * (3 + dim),
+              sizeof(extent));
+  return extent;
+}
+
 /// floor(a / b) for b != 0.
 int64_t floorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
@@ -315,9 +345,10 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
       if (!parseExpr(word, kernel->sharedBytes))
         return std::nullopt;
     } else if (key == "arg") {
-      std::string kind, name;
+      std::string kind, name, field, extents;
       if (!(words >> kind >> name))
-        return fail("expected 'arg <ptr|i32|i64|f32|memref<RANK:ELEMENT>> <name>'");
+        return fail("expected 'arg <ptr|i32|i64|f32|memref<RANK:ELEMENT>> "
+                    "<name> [shape <extents>]'");
       ArgKind argKind;
       unsigned rank = 0;
       std::string elementType;
@@ -344,7 +375,24 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
         argKind = ArgKind::F32;
       else
         return fail("unknown argument kind '" + kind + "'");
-      kernel->args.push_back({argKind, name, rank, elementType});
+      std::vector<int64_t> shape;
+      if (words >> field) {
+        if (field != "shape" || !(words >> extents))
+          return fail("expected 'shape <extents>' after argument '" + name +
+                      "'");
+        if (argKind != ArgKind::MemRef)
+          return fail("argument '" + name + "' has a shape but is no memref");
+        if (!parseShape(extents, shape))
+          return fail("bad shape '" + extents + "' of argument '" + name +
+                      "', expected extents '?' or positive integers "
+                      "separated by 'x'");
+        if (shape.size() != rank)
+          return fail("shape '" + extents + "' of argument '" + name +
+                      "' has " + std::to_string(shape.size()) +
+                      " extents, but the memref has rank " +
+                      std::to_string(rank));
+      }
+      kernel->args.push_back({argKind, name, rank, elementType, shape});
     } else if (key == "size") {
       std::string name, arg, dim;
       if (!(words >> name >> arg >> dim) || !isIdentifier(name) ||
@@ -367,6 +415,29 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
   return manifest;
 }
 
+bool KernelSpec::checkExtents(void *const *launchArgs,
+                              std::string &error) const {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const KernelArg &arg = args[i];
+    if (arg.shape.empty())
+      continue;
+    if (!launchArgs[i]) {
+      error = "argument '" + arg.name + "' is null";
+      return false;
+    }
+    for (unsigned dim = 0; dim < arg.shape.size(); ++dim) {
+      int64_t extent = descriptorExtent(launchArgs[i], dim);
+      if (arg.shape[dim] == KernelArg::kDynamic || extent == arg.shape[dim])
+        continue;
+      error = "argument '" + arg.name + "' has extent " +
+              std::to_string(extent) + " in dimension " + std::to_string(dim) +
+              ", the kernel needs " + std::to_string(arg.shape[dim]);
+      return false;
+    }
+  }
+  return true;
+}
+
 std::optional<std::map<std::string, int64_t>>
 KernelSpec::bindSizes(void *const *launchArgs,
                       const std::map<std::string, int64_t> &given,
@@ -374,15 +445,11 @@ KernelSpec::bindSizes(void *const *launchArgs,
   std::map<std::string, int64_t> bound = given;
   for (const SizeBinding &size : sizes) {
     const KernelArg &arg = args[size.arg];
-    const char *descriptor = static_cast<const char *>(launchArgs[size.arg]);
-    if (!descriptor) {
+    if (!launchArgs[size.arg]) {
       error = "argument '" + arg.name + "' is null";
       return std::nullopt;
     }
-    // StridedMemRefType: allocated and aligned pointers, offset, sizes[rank],
-    // strides[rank], 8 bytes each (the runtime is 64-bit only).
-    int64_t extent;
-    std::memcpy(&extent, descriptor + 8 * (3 + size.dim), sizeof(extent));
+    int64_t extent = descriptorExtent(launchArgs[size.arg], size.dim);
     auto [it, inserted] = bound.emplace(size.name, extent);
     if (!inserted && it->second != extent) {
       error = "size '" + size.name + "' was given as " +

@@ -12,7 +12,10 @@
 //     grid ceildiv(Sq,128) Hq B
 //     block 128 1 1
 //     shared 49152
-//     arg memref<4:bf16> q (an MLIR memref descriptor: 3 + 2 * rank params)
+//     arg memref<4:bf16> q shape ?x?x?x128
+//                       (an MLIR memref descriptor: 3 + 2 * rank params;
+//                        the optional shape gives its static extents, `?`
+//                        for dynamic, and a launch must match them)
 //     arg ptr workspace
 //     arg i64 Sq
 //     size B q 0        (size B is dimension 0 of the shape of q)
@@ -62,6 +65,10 @@ struct KernelArg {
   /// The rank and element type (f32, bf16, i32, ...) of a MemRef argument.
   unsigned rank = 0;
   std::string elementType;
+  /// The extents a MemRef argument must have, one a dimension, kDynamic
+  /// where any goes; empty when the manifest gives no shape.
+  std::vector<int64_t> shape;
+  static constexpr int64_t kDynamic = -1;
 };
 
 /// A named size read at launch from the shape of a memref argument.
@@ -82,6 +89,10 @@ struct KernelSpec {
   std::unique_ptr<SizeExpr> sharedBytes;
   std::vector<KernelArg> args;
   std::vector<SizeBinding> sizes;
+
+  /// Whether the memref arguments of a launch with `args` have the static
+  /// extents of their `shape`; otherwise returns false and sets `error`.
+  bool checkExtents(void *const *args, std::string &error) const;
 
   /// The named sizes of a launch with `args` (one pointer per argument, as
   /// celeris_launch takes them): those bound to memref shapes, read from the

@@ -314,6 +314,10 @@ int celeris_launch_geometry(const CelerisModule *module, const char *kernelName,
   for (int i = 0; i < numSizes; ++i)
     given[sizeNames[i]] = sizeValues[i];
   std::string error;
+  // A kernel built for a static extent would read out of bounds or compute
+  // garbage on another.
+  if (!kernel.checkExtents(args, error))
+    return fail("kernel '" + kernel.name + "': " + error);
   std::optional<std::map<std::string, int64_t>> sizes =
       kernel.bindSizes(args, given, error);
   if (!sizes)

@@ -4,7 +4,8 @@ arrays.
 A thin ctypes layer over the C API of libCelerisRuntime.so
 (include/celeris-c/Runtime.h): no build step, no MLIR. Arguments are checked
 against the artifact's manifest before a launch (kind, rank, element type,
-device), and every failure raises CelerisError with the runtime's message.
+device here; static extents in the runtime), and every failure raises
+CelerisError with the runtime's message.
 The runtime sizes of the launch geometry come from the argument shapes where
 the manifest binds them (saxpy's N is the length of x); others are passed in
 `sizes`.

@@ -84,11 +84,17 @@ def test_disagreeing_sizes_are_explained(saxpy_module):
         saxpy_module.geometry("saxpy", a=2.0, x=FakeCudaTensor(10, 100), y=x)
 
 
-def test_unbound_sizes_must_be_given(tmp_path):
+def _kernel_manifest(tmp_path, body):
+    """A manifest of one kernel `k` with the directives of `body` (from line 5)."""
     manifest = tmp_path / "manifest.txt"
     manifest.write_text("celeris-artifact 1\nkernel k\n  binary k.ptx\n  symbol k\n"
-                        "  grid ceildiv(N,256) M 1\n  block 256 1 1\n  shared 0\n"
-                        "  arg memref<1:f32> x\n  size N x 0\nend\n")
+                        + body + "end\n")
+    return manifest
+
+
+def test_unbound_sizes_must_be_given(tmp_path):
+    manifest = _kernel_manifest(tmp_path, "  grid ceildiv(N,256) M 1\n  block 256 1 1\n  shared 0\n"
+                                "  arg memref<1:f32> x\n  size N x 0\n")
     module = runtime.load(manifest, device=None)
     x = FakeCudaTensor(1000)
     with pytest.raises(runtime.CelerisError, match="no value was given for size 'M'"):
@@ -96,10 +102,19 @@ def test_unbound_sizes_must_be_given(tmp_path):
     assert module.geometry("k", x, sizes={"M": 3}) == ((4, 3, 1), 0)
 
 
+def test_static_extents_are_checked(tmp_path):
+    manifest = _kernel_manifest(tmp_path, "  grid N 1 1\n  block 1 1 1\n  shared 0\n"
+                                "  arg memref<2:f32> q shape ?x128\n  size N q 0\n")
+    module = runtime.load(manifest, device=None)
+    assert module.geometry("k", FakeCudaTensor(7, 128)) == ((7, 1, 1), 0)
+    with pytest.raises(runtime.CelerisError,
+                       match="kernel 'k': argument 'q' has extent 64 in dimension 1, "
+                             "the kernel needs 128"):
+        module.geometry("k", FakeCudaTensor(7, 64))
+
+
 def test_bad_size_lines_are_explained(tmp_path):
-    manifest = tmp_path / "manifest.txt"
-    manifest.write_text("celeris-artifact 1\nkernel k\n  binary k.ptx\n  symbol k\n"
-                        "  grid N 1 1\n  shared 0\n  arg f32 a\n  size N a 0\nend\n")
+    manifest = _kernel_manifest(tmp_path, "  grid N 1 1\n  shared 0\n  arg f32 a\n  size N a 0\n")
     with pytest.raises(runtime.CelerisError,
                        match="line 8: size 'N' reads 'a', which is not a memref argument"):
         runtime.load(manifest, device=None)

@@ -26,6 +26,8 @@
 // The argument ABI follows from the signature: a memref becomes a memref
 // descriptor argument (`memref<RANK:ELEMENT>`, identity layout: the caller
 // passes dense row-major data), f32/i32/i64/index scalars pass by value.
+// A memref with static dimensions adds `shape ?x?x?x128` (`?` dynamic), so
+// the runtime rejects arguments whose extents the kernel was not built for.
 //
 //===----------------------------------------------------------------------===//
 
@@ -97,7 +99,7 @@ struct KernelEntry {
   std::string grid[3];
   int block[3] = {1, 1, 1};
   std::string shared = "0";
-  std::vector<std::string> args; // "<kind> <name>"
+  std::vector<std::string> args; // "<kind> <name>[ shape <extents>]"
   std::vector<std::string> sizes; // "<name> <arg> <dim>"
 };
 
@@ -119,6 +121,20 @@ std::string argKind(Type type) {
   if (type.isInteger(64) || type.isIndex())
     return "i64";
   return "";
+}
+
+/// The ` shape ?x128` suffix of a memref argument with static dimensions,
+/// or empty when every dimension is dynamic.
+std::string argShape(Type type) {
+  auto memref = dyn_cast<MemRefType>(type);
+  if (!memref || llvm::all_of(memref.getShape(), ShapedType::isDynamic))
+    return "";
+  std::string shape = " shape";
+  for (auto [d, extent] : llvm::enumerate(memref.getShape()))
+    shape += (d ? "x" : " ") + (ShapedType::isDynamic(extent)
+                                   ? std::string("?")
+                                   : std::to_string(extent));
+  return shape;
 }
 
 /// Reads the optional `sizes = {NAME = "ARG[DIM]", ...}` of `launch`: named
@@ -208,7 +224,7 @@ FailureOr<KernelEntry> readKernel(gpu::GPUModuleOp module,
     if (names && i < names.size())
       if (auto n = dyn_cast<StringAttr>(names[i]))
         name = n.str();
-    entry.args.push_back(kind + " " + name);
+    entry.args.push_back(kind + " " + name + argShape(type));
     argNames.push_back(name);
   }
   if (failed(readSizes(func, launch, argNames, entry)))

@@ -66,9 +66,10 @@ kernel attention_fwd
   grid ceildiv(Sq,128) Hq B
   block 128 1 1
   shared 2*16384
-  arg memref<4:bf16> q
+  arg memref<4:bf16> q shape ?x?x?x128
   arg i64 Sq
   arg f32 scale
+  arg memref<1:f32> lse
 end
 )",
                                               error);
@@ -79,10 +80,13 @@ end
   EXPECT_EQ(k.binary, "attention.cubin");
   EXPECT_EQ(k.symbol, "attention_fwd_kernel");
   EXPECT_EQ(k.block[0], 128u);
-  ASSERT_EQ(k.args.size(), 3u);
+  ASSERT_EQ(k.args.size(), 4u);
   EXPECT_EQ(k.args[0].kind, ArgKind::MemRef);
   EXPECT_EQ(k.args[0].rank, 4u);
   EXPECT_EQ(k.args[0].elementType, "bf16");
+  const int64_t dyn = KernelArg::kDynamic;
+  EXPECT_EQ(k.args[0].shape, (std::vector<int64_t>{dyn, dyn, dyn, 128}));
+  EXPECT_TRUE(k.args[3].shape.empty());
   EXPECT_EQ(k.args[1].kind, ArgKind::I64);
   EXPECT_EQ(k.args[2].name, "scale");
   EXPECT_EQ(k.grid[0]->evaluate({{"Sq", 129}}, error), 2);
@@ -199,6 +203,22 @@ TEST(Manifest, RejectsMalformedInput) {
       {"celeris-artifact 1\nkernel k\nbinary b\nsymbol k\ngrid N 1 1\n"
        "shared 0\narg memref<2:f32> x\nsize N x 2\nend\n",
        "line 8: size 'N' reads dimension 2 of 'x', which has rank 2"},
+      {"celeris-artifact 1\nkernel k\narg memref<2:f32> x shape ?x0\n",
+       "line 3: bad shape '?x0' of argument 'x'"},
+      {"celeris-artifact 1\nkernel k\narg memref<2:f32> x shape ?x\n",
+       "line 3: bad shape '?x' of argument 'x'"},
+      {"celeris-artifact 1\nkernel k\narg memref<2:f32> x shape 4xn\n",
+       "line 3: bad shape '4xn' of argument 'x'"},
+      {"celeris-artifact 1\nkernel k\narg memref<2:f32> x shape\n",
+       "line 3: expected 'shape <extents>' after argument 'x'"},
+      {"celeris-artifact 1\nkernel k\narg memref<2:f32> x extents ?x4\n",
+       "line 3: expected 'shape <extents>' after argument 'x'"},
+      {"celeris-artifact 1\nkernel k\narg i64 n shape 4\n",
+       "line 3: argument 'n' has a shape but is no memref"},
+      {"celeris-artifact 1\nkernel k\nblock 1 1 1\n"
+       "arg memref<4:bf16> q shape ?x128\n",
+       "line 4: shape '?x128' of argument 'q' has 2 extents, but the memref "
+       "has rank 4"},
   };
   for (const Case &c : cases) {
     std::string error;
@@ -299,6 +319,37 @@ TEST(Runtime, ReportsSizesNeitherBoundNorGiven) {
       << celeris_last_error();
   EXPECT_EQ(grid[0], 4);
   EXPECT_EQ(grid[1], 5);
+  celeris_module_unload(module);
+}
+
+// A kernel compiled for a static extent rejects descriptors of another.
+TEST(Runtime, ChecksStaticExtents) {
+  CelerisModule *module = nullptr;
+  ASSERT_EQ(celeris_module_load_manifest(
+                writeManifest("celeris-artifact 1\nkernel k\nbinary b\n"
+                              "symbol k\ngrid B 1 1\nshared 0\n"
+                              "arg memref<4:bf16> q shape ?x?x?x128\n"
+                              "size B q 0\nend\n")
+                    .c_str(),
+                &module),
+            0)
+      << celeris_last_error();
+  Descriptor<4> q;
+  int64_t shape[4] = {2, 16, 300, 64};
+  std::copy(shape, shape + 4, q.sizes);
+  void *args[] = {&q};
+  int64_t grid[3], shared;
+  EXPECT_NE(celeris_launch_geometry(module, "k", nullptr, nullptr, 0, args, 1,
+                                    grid, &shared),
+            0);
+  EXPECT_STREQ(celeris_last_error(), "kernel 'k': argument 'q' has extent 64 "
+                                     "in dimension 3, the kernel needs 128");
+  q.sizes[3] = 128;
+  ASSERT_EQ(celeris_launch_geometry(module, "k", nullptr, nullptr, 0, args, 1,
+                                    grid, &shared),
+            0)
+      << celeris_last_error();
+  EXPECT_EQ(grid[0], 2);
   celeris_module_unload(module);
 }
 

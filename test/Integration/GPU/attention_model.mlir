@@ -37,11 +37,11 @@
 // MANIFEST-NEXT:   grid ceildiv(Sq,64) Hq B
 // MANIFEST-NEXT:   block 128 1 1
 // MANIFEST-NEXT:   shared 34816
-// MANIFEST-NEXT:   arg memref<4:bf16> q
-// MANIFEST-NEXT:   arg memref<4:bf16> k
-// MANIFEST-NEXT:   arg memref<4:bf16> v
-// MANIFEST-NEXT:   arg memref<4:bf16> out
-// MANIFEST-NEXT:   arg memref<3:f32> lse
+// MANIFEST-NEXT:   arg memref<4:bf16> q shape ?x?x?x128
+// MANIFEST-NEXT:   arg memref<4:bf16> k shape ?x?x?x128
+// MANIFEST-NEXT:   arg memref<4:bf16> v shape ?x?x?x128
+// MANIFEST-NEXT:   arg memref<4:bf16> out shape ?x?x?x128
+// MANIFEST-NEXT:   arg memref<3:f32> lse{{$}}
 // MANIFEST-NEXT:   size B q 0
 // MANIFEST-NEXT:   size Hq q 1
 // MANIFEST-NEXT:   size Sq q 2
@@ -50,30 +50,30 @@
 // MANIFEST:        grid ceildiv(Sq,64) Hq B
 // MANIFEST-NEXT:   block 128 1 1
 // MANIFEST-NEXT:   shared 34816
-// MANIFEST:        arg memref<3:f32> lse
+// MANIFEST:        arg memref<3:f32> lse{{$}}
 // MANIFEST:      kernel d64_causal
 // MANIFEST:        grid ceildiv(Sq,128) Hq B
 // MANIFEST-NEXT:   block 256 1 1
 // MANIFEST-NEXT:   shared 36864
-// MANIFEST:        arg memref<3:f32> lse
+// MANIFEST:        arg memref<3:f32> lse{{$}}
 // MANIFEST:      kernel d128_causal_f16
 // MANIFEST:        shared 34816
-// MANIFEST-NEXT:   arg memref<4:f16> q
-// MANIFEST-NEXT:   arg memref<4:f16> k
-// MANIFEST-NEXT:   arg memref<4:f16> v
-// MANIFEST-NEXT:   arg memref<4:f16> out
-// MANIFEST-NEXT:   arg memref<3:f32> lse
+// MANIFEST-NEXT:   arg memref<4:f16> q shape ?x?x?x128
+// MANIFEST-NEXT:   arg memref<4:f16> k shape ?x?x?x128
+// MANIFEST-NEXT:   arg memref<4:f16> v shape ?x?x?x128
+// MANIFEST-NEXT:   arg memref<4:f16> out shape ?x?x?x128
+// MANIFEST-NEXT:   arg memref<3:f32> lse{{$}}
 // MANIFEST:      kernel gqa_causal
 // MANIFEST:        grid ceildiv(Sq,64) Hq B
-// MANIFEST:        arg memref<4:bf16> k
+// MANIFEST:        arg memref<4:bf16> k shape ?x?x?x128
 // MANIFEST:      kernel dynamic_heads
 // MANIFEST:        grid ceildiv(Sq,128) Hq B
 // MANIFEST-NEXT:   block 256 1 1
 // MANIFEST-NEXT:   shared 36864
-// MANIFEST-NEXT:   arg memref<4:bf16> q
-// MANIFEST-NEXT:   arg memref<4:bf16> k
-// MANIFEST-NEXT:   arg memref<4:bf16> v
-// MANIFEST-NEXT:   arg memref<4:bf16> out
+// MANIFEST-NEXT:   arg memref<4:bf16> q shape ?x?x?x64
+// MANIFEST-NEXT:   arg memref<4:bf16> k shape ?x?x?x64
+// MANIFEST-NEXT:   arg memref<4:bf16> v shape ?x?x?x64
+// MANIFEST-NEXT:   arg memref<4:bf16> out shape ?x?x?x64
 // MANIFEST-NEXT:   size B q 0
 // MANIFEST-NEXT:   size Hq q 1
 // MANIFEST-NEXT:   size Sq q 2
@@ -101,11 +101,11 @@
 // WGMMA-MANIFEST-NEXT:   grid ceildiv(Sq,128) Hq B
 // WGMMA-MANIFEST-NEXT:   block 256 1 1
 // WGMMA-MANIFEST-NEXT:   shared 164896
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> q
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> k
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> v
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> out
-// WGMMA-MANIFEST-NEXT:   arg memref<3:f32> lse
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> q shape ?x?x?x128
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> k shape ?x?x?x128
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> v shape ?x?x?x128
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> out shape ?x?x?x128
+// WGMMA-MANIFEST-NEXT:   arg memref<3:f32> lse{{$}}
 // WGMMA-MANIFEST-NEXT:   size B q 0
 // WGMMA-MANIFEST-NEXT:   size Hq q 1
 // WGMMA-MANIFEST-NEXT:   size Sq q 2
@@ -118,12 +118,12 @@
 // WGMMA-MANIFEST:        grid ceildiv(Sq,64) Hq B
 // WGMMA-MANIFEST-NEXT:   block 128 1 1
 // WGMMA-MANIFEST-NEXT:   shared 74784
-// WGMMA-MANIFEST:        arg memref<3:f32> lse
+// WGMMA-MANIFEST:        arg memref<3:f32> lse{{$}}
 // WGMMA-MANIFEST:      kernel d128_causal_f16
 // WGMMA-MANIFEST:        grid ceildiv(Sq,128) Hq B
 // WGMMA-MANIFEST-NEXT:   block 256 1 1
 // WGMMA-MANIFEST-NEXT:   shared 164896
-// WGMMA-MANIFEST-NEXT:   arg memref<4:f16> q
+// WGMMA-MANIFEST-NEXT:   arg memref<4:f16> q shape ?x?x?x128
 // WGMMA-MANIFEST:      kernel gqa_causal
 // WGMMA-MANIFEST:        grid ceildiv(Sq,128) Hq B
 // WGMMA-MANIFEST-NEXT:   block 256 1 1
@@ -131,10 +131,10 @@
 // WGMMA-MANIFEST:        grid ceildiv(Sq,64) Hq B
 // WGMMA-MANIFEST-NEXT:   block 128 1 1
 // WGMMA-MANIFEST-NEXT:   shared 74784
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> q
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> k
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> v
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> out
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> q shape ?x?x?x64
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> k shape ?x?x?x64
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> v shape ?x?x?x64
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> out shape ?x?x?x64
 // WGMMA-MANIFEST-NEXT:   size B q 0
 // WGMMA-MANIFEST-NEXT:   size Hq q 1
 // WGMMA-MANIFEST-NEXT:   size Sq q 2

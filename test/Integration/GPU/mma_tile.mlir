@@ -61,9 +61,9 @@
 // MANIFEST-NEXT:   grid ceildiv(N,64) ceildiv(M,64) 1
 // MANIFEST-NEXT:   block 128 1 1
 // MANIFEST-NEXT:   shared 0
-// MANIFEST-NEXT:   arg memref<2:bf16> A
-// MANIFEST-NEXT:   arg memref<2:bf16> B
-// MANIFEST-NEXT:   arg memref<2:f32> C
+// MANIFEST-NEXT:   arg memref<2:bf16> A{{$}}
+// MANIFEST-NEXT:   arg memref<2:bf16> B{{$}}
+// MANIFEST-NEXT:   arg memref<2:f32> C{{$}}
 // MANIFEST-NEXT: end
 // PTX90: .target sm_90a
 // PTX-NOT: .func

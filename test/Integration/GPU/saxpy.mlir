@@ -17,8 +17,8 @@
 // MANIFEST-NEXT:   block 256 1 1
 // MANIFEST-NEXT:   shared 0
 // MANIFEST-NEXT:   arg f32 a
-// MANIFEST-NEXT:   arg memref<1:f32> x
-// MANIFEST-NEXT:   arg memref<1:f32> y
+// MANIFEST-NEXT:   arg memref<1:f32> x{{$}}
+// MANIFEST-NEXT:   arg memref<1:f32> y{{$}}
 // MANIFEST-NEXT:   size N x 0
 // MANIFEST-NEXT: end
 // PTX: .target sm_90a

@@ -5,14 +5,14 @@
 // RUN: not celeris-compile %S/Inputs/bad-sizes.mlir -o %t/bad 2>&1 | FileCheck %s --check-prefix=ERROR
 
 // MANIFEST-LABEL: kernel attention
-// MANIFEST:        arg memref<4:bf16> q
+// MANIFEST:        arg memref<4:bf16> q shape ?x?x?x64{{$}}
 // MANIFEST-NEXT:   arg i64 window
 // MANIFEST-NEXT:   size B q 0
 // MANIFEST-NEXT:   size Hq q 1
 // MANIFEST-NEXT:   size Sq q 2
 // MANIFEST-NEXT: end
 // MANIFEST-LABEL: kernel unbound
-// MANIFEST:        arg memref<1:f32> x
+// MANIFEST:        arg memref<1:f32> x{{$}}
 // MANIFEST-NEXT: end
 
 // ERROR: bad-sizes.mlir:{{[0-9]+}}:{{[0-9]+}}: error: size 'N' of kernel 'unknown_arg' reads 'z', which is no argument of the kernel
