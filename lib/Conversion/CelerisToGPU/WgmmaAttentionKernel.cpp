@@ -133,7 +133,12 @@ private:
   /// Passes `values` through an empty volatile asm: no use of a wgmma
   /// result may be scheduled above the wait that makes it valid.
   SmallVector<Value> pin(ArrayRef<Value> values);
-  Value packPair(Value lo, Value hi);
+  /// (lo, hi) as a vector of two elements of the kernel's element type.
+  Value narrowPair(Value lo, Value hi);
+  /// The same as one 32-bit register (a wgmma A-operand register).
+  Value packPair(Value lo, Value hi) {
+    return LLVM::BitcastOp::create(b, b.getI32Type(), narrowPair(lo, hi));
+  }
   /// A PTX statement with side effects on memory.
   void ptx(StringRef text, StringRef constraints, ValueRange args) {
     createAsm(TypeRange(), text, (constraints + ",~{memory}").str(), args);
@@ -271,12 +276,11 @@ SmallVector<Value> WgmmaKernelEmitter::asmFloats(StringRef text,
   return out;
 }
 
-Value WgmmaKernelEmitter::packPair(Value lo, Value hi) {
+Value WgmmaKernelEmitter::narrowPair(Value lo, Value hi) {
   Value pair = vector::FromElementsOp::create(
       b, VectorType::get({2}, b.getF32Type()), ValueRange{lo, hi});
-  Value narrow =
-      arith::TruncFOp::create(b, VectorType::get({2}, spec.elementType), pair);
-  return LLVM::BitcastOp::create(b, b.getI32Type(), narrow);
+  return arith::TruncFOp::create(b, VectorType::get({2}, spec.elementType),
+                                 pair);
 }
 
 void WgmmaKernelEmitter::emit() {
@@ -611,12 +615,10 @@ void WgmmaKernelEmitter::emit() {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(store.thenBlock());
     for (int64_t i = 2 * row; i < numO; i += 4) {
-      Value pair = vector::FromElementsOp::create(
-          b, VectorType::get({2}, f32Type),
-          ValueRange{arith::MulFOp::create(b, res[4 + i], inv),
-                     arith::MulFOp::create(b, res[4 + i + 1], inv)});
-      Value narrow = arith::TruncFOp::create(
-          b, VectorType::get({2}, spec.elementType), pair);
+      // Named first: the order of evaluation of call arguments is unspecified.
+      Value lo = arith::MulFOp::create(b, res[4 + i], inv);
+      Value hi = arith::MulFOp::create(b, res[4 + i + 1], inv);
+      Value narrow = narrowPair(lo, hi);
       auto st = vector::StoreOp::create(
           b, narrow, out, ValueRange{batch, head, r, add(col0, 8 * (i / 4))});
       st.setAlignment(4);

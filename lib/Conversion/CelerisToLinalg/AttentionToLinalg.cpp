@@ -619,14 +619,7 @@ struct AttentionToLinalg : OpRewritePattern<AttentionOp> {
     if (std::optional<std::string> reason = getUnsupportedAttentionForm(op))
       return rewriter.notifyMatchFailure(op, *reason);
     auto [output, lse] = AttentionBuilder(rewriter, op).build();
-    SmallVector<Value> results = {output};
-    if (lse)
-      results.push_back(lse);
-    // The results may be more static than the sizes derived from the
-    // operands (a static output over a dynamic query, say).
-    for (auto [value, result] : llvm::zip(results, op->getResults()))
-      value = castTo(rewriter, op.getLoc(), value, result.getType());
-    rewriter.replaceOp(op, results);
+    replaceAttentionOp(rewriter, op, output, lse);
     return success();
   }
 };
@@ -636,4 +629,16 @@ struct AttentionToLinalg : OpRewritePattern<AttentionOp> {
 void mlir::celeris::populateAttentionToLinalgPatterns(
     RewritePatternSet &patterns) {
   patterns.add<AttentionToLinalg>(patterns.getContext());
+}
+
+void mlir::celeris::replaceAttentionOp(PatternRewriter &rewriter,
+                                       AttentionOp op, Value output,
+                                       Value lse) {
+  SmallVector<Value> results = {output};
+  if (lse)
+    results.push_back(lse);
+  // A static output over a dynamic query, say.
+  for (auto [value, result] : llvm::zip(results, op->getResults()))
+    value = castTo(rewriter, op.getLoc(), value, result.getType());
+  rewriter.replaceOp(op, results);
 }

@@ -518,14 +518,7 @@ struct TileAttention : OpRewritePattern<AttentionOp> {
     int64_t hkv = op.getKey().getType().getDimSize(1);
     auto [output, lse] =
         TiledAttentionBuilder(rewriter, op, hq / hkv, qTile, kvTile).build();
-    SmallVector<Value> results = {output};
-    if (lse)
-      results.push_back(lse);
-    // The results may be more static than the sizes derived from the
-    // operands (a static output over a dynamic query, say).
-    for (auto [value, result] : llvm::zip(results, op->getResults()))
-      value = castTo(rewriter, op.getLoc(), value, result.getType());
-    rewriter.replaceOp(op, results);
+    replaceAttentionOp(rewriter, op, output, lse);
     return success();
   }
 

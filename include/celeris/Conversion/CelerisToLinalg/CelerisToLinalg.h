@@ -12,6 +12,7 @@
 #include "mlir/IR/Builders.h"
 
 namespace mlir {
+class PatternRewriter;
 class RewritePatternSet;
 namespace celeris {
 
@@ -30,6 +31,12 @@ class AttentionOp;
 /// Why the reference lowering cannot lower `op` (for example "has segment
 /// ids"), or std::nullopt when it can.
 std::optional<std::string> getUnsupportedAttentionForm(AttentionOp op);
+
+/// Replaces `op` by the `output` and, when the op returns one, `lse` that a
+/// lowering computed, cast to the op's result types (which may be more
+/// static than the sizes derived from the operands).
+void replaceAttentionOp(PatternRewriter &rewriter, AttentionOp op, Value output,
+                        Value lse);
 
 /// Emits arith ops computing `mask.allows(queryPos, keyPos)` as an i1, for
 /// index-typed positions.
