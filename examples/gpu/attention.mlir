@@ -7,84 +7,84 @@
 //
 //   build/bin/celeris-compile examples/gpu/attention.mlir -o artifact
 
-func.func @attention_full_d128_bf16(%q: tensor<?x16x?x128xbf16>,
-                                    %k: tensor<?x16x?x128xbf16>, %v: tensor<?x16x?x128xbf16>)
-    -> (tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>) {
+func.func @attention_full_d128_bf16(%q: tensor<?x?x?x128xbf16>,
+                                    %k: tensor<?x?x?x128xbf16>, %v: tensor<?x?x?x128xbf16>)
+    -> (tensor<?x?x?x128xbf16>, tensor<?x?x?xf32>) {
   %out, %lse = celeris.attention %q, %k, %v
-      : tensor<?x16x?x128xbf16>, tensor<?x16x?x128xbf16>, tensor<?x16x?x128xbf16>
-      -> tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>
-  return %out, %lse : tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>
+      : tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>
+      -> tensor<?x?x?x128xbf16>, tensor<?x?x?xf32>
+  return %out, %lse : tensor<?x?x?x128xbf16>, tensor<?x?x?xf32>
 }
 
-func.func @attention_causal_d128_bf16(%q: tensor<?x16x?x128xbf16>,
-                                      %k: tensor<?x16x?x128xbf16>, %v: tensor<?x16x?x128xbf16>)
-    -> (tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>) {
+func.func @attention_causal_d128_bf16(%q: tensor<?x?x?x128xbf16>,
+                                      %k: tensor<?x?x?x128xbf16>, %v: tensor<?x?x?x128xbf16>)
+    -> (tensor<?x?x?x128xbf16>, tensor<?x?x?xf32>) {
   %out, %lse = celeris.attention %q, %k, %v mask <causal>
-      : tensor<?x16x?x128xbf16>, tensor<?x16x?x128xbf16>, tensor<?x16x?x128xbf16>
-      -> tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>
-  return %out, %lse : tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>
+      : tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>
+      -> tensor<?x?x?x128xbf16>, tensor<?x?x?xf32>
+  return %out, %lse : tensor<?x?x?x128xbf16>, tensor<?x?x?xf32>
 }
 
-func.func @attention_full_d64_bf16(%q: tensor<?x16x?x64xbf16>,
-                                   %k: tensor<?x16x?x64xbf16>, %v: tensor<?x16x?x64xbf16>)
-    -> (tensor<?x16x?x64xbf16>, tensor<?x16x?xf32>) {
+func.func @attention_full_d64_bf16(%q: tensor<?x?x?x64xbf16>,
+                                   %k: tensor<?x?x?x64xbf16>, %v: tensor<?x?x?x64xbf16>)
+    -> (tensor<?x?x?x64xbf16>, tensor<?x?x?xf32>) {
   %out, %lse = celeris.attention %q, %k, %v
-      : tensor<?x16x?x64xbf16>, tensor<?x16x?x64xbf16>, tensor<?x16x?x64xbf16>
-      -> tensor<?x16x?x64xbf16>, tensor<?x16x?xf32>
-  return %out, %lse : tensor<?x16x?x64xbf16>, tensor<?x16x?xf32>
+      : tensor<?x?x?x64xbf16>, tensor<?x?x?x64xbf16>, tensor<?x?x?x64xbf16>
+      -> tensor<?x?x?x64xbf16>, tensor<?x?x?xf32>
+  return %out, %lse : tensor<?x?x?x64xbf16>, tensor<?x?x?xf32>
 }
 
-func.func @attention_causal_d64_bf16(%q: tensor<?x16x?x64xbf16>,
-                                     %k: tensor<?x16x?x64xbf16>, %v: tensor<?x16x?x64xbf16>)
-    -> (tensor<?x16x?x64xbf16>, tensor<?x16x?xf32>) {
+func.func @attention_causal_d64_bf16(%q: tensor<?x?x?x64xbf16>,
+                                     %k: tensor<?x?x?x64xbf16>, %v: tensor<?x?x?x64xbf16>)
+    -> (tensor<?x?x?x64xbf16>, tensor<?x?x?xf32>) {
   %out, %lse = celeris.attention %q, %k, %v mask <causal>
-      : tensor<?x16x?x64xbf16>, tensor<?x16x?x64xbf16>, tensor<?x16x?x64xbf16>
-      -> tensor<?x16x?x64xbf16>, tensor<?x16x?xf32>
-  return %out, %lse : tensor<?x16x?x64xbf16>, tensor<?x16x?xf32>
+      : tensor<?x?x?x64xbf16>, tensor<?x?x?x64xbf16>, tensor<?x?x?x64xbf16>
+      -> tensor<?x?x?x64xbf16>, tensor<?x?x?xf32>
+  return %out, %lse : tensor<?x?x?x64xbf16>, tensor<?x?x?xf32>
 }
 
-func.func @attention_full_d128_f16(%q: tensor<?x16x?x128xf16>,
-                                   %k: tensor<?x16x?x128xf16>, %v: tensor<?x16x?x128xf16>)
-    -> (tensor<?x16x?x128xf16>, tensor<?x16x?xf32>) {
+func.func @attention_full_d128_f16(%q: tensor<?x?x?x128xf16>,
+                                   %k: tensor<?x?x?x128xf16>, %v: tensor<?x?x?x128xf16>)
+    -> (tensor<?x?x?x128xf16>, tensor<?x?x?xf32>) {
   %out, %lse = celeris.attention %q, %k, %v
-      : tensor<?x16x?x128xf16>, tensor<?x16x?x128xf16>, tensor<?x16x?x128xf16>
-      -> tensor<?x16x?x128xf16>, tensor<?x16x?xf32>
-  return %out, %lse : tensor<?x16x?x128xf16>, tensor<?x16x?xf32>
+      : tensor<?x?x?x128xf16>, tensor<?x?x?x128xf16>, tensor<?x?x?x128xf16>
+      -> tensor<?x?x?x128xf16>, tensor<?x?x?xf32>
+  return %out, %lse : tensor<?x?x?x128xf16>, tensor<?x?x?xf32>
 }
 
-func.func @attention_causal_d128_f16(%q: tensor<?x16x?x128xf16>,
-                                     %k: tensor<?x16x?x128xf16>, %v: tensor<?x16x?x128xf16>)
-    -> (tensor<?x16x?x128xf16>, tensor<?x16x?xf32>) {
+func.func @attention_causal_d128_f16(%q: tensor<?x?x?x128xf16>,
+                                     %k: tensor<?x?x?x128xf16>, %v: tensor<?x?x?x128xf16>)
+    -> (tensor<?x?x?x128xf16>, tensor<?x?x?xf32>) {
   %out, %lse = celeris.attention %q, %k, %v mask <causal>
-      : tensor<?x16x?x128xf16>, tensor<?x16x?x128xf16>, tensor<?x16x?x128xf16>
-      -> tensor<?x16x?x128xf16>, tensor<?x16x?xf32>
-  return %out, %lse : tensor<?x16x?x128xf16>, tensor<?x16x?xf32>
+      : tensor<?x?x?x128xf16>, tensor<?x?x?x128xf16>, tensor<?x?x?x128xf16>
+      -> tensor<?x?x?x128xf16>, tensor<?x?x?xf32>
+  return %out, %lse : tensor<?x?x?x128xf16>, tensor<?x?x?xf32>
 }
 
-func.func @attention_full_d64_f16(%q: tensor<?x16x?x64xf16>,
-                                  %k: tensor<?x16x?x64xf16>, %v: tensor<?x16x?x64xf16>)
-    -> (tensor<?x16x?x64xf16>, tensor<?x16x?xf32>) {
+func.func @attention_full_d64_f16(%q: tensor<?x?x?x64xf16>,
+                                  %k: tensor<?x?x?x64xf16>, %v: tensor<?x?x?x64xf16>)
+    -> (tensor<?x?x?x64xf16>, tensor<?x?x?xf32>) {
   %out, %lse = celeris.attention %q, %k, %v
-      : tensor<?x16x?x64xf16>, tensor<?x16x?x64xf16>, tensor<?x16x?x64xf16>
-      -> tensor<?x16x?x64xf16>, tensor<?x16x?xf32>
-  return %out, %lse : tensor<?x16x?x64xf16>, tensor<?x16x?xf32>
+      : tensor<?x?x?x64xf16>, tensor<?x?x?x64xf16>, tensor<?x?x?x64xf16>
+      -> tensor<?x?x?x64xf16>, tensor<?x?x?xf32>
+  return %out, %lse : tensor<?x?x?x64xf16>, tensor<?x?x?xf32>
 }
 
-func.func @attention_causal_d64_f16(%q: tensor<?x16x?x64xf16>,
-                                    %k: tensor<?x16x?x64xf16>, %v: tensor<?x16x?x64xf16>)
-    -> (tensor<?x16x?x64xf16>, tensor<?x16x?xf32>) {
+func.func @attention_causal_d64_f16(%q: tensor<?x?x?x64xf16>,
+                                    %k: tensor<?x?x?x64xf16>, %v: tensor<?x?x?x64xf16>)
+    -> (tensor<?x?x?x64xf16>, tensor<?x?x?xf32>) {
   %out, %lse = celeris.attention %q, %k, %v mask <causal>
-      : tensor<?x16x?x64xf16>, tensor<?x16x?x64xf16>, tensor<?x16x?x64xf16>
-      -> tensor<?x16x?x64xf16>, tensor<?x16x?xf32>
-  return %out, %lse : tensor<?x16x?x64xf16>, tensor<?x16x?xf32>
+      : tensor<?x?x?x64xf16>, tensor<?x?x?x64xf16>, tensor<?x?x?x64xf16>
+      -> tensor<?x?x?x64xf16>, tensor<?x?x?xf32>
+  return %out, %lse : tensor<?x?x?x64xf16>, tensor<?x?x?xf32>
 }
 
 // Grouped-query attention: query head h reads key/value head h / 4.
-func.func @gqa_causal_32q_8kv_d128_bf16(%q: tensor<?x32x?x128xbf16>,
-                                        %k: tensor<?x8x?x128xbf16>, %v: tensor<?x8x?x128xbf16>)
-    -> (tensor<?x32x?x128xbf16>, tensor<?x32x?xf32>) {
+func.func @gqa_causal_32q_8kv_d128_bf16(%q: tensor<?x?x?x128xbf16>,
+                                        %k: tensor<?x?x?x128xbf16>, %v: tensor<?x?x?x128xbf16>)
+    -> (tensor<?x?x?x128xbf16>, tensor<?x?x?xf32>) {
   %out, %lse = celeris.attention %q, %k, %v mask <causal>
-      : tensor<?x32x?x128xbf16>, tensor<?x8x?x128xbf16>, tensor<?x8x?x128xbf16>
-      -> tensor<?x32x?x128xbf16>, tensor<?x32x?xf32>
-  return %out, %lse : tensor<?x32x?x128xbf16>, tensor<?x32x?xf32>
+      : tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>
+      -> tensor<?x?x?x128xbf16>, tensor<?x?x?xf32>
+  return %out, %lse : tensor<?x?x?x128xbf16>, tensor<?x?x?xf32>
 }

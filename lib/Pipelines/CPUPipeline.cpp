@@ -68,8 +68,17 @@ void mlir::celeris::registerCelerisPipelines() {
       "celeris-cpu",
       "Lower Celeris ops on tensors to the LLVM dialect for the host",
       buildCPUPipeline);
-  PassPipelineRegistration<GPUPipelineOptions>(
+  registerPassPipeline(
       "celeris-gpu",
       "Lower Celeris functions on tensors to NVIDIA GPU kernels (gpu.module)",
-      buildGPUPipeline);
+      [](OpPassManager &pm, StringRef text,
+         function_ref<LogicalResult(const Twine &)> errorHandler) {
+        GPUPipelineOptions options;
+        if (failed(options.parseFromString(text)))
+          return failure();
+        return buildGPUPipeline(pm, options, errorHandler);
+      },
+      [](function_ref<void(const mlir::detail::PassOptions &)> optionHandler) {
+        optionHandler(GPUPipelineOptions());
+      });
 }

@@ -15,17 +15,19 @@
 using namespace mlir;
 using namespace mlir::celeris;
 
-void mlir::celeris::buildGPUPipeline(OpPassManager &pm,
-                                     const GPUPipelineOptions &options) {
+LogicalResult mlir::celeris::buildGPUPipeline(
+    OpPassManager &pm, const GPUPipelineOptions &options,
+    function_ref<LogicalResult(const Twine &)> errorHandler) {
   pm.addPass(createCelerisDecomposeComposites());
+  std::unique_ptr<Pass> select = createCelerisSelectGPUSchedule();
+  if (failed(select->initializeOptions(
+          "chip=" + options.chip + " " + options.schedule, errorHandler)))
+    return failure();
+  pm.addPass(std::move(select));
   ConvertCelerisToGPUOptions lowering;
   lowering.chip = options.chip;
-  lowering.tensorCores = options.tensorCores;
-  lowering.qTile = options.qTile;
-  lowering.kvTile = options.kvTile;
-  lowering.kvStages = options.kvStages;
-  lowering.minCtasPerSm = options.minCtasPerSm;
   pm.addPass(createConvertCelerisToGPU(lowering));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  return success();
 }

@@ -11,8 +11,10 @@ rm -rf "$root/.device" && mkdir -p "$root/.device"
 # The attention model IR through the GPU lowering: the cost model's kernels
 # (wgmma on sm_90a) and the mma.sync kernels, for comparison.
 "$compile" "$root/examples/gpu/attention.mlir" -o "$root/.device/attention"
-"$compile" "$root/examples/gpu/attention.mlir" --tensor-cores=mma.sync \
+"$compile" "$root/examples/gpu/attention.mlir" --schedule=tensor-cores=mma.sync \
     -o "$root/.device/attention_mma_sync"
 # One warpgroup per CTA (the wgmma kernel's q-tile override).
-"$compile" "$root/examples/gpu/attention.mlir" --q-tile=64 \
+"$compile" "$root/examples/gpu/attention.mlir" --schedule=q-tile=64 \
     -o "$root/.device/attention_q64"
+# Every mask and score transform through the prefill kernel family.
+"$compile" "$root/examples/gpu/attention_masks.mlir" -o "$root/.device/attention_masks"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # compute-sanitizer memcheck over the small device checks (tails, fully
 # masked rows): every out-of-bounds or misaligned access of the kernels is an
-# error. Run on the GPU machine from the repository root after
-# scripts/device/prepare.sh here, like scripts/device/run.sh.
+# error; racecheck (shared-memory hazards) over one small masked case. Run
+# on the GPU machine from the repository root after scripts/device/prepare.sh
+# here, like scripts/device/run.sh.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -12,3 +13,12 @@ for artifact in attention attention_mma_sync; do
   "$sanitizer" --tool memcheck --error-exitcode 3 \
       python3 scripts/device/check_attention.py .device/$artifact/manifest.txt --small
 done
+"$sanitizer" --tool memcheck --error-exitcode 3 \
+    python3 scripts/device/check_attention_masks.py .device/attention_masks/manifest.txt --small
+# racecheck is slow: one masked kernel (skipped key tiles between the global
+# tokens and the window) on one tail case, and only the Celeris kernel is
+# instrumented, not torch's.
+"$sanitizer" --tool racecheck --error-exitcode 3 \
+    --kernel-name kns=global_window_causal \
+    python3 scripts/device/check_attention_masks.py .device/attention_masks/manifest.txt \
+    --kernel global_window_causal --case Sq77-Sk1000

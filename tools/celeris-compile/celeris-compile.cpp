@@ -8,8 +8,8 @@
 //
 // A module of model IR (any `celeris` op) first goes through the
 // `celeris-gpu` pipeline, which turns its functions into such kernels for
-// `--chip` (`--tensor-cores`, `--q-tile`, `--kv-tile` and `--kv-stages`
-// override the cost model).
+// `--chip`; `--schedule` overrides fields of the schedules the cost model
+// chooses.
 //
 // A kernel states its launch geometry as expressions of named runtime sizes
 // in a `celeris.launch` attribute, so one artifact serves every size:
@@ -73,23 +73,11 @@ static cl::opt<std::string>
 static cl::opt<int> optLevel("opt-level", cl::desc("LLVM optimization level"),
                              cl::init(3));
 static cl::opt<std::string>
-    tensorCores("tensor-cores",
-                cl::desc("Attention tensor-core instructions: auto (cost "
-                         "model), mma.sync or wgmma"),
-                cl::init("auto"));
-static cl::opt<int64_t> qTile("q-tile",
-                              cl::desc("Attention query tile, 64 or 128 (0: "
-                                       "cost model)"),
-                              cl::init(0));
-static cl::opt<int64_t> kvTile("kv-tile",
-                               cl::desc("Attention keys per K/V tile, 64 or "
-                                        "128 (wgmma) (0: cost model)"),
-                               cl::init(0));
-static cl::opt<int64_t>
-    kvStages("kv-stages",
-             cl::desc("Attention K/V shared-memory stages, 1 or 2 (0: cost "
-                      "model)"),
-             cl::init(0));
+    schedule("schedule",
+             cl::desc("Overrides of the kernel schedules the cost model "
+                      "chooses, as options of celeris-select-gpu-schedule "
+                      "(e.g. \"q-tile=64 tensor-cores=mma.sync\")"),
+             cl::init(""));
 
 namespace {
 
@@ -275,11 +263,14 @@ int compile() {
     PassManager kernelPm(&context);
     celeris::GPUPipelineOptions kernelOptions;
     kernelOptions.chip = chip;
-    kernelOptions.tensorCores = tensorCores;
-    kernelOptions.qTile = qTile;
-    kernelOptions.kvTile = kvTile;
-    kernelOptions.kvStages = kvStages;
-    celeris::buildGPUPipeline(kernelPm, kernelOptions);
+    kernelOptions.schedule = schedule;
+    if (failed(celeris::buildGPUPipeline(
+            kernelPm, kernelOptions, [](const Twine &message) {
+              llvm::errs() << "celeris-compile: error: --schedule: "
+                           << message << "\n";
+              return failure();
+            })))
+      return 1;
     // The passes have reported, at the ops, what they cannot lower.
     if (failed(kernelPm.run(*module)))
       return 1;

@@ -139,38 +139,80 @@ def CelerisBlockScan : Pass<"celeris-block-scan"> {
   ];
 }
 
+def CelerisSelectGPUSchedule
+    : Pass<"celeris-select-gpu-schedule", "::mlir::ModuleOp"> {
+  let summary = "Choose the GPU kernel schedule of every Celeris op";
+  let description = [{
+    Records on every `celeris.attention` of the module's functions the
+    `#celeris.gpu_schedule` it will run with, as the discardable attribute
+    `celeris.gpu_schedule`: the kernel family, the tensor-core instructions,
+    warps, key/value tile, pipeline stages and CTAs per SM. The starting point
+    is a schedule already on the op (written by hand) or else the per-chip
+    cost model (measured on H100, docs/performance.md): on sm_90a `wgmma`,
+    128-key tiles, two stages, 8 warps (two warpgroups) at head dim 128 and 4
+    at head dim 64; elsewhere `mma_sync` with 64-key tiles and two stages. The
+    options override single fields; this is the one place where a schedule
+    is chosen. A schedule that cannot run on the chip (no wgmma before
+    sm_90a, more shared memory than a CTA may have, a register cap below what
+    the kernel needs) is an error at the op.
+
+    ```mlir
+    // celeris-opt --celeris-select-gpu-schedule="q-tile=64"
+    %o = celeris.attention %q, %k, %v {celeris.gpu_schedule =
+        #celeris.gpu_schedule<kernel = attention_prefill, tensor_cores = wgmma,
+          warps = 4, kv_tile = 128, stages = 2, min_ctas_per_sm = 1>} : ...
+    ```
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+           "Target chip: sm_80, sm_86, sm_89, sm_90 or sm_90a">,
+    Option<"tensorCores", "tensor-cores", "std::string",
+           /*default=*/"\"auto\"",
+           "Tensor-core instructions: auto (the schedule on the op, else the "
+           "cost model: wgmma on sm_90a, mma.sync elsewhere), mma.sync or "
+           "wgmma">,
+    Option<"qTile", "q-tile", "int64_t", /*default=*/"0",
+           "Query rows per CTA, 64 or 128 (16 per warp); 0 keeps the choice">,
+    Option<"kvTile", "kv-tile", "int64_t", /*default=*/"0",
+           "Keys per K/V tile, 64 or 128; 0 keeps the choice">,
+    Option<"kvStages", "kv-stages", "int64_t", /*default=*/"0",
+           "Shared-memory K/V stages: 2 with mma.sync, 2 or 3 with wgmma; 0 "
+           "keeps the choice">,
+    Option<"minCtasPerSm", "min-ctas-per-sm", "int64_t", /*default=*/"-1",
+           "CTAs per SM ptxas must fit (caps registers), 0 for none; -1 "
+           "keeps the choice">,
+  ];
+}
+
 def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Lower functions of celeris.attention to NVIDIA GPU kernels";
   let description = [{
     Every `func.func` that holds a Celeris op must be exactly one
-    `celeris.attention` whose query, key and value are the function's
-    arguments and whose results it returns; it becomes the kernel
-    `gpu.func @<name>` of `gpu.module @kernels` (the module becomes a
-    `gpu.container_module`) and the function is erased. Functions without
-    Celeris ops are left alone.
+    `celeris.attention` whose operands are the function's arguments and
+    whose results it returns; it becomes the kernel `gpu.func @<name>` of
+    `gpu.module @kernels` (the module becomes a `gpu.container_module`) and
+    the function is erased. Functions without Celeris ops are left alone.
 
-    Two kernels implement it. On sm_90a, warpgroup tensor cores (`wgmma`):
-    warpgroups of 64 query rows (two at head dim 128, one at head dim 64)
-    share 128-key K/V tiles that `cp.async`
-    writes, with the 128-byte swizzle, into two shared-memory stages
-    synchronised by mbarriers; S = Q·Kᵀ reads both operands from shared
-    memory through matrix descriptors and O += P·V takes P from registers.
-    On sm_80 and newer, FlashAttention-2 with warp-level tensor cores:
-    query tiles of 16 rows per warp, 64-key K/V tiles loaded with
-    `cp.async` (zero-filled past the sequence) into one or two shared-memory
-    stages, `ldmatrix` fragments, `mma.sync.m16n8k16`. Both accumulate in
-    f32, keep P in registers, and run the online softmax in base 2 with the
-    PTX `ex2`/`lg2` approximations. Everything is fixed at compile
-    time: head dim (64 or 128), element type, `causal` or `all` mask (after
-    `simplifyMask`; causal is bottom-right aligned, the default
-    `query_offset`), scale (default `1/sqrt(D)`), and whether `lse` is
-    written. Query head `h` reads key/value head `h * Hkv / Hq` (GQA, equal
-    to `h / (Hq / Hkv)`), with the head counts from the argument shapes.
+    The kernel is the one the op's `celeris.gpu_schedule` names (run
+    `celeris-select-gpu-schedule` first; the `celeris-gpu` pipeline does),
+    composed from the GPU kernel layer (docs/pipelines/gpu-kernel-layer.md):
+    FlashAttention forward on `wgmma` (sm_90a: warpgroups of 64 query rows,
+    K/V tiles in 128-byte-swizzled shared memory fed by `cp.async` through an
+    mbarrier pipeline, S = Q·Kᵀ with both operands in shared memory, O += P·V
+    with P in registers) or on `mma.sync` (sm_80+: `ldmatrix` fragments,
+    CTA-barrier pipeline). Both run the online softmax in base 2 in f32.
 
-    Kernel arguments: `q`, `k`, `v`, `out` as `memref<?x?x?xDxT>`
-    (`[B, H, S, D]`, dense row-major) and, when the op returns it, `lse` as
-    `memref<?x?x?xf32>`. The kernel carries its launch geometry for the
-    artifact manifest (here the sm_90a default at head dim 128):
+    Fixed at compile time: head dim (64 or 128), element type (bf16, f16),
+    the mask (every primitive and combinator of `#celeris.mask`; the kernel
+    visits only the key tiles the mask reaches and does mask math only on
+    partial tiles), `query_offset` (default `Sk - Sq`, or `lens[b] - Sq`
+    with `kv_lengths`), scale (default `1/sqrt(D)`), softcap, and whether
+    ALiBi slopes, `kv_lengths` and `lse` are arguments. Query head `h`
+    reads key/value head `h * Hkv / Hq`. Kernel arguments, in order: `q`,
+    `k`, `v`, `alibi_slopes`, `kv_lengths` (when present), `out`, `lse` (when
+    returned), memrefs with the function's static extents (the runtime
+    enforces them). The kernel carries its launch geometry for the artifact
+    manifest:
 
     ```mlir
     celeris.launch = {grid = ["ceildiv(Sq,128)", "Hq", "B"],
@@ -178,32 +220,13 @@ def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
                       sizes = {B = "q[0]", Hq = "q[1]", Sq = "q[2]"}}
     ```
 
-    The schedule comes from a per-chip cost model of measured schedules
-    (sm_90a: wgmma, 128-key tiles, two stages, a 128-row tile at head dim
-    128 and a 64-row one at head dim 64; elsewhere
-    mma.sync with, at head dim 128, a 64-row tile, 4 warps, one stage and,
-    at head dim 64, a 128-row tile, 8 warps, two stages, 2 CTAs per SM);
-    the options override it.
-    Unsupported forms (other masks or query offsets, ALiBi, softcap, segment
-    ids, varlen, block layouts, kv_lengths, page tables, other head dims or
-    element types, functions with other ops) are errors at the op.
+    Unsupported forms (segment ids, varlen, block layouts, page tables,
+    other head dims or element types, functions with other ops) are errors
+    at the op.
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
            "Target chip: sm_80, sm_86, sm_89, sm_90 or sm_90a">,
-    Option<"tensorCores", "tensor-cores", "std::string",
-           /*default=*/"\"auto\"",
-           "Tensor-core instructions: auto (cost model: wgmma on sm_90a, "
-           "mma.sync elsewhere), mma.sync or wgmma">,
-    Option<"qTile", "q-tile", "int64_t", /*default=*/"0",
-           "Query rows per CTA, 64 or 128 (16 per warp); 0 = cost model">,
-    Option<"kvTile", "kv-tile", "int64_t", /*default=*/"0",
-           "Keys per K/V tile: 64, or 128 with wgmma; 0 = cost model">,
-    Option<"kvStages", "kv-stages", "int64_t", /*default=*/"0",
-           "Shared-memory K/V stages: 1 or 2 with mma.sync, 2 or 3 with "
-           "wgmma (3 pipelines the scores of the next tile); 0 = cost model">,
-    Option<"minCtasPerSm", "min-ctas-per-sm", "int64_t", /*default=*/"0",
-           "CTAs per SM ptxas must fit (caps registers); 0 = cost model">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

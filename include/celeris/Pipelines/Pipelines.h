@@ -33,39 +33,29 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 /// tensors to the LLVM dialect.
 void buildHostLoweringPipeline(OpPassManager &pm);
 
-/// Options of the `celeris-gpu` pipeline: those of convert-celeris-to-gpu.
+/// Options of the `celeris-gpu` pipeline: the target, and overrides of the
+/// schedule in the option syntax of celeris-select-gpu-schedule (the one
+/// place that declares them), e.g. "q-tile=64 kv-stages=3".
 struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<std::string> chip{
       *this, "chip",
       llvm::cl::desc("Target chip: sm_80, sm_86, sm_89, sm_90 or sm_90a"),
       llvm::cl::init("sm_90a")};
-  PassOptions::Option<std::string> tensorCores{
-      *this, "tensor-cores",
-      llvm::cl::desc("Tensor-core instructions: auto, mma.sync or wgmma"),
-      llvm::cl::init("auto")};
-  PassOptions::Option<int64_t> qTile{
-      *this, "q-tile",
-      llvm::cl::desc("Query rows per CTA, 64 or 128; 0 = cost model"),
-      llvm::cl::init(0)};
-  PassOptions::Option<int64_t> kvTile{
-      *this, "kv-tile",
-      llvm::cl::desc("Keys per K/V tile, 64 or 128 (wgmma); 0 = cost model"),
-      llvm::cl::init(0)};
-  PassOptions::Option<int64_t> kvStages{
-      *this, "kv-stages",
-      llvm::cl::desc("Shared-memory K/V stages, 1-2 (mma.sync) or 2-3 "
-                     "(wgmma); 0 = cost model"),
-      llvm::cl::init(0)};
-  PassOptions::Option<int64_t> minCtasPerSm{
-      *this, "min-ctas-per-sm",
-      llvm::cl::desc("CTAs per SM ptxas must fit; 0 = cost model"),
-      llvm::cl::init(0)};
+  PassOptions::Option<std::string> schedule{
+      *this, "schedule",
+      llvm::cl::desc("Schedule overrides, as options of "
+                     "celeris-select-gpu-schedule (e.g. 'q-tile=64 "
+                     "tensor-cores=mma.sync')"),
+      llvm::cl::init("")};
 };
 
 /// Adds to `pm` (on a builtin.module) everything from Celeris functions on
 /// tensors to gpu.module kernels: composite decomposition,
-/// convert-celeris-to-gpu, canonicalization and CSE.
-void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &options);
+/// celeris-select-gpu-schedule, convert-celeris-to-gpu, canonicalization
+/// and CSE. Fails, through `errorHandler`, on a malformed schedule.
+LogicalResult
+buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &options,
+                 function_ref<LogicalResult(const Twine &)> errorHandler);
 
 /// Registers `celeris-cpu` and `celeris-gpu` with the pass pipeline
 /// registry.

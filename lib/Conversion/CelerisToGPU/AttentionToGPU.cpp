@@ -3,13 +3,14 @@
 // Turns a function of model IR that is one celeris.attention into the
 // kernel computing it. The function is the unit because it is the ABI: its
 // arguments are the kernel's inputs and its results the buffers the kernel
-// writes. What the kernel does not implement (other mask shapes, data-
-// dependent structure, softcap, other head dims or element types) is an
-// error naming the form, never a silently different kernel.
+// writes. What the kernel does not implement (segment ids, varlen, block
+// layouts, page tables, other head dims or element types) is an error
+// naming the form, never a silently different kernel.
 //
 //===----------------------------------------------------------------------===//
 
 #include "celeris/Conversion/CelerisToGPU/CelerisToGPU.h"
+#include "AttentionPrefillKernel.h"
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
 
 #include "llvm/Support/MathExtras.h"
@@ -61,15 +62,20 @@ static LogicalResult checkAttentionFunction(func::FuncOp func,
   Block &block = func.getBody().front();
   // q, k and v are the kernel's arguments: a value computed in the function
   // has no place in it.
-  std::pair<Value, StringRef> inputs[] = {{attention.getQuery(), "query"},
-                                          {attention.getKey(), "key"},
-                                          {attention.getValue(), "value"}};
+  SmallVector<std::pair<Value, StringRef>> inputs = {
+      {attention.getQuery(), "query"},
+      {attention.getKey(), "key"},
+      {attention.getValue(), "value"}};
+  if (Value alibi = attention.getAlibiSlopes())
+    inputs.push_back({alibi, "ALiBi slopes"});
+  if (Value lengths = attention.getKvLengths())
+    inputs.push_back({lengths, "kv_lengths"});
   for (auto [value, what] : inputs) {
     auto arg = dyn_cast<BlockArgument>(value);
     if (!arg || arg.getOwner() != &block)
       return attention->emitError()
              << "GPU attention: the " << what << " is not an argument of @"
-             << name << "; the kernel reads q, k and v from its arguments";
+             << name << "; the kernel reads its operands from its arguments";
   }
   for (Operation &op : block.without_terminator())
     if (&op != attention.getOperation())
@@ -83,8 +89,8 @@ static LogicalResult checkAttentionFunction(func::FuncOp func,
       return func.emitError()
              << "GPU attention: argument #" << arg.getArgNumber() << " of @"
              << name
-             << " is not the query, key or value of its celeris.attention; "
-                "the kernel has no place for it";
+             << " is not an operand of its celeris.attention; the kernel "
+                "has no place for it";
   }
 
   auto ret = cast<func::ReturnOp>(block.getTerminator());
@@ -97,8 +103,8 @@ static LogicalResult checkAttentionFunction(func::FuncOp func,
 }
 
 /// Whether the kernel implements `op`'s form, with the reason when it does
-/// not; sets `causal` from the simplified mask.
-static LogicalResult checkSupportedForm(AttentionOp op, bool &causal) {
+/// not.
+static LogicalResult checkSupportedForm(AttentionOp op) {
   auto error = [&]() { return op->emitError("GPU attention "); };
   auto queryType = cast<ShapedType>(op.getQuery().getType());
   Type element = queryType.getElementType();
@@ -120,12 +126,9 @@ static LogicalResult checkSupportedForm(AttentionOp op, bool &causal) {
                            : std::to_string(valueDim));
 
   std::pair<bool, StringRef> structure[] = {
-      {op.getAlibiSlopes() != nullptr, "ALiBi slopes"},
-      {op.getSoftcapAttr() != nullptr, "softcap"},
       {op.getQSegmentIds() != nullptr, "segment ids"},
       {op.getCuSeqlensQ() != nullptr, "varlen sequence offsets"},
       {op.getBlockCounts() != nullptr, "block layouts"},
-      {op.getKvLengths() != nullptr, "kv_lengths"},
       {op.getPageTable() != nullptr, "page tables"}};
   for (auto [present, what] : structure)
     if (present)
@@ -136,61 +139,65 @@ static LogicalResult checkSupportedForm(AttentionOp op, bool &causal) {
     return error() << "needs a positive scale (the running maximum is taken "
                       "over unscaled scores), got "
                    << scale.getValueAsDouble();
-
-  MaskAttr mask = simplifyMask(op.getMask(), op.getStaticMaskExtent());
-  if (mask.getKind() != MaskKind::All && mask.getKind() != MaskKind::Causal)
-    return error() << "supports the masks all and causal, got "
-                   << Attribute(mask);
-  causal = mask.getKind() == MaskKind::Causal;
-  if (std::optional<int64_t> offset = op.getQueryOffset(); causal && offset) {
-    // The kernel aligns the diagonal bottom-right: offset Sk - Sq.
-    int64_t sq = queryType.getDimSize(2);
-    int64_t sk = cast<ShapedType>(op.getKey().getType()).getDimSize(2);
-    bool isDefault = !ShapedType::isDynamic(sq) && !ShapedType::isDynamic(sk) &&
-                     *offset == sk - sq;
-    if (!isDefault)
-      return error() << "supports a causal mask only with the default "
-                        "query_offset (Sk - Sq, bottom-right aligned), got "
-                     << *offset;
-  }
   return success();
 }
 
-LogicalResult mlir::celeris::lowerAttentionFunctionToGPU(
-    func::FuncOp func, gpu::GPUModuleOp kernels, const NvidiaChip &chip,
-    const AttentionKernelOverrides &overrides) {
+static MemRefType toMemRef(Value value) {
+  auto type = cast<ShapedType>(value.getType());
+  return MemRefType::get(type.getShape(), type.getElementType());
+}
+
+LogicalResult
+mlir::celeris::lowerAttentionFunctionToGPU(func::FuncOp func,
+                                           gpu::GPUModuleOp kernels,
+                                           const NvidiaChip &chip) {
   FailureOr<AttentionOp> found = findAttention(func);
   if (failed(found))
     return failure();
   AttentionOp op = *found;
-  bool causal = false;
-  if (failed(checkSupportedForm(op, causal)) ||
+  if (failed(checkSupportedForm(op)) ||
       failed(checkAttentionFunction(func, op)))
     return failure();
   if (!SymbolTable::symbolKnownUseEmpty(func, func->getParentOp()))
     return func.emitError() << "GPU attention: @" << func.getSymName()
                             << " is used in the module; the kernel replaces "
                                "it, so those uses would dangle";
+  auto schedule =
+      op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName());
+  if (!schedule)
+    return op->emitError()
+           << "GPU attention: no #celeris.gpu_schedule on the op; run "
+              "celeris-select-gpu-schedule first (the celeris-gpu pipeline "
+              "does)";
 
-  auto queryType = cast<ShapedType>(op.getQuery().getType());
   AttentionKernelSpec spec;
-  spec.headDim = queryType.getDimSize(3);
-  spec.elementType = queryType.getElementType();
-  spec.causal = causal;
-  double scale = op.getScaleAttr()
-                     ? op.getScaleAttr().getValueAsDouble()
-                     : 1.0 / std::sqrt(static_cast<double>(spec.headDim));
-  spec.scaleLog2e = static_cast<float>(scale * llvm::numbers::log2e);
-  spec.storeLse = op.getLse() != nullptr;
-  FailureOr<AttentionKernelConfig> config = selectAttentionKernelConfig(
-      chip, spec.headDim, spec.elementType, overrides,
-      [&]() { return op->emitError("GPU attention: "); });
-  if (failed(config))
+  spec.schedule = schedule;
+  spec.query = toMemRef(op.getQuery());
+  spec.key = toMemRef(op.getKey());
+  spec.value = toMemRef(op.getValue());
+  spec.output = toMemRef(op.getOutput());
+  if (op.getLse())
+    spec.lse = toMemRef(op.getLse());
+  if (op.getAlibiSlopes())
+    spec.alibiSlopes = toMemRef(op.getAlibiSlopes());
+  if (op.getKvLengths())
+    spec.kvLengths = toMemRef(op.getKvLengths());
+  int64_t headDim = spec.getHeadDim();
+  // Simplified over the static extent of the problem when there is one.
+  spec.mask = simplifyMask(op.getMask(), op.getStaticMaskExtent());
+  spec.queryOffset = op.getQueryOffset();
+  spec.scale = op.getScaleAttr()
+                   ? op.getScaleAttr().getValueAsDouble()
+                   : 1.0 / std::sqrt(static_cast<double>(headDim));
+  if (FloatAttr softcap = op.getSoftcapAttr())
+    spec.softcap = softcap.getValueAsDouble();
+  if (failed(checkAttentionSchedule(chip, schedule, headDim, [&] {
+        return op->emitError("GPU attention: ");
+      })))
     return failure();
-  spec.config = *config;
-
-  if (failed(buildAttentionKernel(kernels, func.getSymName(), func.getLoc(),
-                                  spec)))
+  spec.sharedBytes = getAttentionPrefillSharedBytes(schedule, headDim);
+  if (failed(buildAttentionPrefillKernel(kernels, func.getSymName(),
+                                         func.getLoc(), spec)))
     return failure();
   func.erase();
   return success();

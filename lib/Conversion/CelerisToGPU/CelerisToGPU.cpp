@@ -1,12 +1,14 @@
 //===- CelerisToGPU.cpp - The convert-celeris-to-gpu pass -------*- C++ -*-===//
 //
-// Collects the functions of a module that hold Celeris ops and lowers each to
-// a kernel of one gpu.module; the pass only checks its options and reports.
+// The two passes of the GPU lowering: celeris-select-gpu-schedule records
+// the schedule of every op, convert-celeris-to-gpu collects the functions
+// that hold Celeris ops and lowers each to a kernel of one gpu.module.
 //
 //===----------------------------------------------------------------------===//
 
 #include "celeris/Conversion/CelerisToGPU/CelerisToGPU.h"
 #include "celeris/Conversion/Passes.h"
+#include "celeris/Dialect/Celeris/IR/CelerisOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -19,6 +21,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace mlir::celeris {
+#define GEN_PASS_DEF_CELERISSELECTGPUSCHEDULE
 #define GEN_PASS_DEF_CONVERTCELERISTOGPU
 #include "celeris/Conversion/Passes.h.inc"
 } // namespace mlir::celeris
@@ -29,18 +32,41 @@ using namespace mlir::celeris;
 /// The gpu.module every kernel goes into.
 static constexpr StringLiteral kKernelModuleName = "kernels";
 
-LogicalResult mlir::celeris::lowerCelerisFunctionsToGPU(
-    ModuleOp module, StringRef chipName,
-    const AttentionKernelOverrides &overrides) {
+LogicalResult
+mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
+                                  const GPUScheduleOverrides &overrides) {
+  std::optional<NvidiaChip> chip = lookupNvidiaChip(chipName);
+  if (!chip)
+    return module.emitError()
+           << "celeris-select-gpu-schedule: unsupported chip '" << chipName
+           << "'; expected one of " << getSupportedNvidiaChipNames();
+  if (failed(verifyGPUScheduleOverrides(overrides, [&] {
+        return module.emitError("celeris-select-gpu-schedule: ");
+      })))
+    return failure();
+  bool failedAny = false;
+  module.walk([&](AttentionOp op) {
+    auto query = cast<ShapedType>(op.getQuery().getType());
+    auto start = op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName());
+    FailureOr<GPUScheduleAttr> schedule = selectAttentionSchedule(
+        op.getContext(), *chip, query.getDimSize(3), query.getElementType(),
+        start, overrides, [&] { return op->emitError("GPU schedule: "); });
+    if (failed(schedule)) {
+      failedAny = true;
+      return;
+    }
+    op->setAttr(GPUScheduleAttr::getAttrName(), *schedule);
+  });
+  return failure(failedAny);
+}
+
+LogicalResult mlir::celeris::lowerCelerisFunctionsToGPU(ModuleOp module,
+                                                        StringRef chipName) {
   std::optional<NvidiaChip> chip = lookupNvidiaChip(chipName);
   if (!chip)
     return module.emitError()
            << "convert-celeris-to-gpu: unsupported chip '" << chipName
            << "'; expected one of " << getSupportedNvidiaChipNames();
-  if (failed(verifyAttentionKernelOverrides(overrides, [&] {
-        return module.emitError("convert-celeris-to-gpu: ");
-      })))
-    return failure();
 
   SmallVector<func::FuncOp> functions;
   for (auto func : module.getOps<func::FuncOp>())
@@ -67,21 +93,31 @@ LogicalResult mlir::celeris::lowerCelerisFunctionsToGPU(
 
   bool failedAny = false;
   for (func::FuncOp func : functions)
-    if (failed(lowerAttentionFunctionToGPU(func, kernels, *chip, overrides)))
+    if (failed(lowerAttentionFunctionToGPU(func, kernels, *chip)))
       failedAny = true;
   return failure(failedAny);
 }
 
 namespace mlir::celeris {
 namespace {
+struct CelerisSelectGPUSchedulePass
+    : impl::CelerisSelectGPUScheduleBase<CelerisSelectGPUSchedulePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    GPUScheduleOverrides overrides{tensorCores, qTile, kvTile, kvStages,
+                                   minCtasPerSm};
+    if (failed(selectGPUSchedules(getOperation(), chip, overrides)))
+      signalPassFailure();
+  }
+};
+
 struct ConvertCelerisToGPUPass
     : impl::ConvertCelerisToGPUBase<ConvertCelerisToGPUPass> {
   using Base::Base;
 
   void runOnOperation() override {
-    AttentionKernelOverrides overrides{tensorCores, qTile, kvTile, kvStages,
-                                       minCtasPerSm};
-    if (failed(lowerCelerisFunctionsToGPU(getOperation(), chip, overrides)))
+    if (failed(lowerCelerisFunctionsToGPU(getOperation(), chip)))
       signalPassFailure();
   }
 };

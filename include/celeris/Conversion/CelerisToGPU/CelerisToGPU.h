@@ -1,17 +1,18 @@
 //===- CelerisToGPU.h - GPU kernels from Celeris functions ------*- C++ -*-===//
 //
-// The GPU lowering of Celeris: functions of model IR become kernels of a
-// gpu.module, for compilers that embed it without the pass.
+// The GPU lowering of Celeris: the schedule selection and the lowering of
+// functions of model IR to kernels of a gpu.module, for compilers that
+// embed them without the passes.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef CELERIS_CONVERSION_CELERISTOGPU_CELERISTOGPU_H
 #define CELERIS_CONVERSION_CELERISTOGPU_CELERISTOGPU_H
 
-#include "celeris/Conversion/CelerisToGPU/AttentionKernelBuilder.h"
-#include "celeris/Conversion/CelerisToGPU/AttentionKernelConfig.h"
+#include "celeris/Conversion/CelerisToGPU/GPUCostModel.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 
 namespace mlir::celeris {
@@ -19,24 +20,27 @@ namespace mlir::celeris {
 /// Whether `func` holds a Celeris op anywhere, i.e. is for the GPU lowering.
 bool hasCelerisOps(func::FuncOp func);
 
+/// Records a #celeris.gpu_schedule on every celeris.attention of `module`
+/// (see celeris-select-gpu-schedule). Fails after reporting every op whose
+/// schedule cannot run on `chip`.
+LogicalResult selectGPUSchedules(ModuleOp module, StringRef chip,
+                                 const GPUScheduleOverrides &overrides);
+
 /// Replaces `func`, which must consist of exactly one celeris.attention of
 /// its arguments and the return of its results, by the kernel of the same
-/// name in `kernels`: arguments q, k, v, out and lse (when the op returns
-/// it), schedule from the cost model of `chip` and `overrides`. Everything
-/// else (other ops, unsupported attention forms, bad schedules) is reported
-/// at the offending op and fails, leaving `func` in place.
-LogicalResult
-lowerAttentionFunctionToGPU(func::FuncOp func, gpu::GPUModuleOp kernels,
-                            const NvidiaChip &chip,
-                            const AttentionKernelOverrides &overrides);
+/// name in `kernels`, built as its celeris.gpu_schedule says. Everything
+/// else (other ops, unsupported attention forms, a missing or unrunnable
+/// schedule) is reported at the offending op and fails, leaving `func` in
+/// place.
+LogicalResult lowerAttentionFunctionToGPU(func::FuncOp func,
+                                          gpu::GPUModuleOp kernels,
+                                          const NvidiaChip &chip);
 
 /// Lowers every function of `module` that holds a Celeris op into a kernel
 /// of `gpu.module @kernels` (created if needed; the module becomes a
 /// gpu.container_module). Functions without Celeris ops are left alone.
 /// Fails after reporting every function it cannot lower.
-LogicalResult
-lowerCelerisFunctionsToGPU(ModuleOp module, StringRef chip,
-                           const AttentionKernelOverrides &overrides);
+LogicalResult lowerCelerisFunctionsToGPU(ModuleOp module, StringRef chip);
 
 } // namespace mlir::celeris
 

@@ -1,7 +1,7 @@
 //===- CelerisToLinalg.h - Reference lowering of Celeris --------*- C++ -*-===//
 //
-// Patterns that lower Celeris ops to their reference computation on tensors,
-// and the mask predicate builder shared with the tiled lowerings.
+// Patterns that lower Celeris ops to their reference computation on tensors.
+// The mask code they emit comes from celeris/Utils/MaskBuilder.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,6 +9,7 @@
 #define CELERIS_CONVERSION_CELERISTOLINALG_CELERISTOLINALG_H
 
 #include "celeris/Dialect/Celeris/IR/CelerisAttrs.h"
+#include "celeris/Utils/MaskBuilder.h"
 #include "mlir/IR/Builders.h"
 
 namespace mlir {
@@ -37,27 +38,6 @@ std::optional<std::string> getUnsupportedAttentionForm(AttentionOp op);
 /// static than the sizes derived from the operands).
 void replaceAttentionOp(PatternRewriter &rewriter, AttentionOp op, Value output,
                         Value lse);
-
-/// Emits arith ops computing `mask.allows(queryPos, keyPos)` as an i1, for
-/// index-typed positions.
-Value buildMaskPredicate(OpBuilder &b, Location loc, MaskAttr mask,
-                         Value queryPos, Value keyPos);
-
-/// Emits i1 values (isEmpty, isFull) classifying the non-empty tile of
-/// queries at [pBegin, pEnd) and keys at [jBegin, jEnd) (index values) under
-/// `mask`, conservatively as classifyTile does: isEmpty only if no pair is
-/// allowed, isFull only if every pair is. Constant bounds give constants.
-std::pair<Value, Value> buildTileClassification(OpBuilder &b, Location loc,
-                                                MaskAttr mask, Value pBegin,
-                                                Value pEnd, Value jBegin,
-                                                Value jEnd);
-
-/// Emits index arithmetic for [lo, hi), 0 <= lo <= hi <= kvLen: a key range
-/// outside of which `mask` allows no key for any query position in
-/// [pBegin, pEnd). Tiled loops iterate over it instead of every key, so a
-/// causal or sliding-window tile row visits only the tiles it can use.
-std::pair<Value, Value> buildKeyRange(OpBuilder &b, Location loc, MaskAttr mask,
-                                      Value pBegin, Value pEnd, Value kvLen);
 
 } // namespace celeris
 } // namespace mlir

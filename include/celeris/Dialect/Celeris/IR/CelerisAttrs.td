@@ -1,7 +1,7 @@
 //===- CelerisAttrs.td - Celeris attributes ----------------*- tablegen -*-===//
 //
 // The structured attention mask: an algebra of positional predicates that is
-// never materialised as a tensor.
+// never materialised as a tensor; and the GPU schedule of an op.
 //
 //===----------------------------------------------------------------------===//
 
@@ -94,6 +94,48 @@ def Celeris_MaskAttr : Celeris_Attr<"Mask", "mask"> {
     /// Whether the mask depends on the query position at all (`sink`, `all`
     /// and `none` do not).
     bool dependsOnQueryPosition() const;
+  }];
+}
+
+
+def Celeris_GPUScheduleAttr : Celeris_Attr<"GPUSchedule", "gpu_schedule"> {
+  let summary = "How an op runs on an NVIDIA GPU";
+  let description = [{
+    The schedule of the kernel an op becomes: the kernel family, the
+    tensor-core instructions (`mma_sync` on sm_80 and newer, `wgmma` on
+    sm_90a), the warps of a CTA (16 query rows each; with `wgmma`, groups of
+    four form warpgroups of 64 rows), the keys of a key/value tile, the
+    shared-memory stages of the key/value pipeline, and the CTAs per SM that
+    the register allocation must fit (0 leaves registers free).
+
+    `celeris-select-gpu-schedule` chooses it from the per-chip cost model and
+    records it on the op as the discardable attribute `celeris.gpu_schedule`;
+    its options override single fields. `convert-celeris-to-gpu` builds the
+    kernel the attribute names, so a schedule written by hand in the IR is
+    honoured as it is.
+
+    ```mlir
+    %out = celeris.attention %q, %k, %v mask <causal>
+        {celeris.gpu_schedule = #celeris.gpu_schedule<kernel = attention_prefill,
+            tensor_cores = wgmma, warps = 8, kv_tile = 128, stages = 2,
+            min_ctas_per_sm = 1>} : ...
+    ```
+  }];
+  let parameters = (ins
+    EnumParameter<Celeris_KernelFamily>:$kernel,
+    EnumParameter<Celeris_TensorCoreKind>:$tensor_cores,
+    "int64_t":$warps,
+    "int64_t":$kv_tile,
+    "int64_t":$stages,
+    "int64_t":$min_ctas_per_sm);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The name of the discardable attribute that carries it on an op.
+    static ::llvm::StringRef getAttrName() { return "celeris.gpu_schedule"; }
+    /// Query rows of a CTA: 16 per warp.
+    int64_t getQueryTile() const { return 16 * getWarps(); }
+    int64_t getThreads() const { return 32 * getWarps(); }
   }];
 }
 

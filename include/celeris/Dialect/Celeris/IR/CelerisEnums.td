@@ -67,4 +67,20 @@ def Celeris_RoutingModeAttr : EnumAttr<Celeris_Dialect, Celeris_RoutingMode, "ro
   let assemblyFormat = "$value";
 }
 
+
+def Celeris_KernelFamily : I32EnumAttr<"KernelFamily",
+    "GPU kernel family of an op", [
+    I32EnumAttrCase<"AttentionPrefill", 0, "attention_prefill">]> {
+  let cppNamespace = "::mlir::celeris";
+  let genSpecializedAttr = 0;
+}
+
+def Celeris_TensorCoreKind : I32EnumAttr<"TensorCoreKind",
+    "tensor-core instructions of a GPU kernel", [
+    I32EnumAttrCase<"MmaSync", 0, "mma_sync">,
+    I32EnumAttrCase<"Wgmma", 1, "wgmma">]> {
+  let cppNamespace = "::mlir::celeris";
+  let genSpecializedAttr = 0;
+}
+
 #endif // CELERIS_DIALECT_CELERIS_IR_CELERISENUMS_TD

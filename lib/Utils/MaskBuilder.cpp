@@ -1,14 +1,13 @@
-//===- MaskPredicate.cpp - #celeris.mask as arith ops -----------*- C++ -*-===//
+//===- MaskBuilder.cpp - #celeris.mask as index arithmetic ------*- C++ -*-===//
 //
-// Emits the predicate of a structured mask for one (query position, key
-// position) pair, and the classification of a tile of pairs with dynamic
-// bounds (the runtime counterpart of classifyTile). Positions are `index`
-// values; block and segment arithmetic uses floor division so that positions
-// before 0 (negative query offsets) behave as MaskAttr::allows documents.
+// The predicate of one (query position, key position) pair, the
+// classification of a tile of pairs with dynamic bounds (the runtime
+// counterpart of classifyTile), and the key ranges of a range of queries.
+// Shared by the CPU tilings and the GPU kernel layer.
 //
 //===----------------------------------------------------------------------===//
 
-#include "celeris/Conversion/CelerisToLinalg/CelerisToLinalg.h"
+#include "celeris/Utils/MaskBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
@@ -309,4 +308,104 @@ std::pair<Value, Value> mlir::celeris::buildKeyRange(OpBuilder &b, Location loc,
   Value hi = r.hi ? m.minS(m.maxS(r.hi, zero), kvLen) : kvLen;
   // An empty range is [lo, lo).
   return {lo, m.maxS(lo, hi)};
+}
+
+namespace {
+/// Intervals of keys, each a superset-preserving part of what `mask` allows
+/// for queries in [pBegin, pEnd): the union of the parts covers every
+/// allowed key. Null bounds are unbounded. Empty means "give up, use the
+/// hull" (more than `maxParts` parts).
+SmallVector<KeyInterval> keyIntervals(IndexMath &m, MaskAttr mask,
+                                      Value pBegin, Value pEnd,
+                                      int64_t maxParts) {
+  switch (mask.getKind()) {
+  case MaskKind::Union: {
+    SmallVector<KeyInterval> parts;
+    for (MaskAttr operand : mask.getOperands()) {
+      SmallVector<KeyInterval> sub =
+          keyIntervals(m, operand, pBegin, pEnd, maxParts);
+      if (sub.empty() || parts.size() + sub.size() > size_t(maxParts))
+        return {};
+      parts.append(sub);
+    }
+    return parts;
+  }
+  case MaskKind::Intersect: {
+    // Distributes over unions: (A u B) n C = (A n C) u (B n C).
+    SmallVector<KeyInterval> parts = {KeyInterval()};
+    for (MaskAttr operand : mask.getOperands()) {
+      SmallVector<KeyInterval> sub =
+          keyIntervals(m, operand, pBegin, pEnd, maxParts);
+      if (sub.empty() || parts.size() * sub.size() > size_t(maxParts))
+        return {};
+      SmallVector<KeyInterval> product;
+      for (const KeyInterval &x : parts)
+        for (const KeyInterval &y : sub) {
+          KeyInterval r = x;
+          if (y.lo)
+            r.lo = r.lo ? m.maxS(r.lo, y.lo) : y.lo;
+          if (y.hi)
+            r.hi = r.hi ? m.minS(r.hi, y.hi) : y.hi;
+          product.push_back(r);
+        }
+      parts = std::move(product);
+    }
+    return parts;
+  }
+  default:
+    return {keyInterval(m, mask, pBegin, pEnd)};
+  }
+}
+} // namespace
+
+SmallVector<KeyTileRange>
+mlir::celeris::buildKeyTileRanges(OpBuilder &b, Location loc, MaskAttr mask,
+                                  Value pBegin, Value pEnd, Value kvLen,
+                                  int64_t tileSize, int64_t maxRanges) {
+  IndexMath m{b, loc};
+  using Pred = arith::CmpIPredicate;
+  SmallVector<KeyInterval> parts =
+      keyIntervals(m, mask, pBegin, pEnd, maxRanges);
+  if (parts.empty())
+    parts = {keyInterval(m, mask, pBegin, pEnd)};
+  Value zero = m.constant(0);
+  Value tiles = m.floorDiv(m.add(kvLen, m.constant(tileSize - 1)), tileSize);
+  // Key intervals to tile ranges, clamped to [0, tiles) and non-inverted.
+  SmallVector<KeyTileRange> ranges;
+  for (const KeyInterval &part : parts) {
+    Value lo = part.lo ? m.minS(m.maxS(part.lo, zero), kvLen) : zero;
+    Value hi = part.hi ? m.minS(m.maxS(part.hi, zero), kvLen) : kvLen;
+    Value begin = m.floorDiv(lo, tileSize);
+    Value end = m.floorDiv(m.add(hi, m.constant(tileSize - 1)), tileSize);
+    end = m.maxS(begin, m.minS(end, tiles));
+    ranges.push_back({begin, end});
+  }
+  // Sorted by begin (a network of compare-and-swap, the count being
+  // static), then each range starts where the ones before it end, so no
+  // tile is visited twice.
+  for (size_t i = 0; i < ranges.size(); ++i)
+    for (size_t k = 0; k + 1 < ranges.size() - i; ++k) {
+      KeyTileRange &x = ranges[k], &y = ranges[k + 1];
+      Value swap = m.cmp(Pred::sgt, x.begin, y.begin);
+      auto pick = [&](Value c, Value t, Value f) {
+        return arith::SelectOp::create(b, loc, c, t, f).getResult();
+      };
+      KeyTileRange first{pick(swap, y.begin, x.begin),
+                         pick(swap, y.end, x.end)};
+      KeyTileRange second{pick(swap, x.begin, y.begin),
+                          pick(swap, x.end, y.end)};
+      x = first;
+      y = second;
+    }
+  Value covered;
+  for (KeyTileRange &r : ranges) {
+    if (covered) {
+      r.begin = m.maxS(r.begin, covered);
+      r.end = m.maxS(r.end, r.begin);
+      covered = m.maxS(covered, r.end);
+    } else {
+      covered = r.end;
+    }
+  }
+  return ranges;
 }

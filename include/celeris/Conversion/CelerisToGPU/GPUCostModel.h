@@ -1,0 +1,82 @@
+//===- GPUCostModel.h - Kernel schedules per chip ---------------*- C++ -*-===//
+//
+// The per-chip cost model of the GPU kernels: the NVIDIA targets and their
+// limits, the schedule (#celeris.gpu_schedule) the model picks for an op,
+// overrides of single fields, and the checks a schedule must pass on a
+// chip (tensor cores, shared memory, register cap).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CELERIS_CONVERSION_CELERISTOGPU_GPUCOSTMODEL_H
+#define CELERIS_CONVERSION_CELERISTOGPU_GPUCOSTMODEL_H
+
+#include "celeris/Dialect/Celeris/IR/CelerisAttrs.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Types.h"
+#include "mlir/Support/LLVM.h"
+
+#include <optional>
+#include <string>
+
+namespace mlir::celeris {
+
+/// An NVIDIA target (mma.sync m16n8k16 and cp.async need sm_80 or newer)
+/// with the per-CTA and per-SM limits a schedule must fit.
+struct NvidiaChip {
+  StringRef name;
+  /// Whether the chip runs wgmma (the architecture-specific sm_90a).
+  bool hasWgmma;
+  /// Shared memory a CTA may reserve (the opt-in maximum), in bytes.
+  int64_t maxSharedPerBlock;
+  /// Shared memory of an SM, in bytes.
+  int64_t sharedPerSm;
+};
+
+/// The chip called `name` (sm_80, sm_86, sm_89, sm_90, sm_90a), if
+/// supported.
+std::optional<NvidiaChip> lookupNvidiaChip(StringRef name);
+
+/// The chip names lookupNvidiaChip accepts, comma separated, for messages.
+StringRef getSupportedNvidiaChipNames();
+
+/// Fields of a schedule to override; unset fields keep the choice.
+struct GPUScheduleOverrides {
+  /// "auto", "mma.sync" or "wgmma".
+  std::string tensorCores = "auto";
+  int64_t queryTile = 0, kvTile = 0, kvStages = 0;
+  /// -1 keeps the choice.
+  int64_t minCtasPerSm = -1;
+};
+
+/// Checks the override values on their own.
+LogicalResult verifyGPUScheduleOverrides(
+    const GPUScheduleOverrides &overrides,
+    function_ref<InFlightDiagnostic()> emitError);
+
+/// The cost model: the fastest measured attention prefill schedule for
+/// `headDim` and `elementType` on `chip`, with `tensorCores` forced when
+/// given.
+GPUScheduleAttr
+getDefaultAttentionSchedule(MLIRContext *ctx, const NvidiaChip &chip,
+                            int64_t headDim, Type elementType,
+                            std::optional<TensorCoreKind> tensorCores = {});
+
+/// `start` (a schedule on the op, or null for the cost model's) with
+/// `overrides` applied, checked against `chip`.
+FailureOr<GPUScheduleAttr> selectAttentionSchedule(
+    MLIRContext *ctx, const NvidiaChip &chip, int64_t headDim,
+    Type elementType, GPUScheduleAttr start,
+    const GPUScheduleOverrides &overrides,
+    function_ref<InFlightDiagnostic()> emitError);
+
+/// Whether `schedule` can run the attention prefill kernel of `headDim` on
+/// `chip`: its tensor cores exist there, its shared memory fits a CTA, and
+/// its CTAs per SM fit the registers (without a cap below what the kernel
+/// needs) and the shared memory of an SM.
+LogicalResult checkAttentionSchedule(const NvidiaChip &chip,
+                                     GPUScheduleAttr schedule, int64_t headDim,
+                                     function_ref<InFlightDiagnostic()> emitError);
+
+} // namespace mlir::celeris
+
+#endif // CELERIS_CONVERSION_CELERISTOGPU_GPUCOSTMODEL_H

@@ -1,0 +1,91 @@
+//===- MaskTile.h - Masks and score transforms on fragments -----*- C++ -*-===//
+//
+// What a `#celeris.mask` means for a kernel that walks key tiles: which key
+// tiles a block of query rows visits (the ranges the mask can reach, never
+// a loop that skips), how each visited tile is classified (empty, full: no
+// mask math, partial), and the per-element predicate on a score fragment.
+// Every piece comes from celeris/Utils/MaskBuilder.h, the code the CPU
+// tiling runs, so a new mask is data here, not kernel code.
+//
+// Also the score transforms of celeris.attention that act per element:
+// scale, ALiBi (+ slope (j - p)) and softcap (c tanh(s / c)).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CELERIS_GPU_MASKTILE_H
+#define CELERIS_GPU_MASKTILE_H
+
+#include "celeris/GPU/TensorCoreMma.h"
+#include "celeris/Utils/MaskBuilder.h"
+
+#include <optional>
+
+namespace mlir::celeris {
+
+/// The visited key tiles in order: ranges laid end to end.
+struct KeyTileSequence {
+  SmallVector<KeyTileRange> ranges;
+  /// The number of tiles (index).
+  Value count;
+
+  static KeyTileSequence get(KernelBuilder &b,
+                             ArrayRef<KeyTileRange> ranges);
+  /// The key tile of visit `n` (index); past the end, the last range's end.
+  Value tileAt(KernelBuilder &b, Value n) const;
+};
+
+/// The mask of one attention problem: the structured mask, the position of
+/// query row 0 (`queryOffset`) and the number of keys (`kvLength`), all
+/// index values.
+class MaskTile {
+public:
+  MaskTile(MaskAttr mask, Value queryOffset, Value kvLength)
+      : mask(mask), queryOffset(queryOffset), kvLength(kvLength) {}
+
+  /// The key tiles of `tileSize` keys that query rows [rowBegin, rowEnd)
+  /// can reach.
+  KeyTileSequence getKeyTiles(KernelBuilder &b, Value rowBegin, Value rowEnd,
+                              int64_t tileSize) const;
+  /// Whether a tile inside the key ranges can still allow no pair (strided,
+  /// dilated or global parts, intersections): such tiles are skipped at run
+  /// time.
+  bool mayVisitEmptyTiles() const;
+  /// (isEmpty, isFull) of rows [rowBegin, rowEnd) x keys [keyBegin,
+  /// keyBegin + tileSize); keys past kvLength make a tile partial.
+  std::pair<Value, Value> classify(KernelBuilder &b, Value rowBegin,
+                                   Value rowEnd, Value keyBegin,
+                                   int64_t tileSize) const;
+  /// Sets the scores of disallowed pairs to -inf: value i of `scores` is
+  /// query row rows[rowOf(i)] and key keyBase + columnOf(i).
+  void apply(KernelBuilder &b, AccumulatorFragment &scores,
+             ArrayRef<Value> rows, Value keyBase) const;
+
+  MaskAttr getMask() const { return mask; }
+
+private:
+  MaskAttr mask;
+  Value queryOffset, kvLength;
+};
+
+/// The element-wise transforms between Q K^T and the softmax.
+struct ScoreTransform {
+  /// The softmax scale.
+  double scale;
+  /// softcap c, if any.
+  std::optional<double> softcap;
+  /// The ALiBi slope of the head (f32), if any.
+  Value alibiSlope;
+  /// Query position of row 0 (index), for ALiBi.
+  Value queryOffset;
+
+  bool isIdentity() const { return !softcap && !alibiSlope; }
+  /// Applies the transforms in place and returns the factor the online
+  /// softmax multiplies the scores by: scale log2 e when there is nothing
+  /// to apply (the scale is fused into the exponent), else log2 e.
+  Value apply(KernelBuilder &b, AccumulatorFragment &scores,
+              ArrayRef<Value> rows, Value keyBase) const;
+};
+
+} // namespace mlir::celeris
+
+#endif // CELERIS_GPU_MASKTILE_H

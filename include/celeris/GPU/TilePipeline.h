@@ -1,0 +1,77 @@
+//===- TilePipeline.h - N-stage shared-memory pipeline ----------*- C++ -*-===//
+//
+// A ring of `stages` shared-memory buffers that the threads of a CTA fill
+// with cp.async and then read. Item n (the n-th tile a loop visits) lives in
+// stage n % stages; the loop produces item n + stages - 1 while it consumes
+// item n.
+//
+// Two ways to synchronise:
+//  - MBarrier (sm_90): per stage a full and an empty mbarrier, each
+//    expecting every thread. A thread's copies arrive on full[s] when they
+//    land (cp.async.mbarrier.arrive.noinc); a thread arrives on empty[s]
+//    when it finished reading. No CTA-wide barrier in the loop, so warps and
+//    warpgroups drift apart and one's arithmetic overlaps another's loads and
+//    tensor-core work. The copies are generic-proxy writes that wgmma reads
+//    through the async proxy: consumers fence after observing full[s].
+//  - CtaBarrier (sm_80): cp.async groups, waited with cp.async.wait_group,
+//    then a CTA barrier; the barrier also certifies that every thread is done
+//    with the stage the next load overwrites.
+//
+// Phases: item n completes full[n % stages] for the (n / stages)-th time,
+// so consumers wait for parity (n / stages) % 2; its producer waits for the
+// release of item n - stages, parity (n / stages + 1) % 2, which for
+// n < stages is the parity before the first phase and passes at once.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CELERIS_GPU_TILEPIPELINE_H
+#define CELERIS_GPU_TILEPIPELINE_H
+
+#include "celeris/GPU/SharedTile.h"
+
+namespace mlir::celeris {
+
+enum class PipelineSync { MBarrier, CtaBarrier };
+
+class TilePipeline {
+public:
+  /// `barrierBytes` is the byte offset in `smem` of 16 * stages bytes for
+  /// the mbarriers (unused with CtaBarrier).
+  TilePipeline(const SharedMemory &smem, PipelineSync sync, int64_t stages,
+               int64_t threads, int64_t barrierBytes);
+
+  /// Bytes of shared memory the mbarriers take.
+  static int64_t getBarrierBytes(int64_t stages) { return 16 * stages; }
+
+  /// Initialises the barriers (thread 0) and makes that visible to the CTA.
+  void initialize(KernelBuilder &b, Value threadId);
+  /// The stage of item `n` (index).
+  Value stageOf(KernelBuilder &b, Value n) const;
+  /// Produces item `n`: waits until its stage is free, runs `issue(stage)`,
+  /// which starts the cp.async copies of this thread and returns their
+  /// tokens, and commits them to the item.
+  void produce(KernelBuilder &b, Value n,
+               function_ref<SmallVector<Value>(Value stage)> issue);
+  /// Waits until item `n` landed and is visible to this thread (and, with
+  /// `forTensorCores`, to wgmma's async proxy).
+  void waitFull(KernelBuilder &b, Value n, bool forTensorCores);
+  /// Marks item `n` read by this thread.
+  void release(KernelBuilder &b, Value n);
+  /// Waits for every copy of this thread: none may write shared memory
+  /// after the kernel exits.
+  void drain(KernelBuilder &b);
+
+  int64_t getStages() const { return stages; }
+
+private:
+  Value barrier(KernelBuilder &b, int64_t kind, Value stage) const;
+  void waitParity(KernelBuilder &b, Value barrier, Value parity);
+
+  const SharedMemory &smem;
+  PipelineSync sync;
+  int64_t stages, threads, barrierBytes;
+};
+
+} // namespace mlir::celeris
+
+#endif // CELERIS_GPU_TILEPIPELINE_H

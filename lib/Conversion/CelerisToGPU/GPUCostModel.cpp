@@ -1,0 +1,182 @@
+//===- GPUCostModel.cpp - Kernel schedules per chip ----------------------===//
+//
+// The cost model is a table of measured schedules (H100 SXM, bf16,
+// docs/performance.md), not a formula: what decides the speed of these
+// kernels is how many warps an SM keeps resident to hide each warp's serial
+// S = QK^T -> softmax -> PV chain, and that follows from registers per
+// thread and shared memory per CTA in ways only a measurement settles.
+//
+//===----------------------------------------------------------------------===//
+
+#include "celeris/Conversion/CelerisToGPU/GPUCostModel.h"
+#include "AttentionPrefillKernel.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::celeris;
+
+// CUDA C++ Programming Guide, "Technical Specifications per Compute
+// Capability".
+static const NvidiaChip kChips[] = {
+    {"sm_80", false, 166912, 167936}, {"sm_86", false, 101376, 102400},
+    {"sm_89", false, 101376, 102400}, {"sm_90", false, 232448, 233472},
+    {"sm_90a", true, 232448, 233472},
+};
+
+/// The driver reserves 1 KB of shared memory per resident CTA.
+static constexpr int64_t kSharedReservedPerCta = 1024;
+static constexpr int64_t kRegistersPerSm = 65536;
+static constexpr int64_t kMaxRegistersPerThread = 255;
+
+std::optional<NvidiaChip> mlir::celeris::lookupNvidiaChip(StringRef name) {
+  const NvidiaChip *chip = llvm::find_if(
+      kChips, [&](const NvidiaChip &c) { return c.name == name; });
+  if (chip == std::end(kChips))
+    return std::nullopt;
+  return *chip;
+}
+
+StringRef mlir::celeris::getSupportedNvidiaChipNames() {
+  return "sm_80, sm_86, sm_89, sm_90, sm_90a";
+}
+
+LogicalResult mlir::celeris::verifyGPUScheduleOverrides(
+    const GPUScheduleOverrides &overrides,
+    function_ref<InFlightDiagnostic()> emitError) {
+  if (overrides.tensorCores != "auto" && overrides.tensorCores != "mma.sync" &&
+      overrides.tensorCores != "wgmma")
+    return emitError() << "tensor-cores must be auto, mma.sync or wgmma; got '"
+                       << overrides.tensorCores << "'";
+  if (overrides.queryTile != 0 && overrides.queryTile != 64 &&
+      overrides.queryTile != 128)
+    return emitError() << "q-tile must be 64 or 128 (16 rows per warp, 4 or "
+                          "8 warps), or 0 to keep the choice; got "
+                       << overrides.queryTile;
+  if (overrides.kvTile != 0 && overrides.kvTile != 64 &&
+      overrides.kvTile != 128)
+    return emitError() << "kv-tile must be 64 or 128, or 0 to keep the "
+                          "choice; got "
+                       << overrides.kvTile;
+  if (overrides.kvStages < 0 || overrides.kvStages > 3)
+    return emitError() << "kv-stages must be 2 or 3, or 0 to keep the "
+                          "choice; got "
+                       << overrides.kvStages;
+  if (overrides.minCtasPerSm < -1)
+    return emitError() << "min-ctas-per-sm must be 0 (no cap) or positive, "
+                          "or -1 to keep the choice; got "
+                       << overrides.minCtasPerSm;
+  return success();
+}
+
+GPUScheduleAttr mlir::celeris::getDefaultAttentionSchedule(
+    MLIRContext *ctx, const NvidiaChip &chip, int64_t headDim,
+    Type elementType, std::optional<TensorCoreKind> tensorCores) {
+  // One table for bf16 and f16: f16 runs the same instruction shapes with
+  // the same registers. sm_80/86/89 are unmeasured; the mma.sync schedule
+  // uses only sm_80 features.
+  (void)elementType;
+  TensorCoreKind kind = tensorCores.value_or(
+      chip.hasWgmma ? TensorCoreKind::Wgmma : TensorCoreKind::MmaSync);
+  if (kind == TensorCoreKind::Wgmma) {
+    // sm_90a, H100, same process as the peers (docs/performance.md):
+    //  - D = 128: two warpgroups (128 query rows) share each 128-key tile,
+    //    one CTA per SM (about 210 registers, 0 spills): B2 H16 S8192 full
+    //    415-480 TFLOP/s; 64-key tiles 386-450, one warpgroup 275.
+    //  - D = 64: one warpgroup, so that several CTAs share an SM.
+    return GPUScheduleAttr::get(ctx, KernelFamily::AttentionPrefill, kind,
+                                headDim == 64 ? 4 : 8, 128, 2, 1);
+  }
+  // mma.sync: at D = 64 a 128-row tile with 2 CTAs per SM (the register cap
+  // of 128 keeps 16 warps resident); at D = 128 a 64-row tile, registers
+  // free (fragments need more than 128).
+  if (headDim == 64)
+    return GPUScheduleAttr::get(ctx, KernelFamily::AttentionPrefill, kind, 8,
+                                64, 2, chip.sharedPerSm >= 2 * 60000 ? 2 : 0);
+  return GPUScheduleAttr::get(ctx, KernelFamily::AttentionPrefill, kind, 4, 64,
+                              2, 0);
+}
+
+/// Registers per thread the kernel needs without spilling. wgmma: S and P
+/// (kvTile / 2 + kvTile / 4) and O (D / 2) plus about 40 (measured 171 at
+/// D = 64, 209 at D = 128 with 128-key tiles). mma.sync: Q (D / 4), S
+/// (kvTile / 2) and O (D / 2) plus about 32 (D = 64 fits 128 with 0
+/// spills).
+static int64_t getRequiredRegisters(GPUScheduleAttr schedule,
+                                    int64_t headDim) {
+  int64_t kv = schedule.getKvTile();
+  if (schedule.getTensorCores() == TensorCoreKind::MmaSync)
+    return headDim / 4 + kv / 2 + headDim / 2 + 32;
+  return kv / 2 + kv / 4 + headDim / 2 + 40;
+}
+
+LogicalResult mlir::celeris::checkAttentionSchedule(
+    const NvidiaChip &chip, GPUScheduleAttr schedule, int64_t headDim,
+    function_ref<InFlightDiagnostic()> emitError) {
+  if (schedule.getTensorCores() == TensorCoreKind::Wgmma && !chip.hasWgmma)
+    return emitError() << "wgmma needs sm_90a, not " << chip.name;
+  int64_t shared = getAttentionPrefillSharedBytes(schedule, headDim);
+  if (shared > chip.maxSharedPerBlock)
+    return emitError() << "the schedule needs " << shared
+                       << " bytes of shared memory, more than the "
+                       << chip.maxSharedPerBlock << " a CTA may have on "
+                       << chip.name;
+  int64_t ctas = schedule.getMinCtasPerSm();
+  if (ctas == 0)
+    return success();
+  // Registers are allocated per warp in units of 256, i.e. 8 per thread.
+  int64_t cap = std::min(kMaxRegistersPerThread,
+                         kRegistersPerSm / (schedule.getThreads() * ctas) /
+                             8 * 8);
+  int64_t required = getRequiredRegisters(schedule, headDim);
+  if (cap < required)
+    return emitError() << "min_ctas_per_sm = " << ctas
+                       << " caps the registers at " << cap << " per thread ("
+                       << schedule.getThreads() << " threads per CTA), below "
+                       << "the " << required << " that the head dim "
+                       << headDim << " kernel needs: it would spill";
+  int64_t perSm = ctas * (shared + kSharedReservedPerCta);
+  if (perSm > chip.sharedPerSm)
+    return emitError() << "min_ctas_per_sm = " << ctas << " needs " << perSm
+                       << " bytes of shared memory per SM (" << shared
+                       << " per CTA and " << kSharedReservedPerCta
+                       << " reserved), more than the " << chip.sharedPerSm
+                       << " of " << chip.name;
+  return success();
+}
+
+FailureOr<GPUScheduleAttr> mlir::celeris::selectAttentionSchedule(
+    MLIRContext *ctx, const NvidiaChip &chip, int64_t headDim,
+    Type elementType, GPUScheduleAttr start,
+    const GPUScheduleOverrides &overrides,
+    function_ref<InFlightDiagnostic()> emitError) {
+  if (failed(verifyGPUScheduleOverrides(overrides, emitError)))
+    return failure();
+  std::optional<TensorCoreKind> kind;
+  if (overrides.tensorCores == "wgmma")
+    kind = TensorCoreKind::Wgmma;
+  else if (overrides.tensorCores == "mma.sync")
+    kind = TensorCoreKind::MmaSync;
+  if (kind == TensorCoreKind::Wgmma && !chip.hasWgmma)
+    return emitError() << "tensor-cores=wgmma needs sm_90a, not " << chip.name;
+  // A change of family starts from the model's schedule of that family.
+  if (!start || (kind && start.getTensorCores() != *kind))
+    start = getDefaultAttentionSchedule(ctx, chip, headDim, elementType, kind);
+  int64_t warps = overrides.queryTile ? overrides.queryTile / 16
+                                      : start.getWarps();
+  int64_t kvTile = overrides.kvTile ? overrides.kvTile : start.getKvTile();
+  int64_t stages = overrides.kvStages ? overrides.kvStages : start.getStages();
+  int64_t ctas = start.getMinCtasPerSm();
+  if (overrides.minCtasPerSm >= 0)
+    ctas = overrides.minCtasPerSm;
+  else if (warps != start.getWarps() || kvTile != start.getKvTile())
+    // The model's register cap was measured for its own tile.
+    ctas = start.getTensorCores() == TensorCoreKind::Wgmma ? 1 : 0;
+  auto schedule = GPUScheduleAttr::getChecked(
+      emitError, ctx, KernelFamily::AttentionPrefill, start.getTensorCores(),
+      warps, kvTile, stages, ctas);
+  if (!schedule ||
+      failed(checkAttentionSchedule(chip, schedule, headDim, emitError)))
+    return failure();
+  return schedule;
+}

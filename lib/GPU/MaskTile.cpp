@@ -1,0 +1,123 @@
+//===- MaskTile.cpp - Masks and score transforms on fragments ------------===//
+
+#include "celeris/GPU/MaskTile.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::celeris;
+
+KeyTileSequence KeyTileSequence::get(KernelBuilder &b,
+                                     ArrayRef<KeyTileRange> ranges) {
+  KeyTileSequence sequence;
+  sequence.ranges.assign(ranges.begin(), ranges.end());
+  Value count = b.idx(0);
+  for (const KeyTileRange &r : ranges)
+    count = b.add(count, b.sub(r.end, r.begin));
+  sequence.count = count;
+  return sequence;
+}
+
+Value KeyTileSequence::tileAt(KernelBuilder &b, Value n) const {
+  // From the last range back: visit n is in range r when n falls below the
+  // visits of the ranges up to r.
+  SmallVector<Value> starts;
+  Value before = b.idx(0);
+  for (const KeyTileRange &r : ranges) {
+    starts.push_back(before);
+    before = b.add(before, b.sub(r.end, r.begin));
+  }
+  const KeyTileRange &last = ranges.back();
+  Value tile = b.add(last.begin, b.sub(n, starts.back()));
+  for (int64_t i = ranges.size() - 2; i >= 0; --i) {
+    Value inRange = b.cmp(arith::CmpIPredicate::slt, n, starts[i + 1]);
+    tile = b.select(inRange, b.add(ranges[i].begin, b.sub(n, starts[i])),
+                    tile);
+  }
+  return tile;
+}
+
+KeyTileSequence MaskTile::getKeyTiles(KernelBuilder &b, Value rowBegin,
+                                      Value rowEnd, int64_t tileSize) const {
+  SmallVector<KeyTileRange> ranges = buildKeyTileRanges(
+      b, b.getLoc(), mask, b.add(rowBegin, queryOffset),
+      b.add(rowEnd, queryOffset), kvLength, tileSize);
+  return KeyTileSequence::get(b, ranges);
+}
+
+/// Whether every key tile of buildKeyTileRanges holds an allowed pair of
+/// the query rows it was built for.
+static bool hasTightKeyRanges(MaskAttr mask) {
+  switch (mask.getKind()) {
+  case MaskKind::All:
+  case MaskKind::Causal:
+  case MaskKind::Window:
+  case MaskKind::Sink:
+  case MaskKind::Prefix:
+  case MaskKind::BlockCausal:
+  case MaskKind::Chunked:
+    return true;
+  case MaskKind::Union:
+    // Each range is one part's, and tight for it.
+    return llvm::all_of(mask.getOperands(), hasTightKeyRanges);
+  default:
+    return false;
+  }
+}
+
+bool MaskTile::mayVisitEmptyTiles() const { return !hasTightKeyRanges(mask); }
+
+std::pair<Value, Value> MaskTile::classify(KernelBuilder &b, Value rowBegin,
+                                           Value rowEnd, Value keyBegin,
+                                           int64_t tileSize) const {
+  Value keyEnd = b.add(keyBegin, tileSize);
+  auto [empty, full] = buildTileClassification(
+      b, b.getLoc(), mask, b.add(rowBegin, queryOffset),
+      b.add(rowEnd, queryOffset), keyBegin, keyEnd);
+  Value inside = b.cmp(arith::CmpIPredicate::sle, keyEnd, kvLength);
+  return {empty, b.andI(full, inside)};
+}
+
+void MaskTile::apply(KernelBuilder &b, AccumulatorFragment &scores,
+                     ArrayRef<Value> rows, Value keyBase) const {
+  Value negInf = b.f32(-INFINITY);
+  Value positions[2] = {b.add(rows[0], queryOffset),
+                        b.add(rows[1], queryOffset)};
+  for (auto [i, s] : llvm::enumerate(scores.values)) {
+    Value key = b.add(keyBase, AccumulatorFragment::columnOf(i));
+    Value allowed = b.andI(
+        buildMaskPredicate(b, b.getLoc(), mask,
+                           positions[AccumulatorFragment::rowOf(i)], key),
+        b.cmp(arith::CmpIPredicate::slt, key, kvLength));
+    s = b.select(allowed, s, negInf);
+  }
+}
+
+Value ScoreTransform::apply(KernelBuilder &b, AccumulatorFragment &scores,
+                            ArrayRef<Value> rows, Value keyBase) const {
+  constexpr double log2e = 1.4426950408889634;
+  if (isIdentity())
+    return b.f32(scale * log2e);
+  Value scaleValue = b.f32(softcap ? scale / *softcap : scale);
+  Value positions[2];
+  if (alibiSlope)
+    for (int64_t r = 0; r < 2; ++r)
+      positions[r] = b.add(rows[r], queryOffset);
+  for (auto [i, s] : llvm::enumerate(scores.values)) {
+    s = b.mulF(s, scaleValue);
+    if (alibiSlope) {
+      // slope (j - p); with a softcap the bias is divided by c as well.
+      Value key = b.add(keyBase, AccumulatorFragment::columnOf(i));
+      Value distance = b.sub(key, positions[AccumulatorFragment::rowOf(i)]);
+      Value d = arith::SIToFPOp::create(b, b.getF32Type(), b.toI64(distance));
+      Value slope = softcap ? b.mulF(alibiSlope, b.f32(1.0 / *softcap))
+                            : alibiSlope;
+      s = b.fma(slope, d, s);
+    }
+    if (softcap)
+      s = b.mulF(b.tanh(s), b.f32(*softcap));
+  }
+  return b.f32(log2e);
+}

@@ -1,0 +1,110 @@
+//===- SharedTile.cpp - Tiles in shared memory ---------------------------===//
+
+#include "celeris/GPU/SharedTile.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+
+using namespace mlir;
+using namespace mlir::celeris;
+
+Value SharedTile::offsetOf(KernelBuilder &b, Value row, Value column) const {
+  if (layout == TileLayout::Padded)
+    return b.add(b.mul(row, rowStride()), column);
+  // Column block, then the swizzled chunk of the row.
+  Value block = b.divu(column, 64);
+  Value chunk = b.remu(b.divu(column, 8), 8);
+  Value swizzled = arith::XOrIOp::create(b, chunk, b.remu(row, 8));
+  return b.add(b.add(b.mul(block, rows * 64), b.mul(row, 64)),
+               b.mul(swizzled, 8));
+}
+
+SharedMemory SharedMemory::create(KernelBuilder &b, Type elementType,
+                                  int64_t bytes) {
+  MLIRContext *ctx = b.getContext();
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  Value raw = gpu::DynamicSharedMemoryOp::create(
+      b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(), nullptr,
+                         workgroup));
+  Value start = memref::ExtractAlignedPointerAsIndexOp::create(b, raw);
+  SharedMemory smem;
+  smem.base = arith::AndIOp::create(b, b.add(start, 1023), b.idx(-1024));
+  int64_t elementBytes = elementType.getIntOrFloatBitWidth() / 8;
+  smem.elements = memref::ViewOp::create(
+      b,
+      MemRefType::get({bytes / elementBytes}, elementType, nullptr, workgroup),
+      raw, b.sub(smem.base, start), ValueRange{});
+  smem.base32 = b.toI32(smem.base);
+  return smem;
+}
+
+Value SharedMemory::pointer(KernelBuilder &b, Value byteOffset) const {
+  auto type = LLVM::LLVMPointerType::get(b.getContext(), 3);
+  return LLVM::IntToPtrOp::create(b, type, b.add(base32, byteOffset));
+}
+
+TileLoader::TileLoader(KernelBuilder &b, const SharedTile &tile,
+                       Value threadId, int64_t threads)
+    : tile(tile) {
+  int64_t chunks = tile.columns / 8;
+  rowsPerPass = threads / chunks;
+  assert(rowsPerPass > 0 && tile.rows % rowsPerPass == 0 &&
+         "copy passes must tile the rows");
+  copyRow = b.divu(threadId, chunks);
+  column = b.mul(b.remu(threadId, chunks), 8);
+  // With passes of a multiple of 8 rows the swizzle term is the same in
+  // every pass: one offset per thread, plus a constant per pass.
+  if (tile.layout == TileLayout::Padded || rowsPerPass % 8 == 0)
+    threadOffset = tile.offsetOf(b, copyRow, column);
+}
+
+SmallVector<Value> TileLoader::load(KernelBuilder &b, const SharedMemory &smem,
+                       Value tileOffset, Value source, ValueRange outer,
+                       Value row0, Value rowLimit) const {
+  Value lastRow = b.sub(rowLimit, b.idx(1));
+  auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+  SmallVector<Value> tokens;
+  for (int64_t pass = 0; pass < tile.rows / rowsPerPass; ++pass) {
+    Value r = b.add(copyRow, pass * rowsPerPass);
+    Value row = b.add(row0, r);
+    Value inside = b.cmp(arith::CmpIPredicate::slt, row, rowLimit);
+    Value count = b.select(inside, b.idx(8), b.idx(0));
+    // Clamped into the tensor: nothing is read when the count is 0.
+    Value clamped = b.maxS(b.minS(row, lastRow), b.idx(0));
+    Value inTile = threadOffset
+                       ? b.add(threadOffset,
+                               pass * rowsPerPass * tile.rowStride())
+                       : tile.offsetOf(b, r, column);
+    SmallVector<Value> src(outer);
+    src.append({clamped, column});
+    tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
+        b, tokenType, smem.view(), ValueRange{b.add(tileOffset, inTile)},
+        source, src, b.getIndexAttr(8), count, b.getUnitAttr()));
+  }
+  return tokens;
+}
+
+/// Matrix descriptor fields (PTX ISA, "Matrix Descriptor Format"): start
+/// address >> 4 in bits 0-13, leading byte offset >> 4 in 16-29, stride
+/// byte offset >> 4 in 32-45, swizzle mode in 62-63 (1 = 128 B).
+static int64_t descriptorBits(int64_t leadingBytes, int64_t strideBytes) {
+  return ((leadingBytes >> 4) << 16) | ((strideBytes >> 4) << 32) |
+         (int64_t(1) << 62);
+}
+
+Value mlir::celeris::buildWgmmaDescriptor(KernelBuilder &b,
+                                          const SharedMemory &smem,
+                                          const SharedTile &tile,
+                                          Value tileOffset, bool kMajor) {
+  assert(tile.layout == TileLayout::Swizzle128B && "wgmma reads swizzled tiles");
+  // The address field is added to constant layout bits: the 18-bit shared
+  // address >> 4 never carries into them.
+  Value address = b.toI64(b.add(smem.baseIndex(), b.mul(tileOffset, 2)));
+  Value field = arith::ShRUIOp::create(b, address, b.i64(4));
+  int64_t bits = kMajor ? descriptorBits(16, 1024)
+                        : descriptorBits(tile.rows * 128, 1024);
+  return b.add(field, bits);
+}

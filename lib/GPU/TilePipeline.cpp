@@ -1,0 +1,88 @@
+//===- TilePipeline.cpp - N-stage shared-memory pipeline -----------------===//
+
+#include "celeris/GPU/TilePipeline.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+
+using namespace mlir;
+using namespace mlir::celeris;
+
+TilePipeline::TilePipeline(const SharedMemory &smem, PipelineSync sync,
+                           int64_t stages, int64_t threads,
+                           int64_t barrierBytes)
+    : smem(smem), sync(sync), stages(stages), threads(threads),
+      barrierBytes(barrierBytes) {}
+
+Value TilePipeline::barrier(KernelBuilder &b, int64_t kind,
+                            Value stage) const {
+  // full[s] at 8 s, empty[s] at 8 (stages + s).
+  Value offset = b.add(b.mul(b.toI32(stage), 8), barrierBytes + kind * 8 * stages);
+  return smem.pointer(b, offset);
+}
+
+void TilePipeline::initialize(KernelBuilder &b, Value threadId) {
+  if (sync == PipelineSync::MBarrier) {
+    b.ifThen(b.cmp(arith::CmpIPredicate::eq, threadId, b.idx(0)), [&] {
+      for (int64_t kind = 0; kind < 2; ++kind)
+        for (int64_t s = 0; s < stages; ++s)
+          NVVM::MBarrierInitOp::create(b, barrier(b, kind, b.idx(s)),
+                                       b.i32(threads), Value());
+    });
+  }
+  gpu::BarrierOp::create(b);
+}
+
+Value TilePipeline::stageOf(KernelBuilder &b, Value n) const {
+  return b.remu(n, stages);
+}
+
+void TilePipeline::waitParity(KernelBuilder &b, Value bar, Value parity) {
+  NVVM::MBarrierTryWaitParityOp::create(b, bar, b.toI32(parity), b.i32(0));
+}
+
+void TilePipeline::produce(
+    KernelBuilder &b, Value n,
+    function_ref<SmallVector<Value>(Value stage)> issue) {
+  Value stage = stageOf(b, n);
+  auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+  if (sync == PipelineSync::CtaBarrier) {
+    // The CTA barrier of waitFull made the stage free; one cp.async group
+    // per item, so waiting for an item is counting groups.
+    nvgpu::DeviceAsyncCreateGroupOp::create(b, tokenType, issue(stage));
+    return;
+  }
+  Value freeParity = b.remu(b.add(b.divu(n, stages), 1), 2);
+  waitParity(b, barrier(b, 1, stage), freeParity);
+  issue(stage);
+  // Arrives once every copy this thread issued so far landed.
+  NVVM::CpAsyncMBarrierArriveOp::create(b, barrier(b, 0, stage),
+                                        /*noinc=*/true);
+}
+
+void TilePipeline::waitFull(KernelBuilder &b, Value n, bool forTensorCores) {
+  MLIRContext *ctx = b.getContext();
+  if (sync == PipelineSync::CtaBarrier) {
+    // Items n + 1 .. n + stages - 2 may stay in flight.
+    NVVM::CpAsyncWaitGroupOp::create(b, std::max<int64_t>(stages - 2, 0));
+    gpu::BarrierOp::create(b);
+  } else {
+    waitParity(b, barrier(b, 0, stageOf(b, n)),
+               b.remu(b.divu(n, stages), 2));
+  }
+  if (forTensorCores)
+    NVVM::FenceProxyOp::create(
+        b, NVVM::ProxyKind::async_shared,
+        NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+}
+
+void TilePipeline::release(KernelBuilder &b, Value n) {
+  if (sync == PipelineSync::MBarrier)
+    NVVM::MBarrierArriveOp::create(b, b.getI64Type(), barrier(b, 1, stageOf(b, n)),
+                                   Value());
+}
+
+void TilePipeline::drain(KernelBuilder &b) {
+  NVVM::CpAsyncWaitGroupOp::create(b, 0);
+}

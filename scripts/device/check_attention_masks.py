@@ -1,0 +1,279 @@
+"""GPU check of the masked attention kernels of examples/gpu/attention_masks.mlir
+(compiled by scripts/device/prepare.sh into .device/attention_masks) through
+celeris.runtime. FUNCTIONS below restates each function of that file (mask,
+scale, softcap, ALiBi, kv_lengths, query_offset, head dim, dtype, Hq); a
+kernel of the manifest that is not in it, or a function of it that the
+manifest lacks, is a failure.
+Usage: check_attention_masks.py MANIFEST [--small] [--kernel NAME] [--case LABEL]
+
+Every kernel runs B2 S8192 (not with --small), B2 S1000, Sq=300 Sk=77 and
+Sq=77 Sk=1000 (tails; fully masked rows for causal-like masks), with B=4 and
+random key lengths (0, Sk, and others not multiples of 64) for kv_lengths.
+Hkv = Hq: the functions fix both head counts to the same value.
+Against a float64 reference written here (the mask algebra of
+docs/reference/CelerisAttrs.md in torch, one (batch, head) at a time), fresh
+random inputs and NaN-poisoned outputs:
+  ||out - ref|| / ||ref|| <= 1e-2 (bf16/f16 out); |lse - ref| <= 1e-3 where
+  the reference is finite (5e-3 with a softcap, see LSE_TOL_SOFTCAP);
+  lse == -inf and out == 0 on fully masked rows; no NaN anywhere; and two
+  launches on the same inputs give bit-identical out and lse.
+"""
+
+import argparse
+import collections
+import functools
+import math
+import operator
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
+from celeris.runtime import load  # noqa: E402
+
+OUT_TOL = 1e-2
+LSE_TOL = 1e-3
+# The kernels compute the softcap with tanh.approx.f32 (relative error up to
+# about 2^-11), so a capped score c * tanh(s / c) carries an absolute error
+# up to |s| * 2^-11: about 2e-3 on the scores that dominate lse here.
+LSE_TOL_SOFTCAP = 5e-3
+# With a softcap, q is scaled by this power of two (exact in bf16/f16) so
+# that the scores reach the part of tanh that is not linear.
+SOFTCAP_Q_GAIN = 2.0
+
+# One entry per function of examples/gpu/attention_masks.mlir. Masks are
+# tuples: ("causal",), ("window", left, right), ("sink", n),
+# ("dilated", rate, segment), ("strided", s), ("block_causal", b),
+# ("prefix", n), ("chunked", c), ("global", (t0, ...)), ("union", m, ...),
+# ("intersect", m, ...). scale None: 1 / sqrt(d); query_offset None: the
+# default (Sk - Sq, or kv_lengths[b] - Sq).
+Fn = collections.namedtuple(
+    "Fn", "mask scale softcap alibi kv_lengths query_offset d dtype hq",
+    defaults=(None, None, False, False, None, 128, torch.bfloat16, 16))
+CAUSAL = ("causal",)
+FUNCTIONS = {
+    "sliding_window_1024": Fn(("intersect", CAUSAL, ("window", 1023, 0))),
+    "sinks_4_window_1024": Fn(
+        ("intersect", CAUSAL, ("union", ("sink", 4), ("window", 1023, 0)))),
+    "softcap_30_causal": Fn(CAUSAL, softcap=30.0),
+    "block_causal_128": Fn(("block_causal", 128)),
+    "bidirectional_window_64_sinks_16": Fn(("union", ("sink", 16), ("window", 64, 64))),
+    "dilated_2_512": Fn(("dilated", 2, 512)),
+    "strided_4_causal": Fn(("intersect", CAUSAL, ("strided", 4))),
+    "prefix_300": Fn(("prefix", 300)),
+    "chunked_256": Fn(("chunked", 256)),
+    "global_window_causal": Fn(
+        ("intersect", CAUSAL, ("union", ("global", (0, 7, 100)), ("window", 255, 0)))),
+    "alibi_causal": Fn(CAUSAL, alibi=True),
+    "kv_lengths_causal": Fn(CAUSAL, kv_lengths=True),
+    "scale_offset_causal": Fn(CAUSAL, scale=0.05, query_offset=100),
+    "softcap_alibi_window_f16_d64": Fn(
+        ("intersect", CAUSAL, ("window", 200, 0)), softcap=20.0, alibi=True,
+        d=64, dtype=torch.float16, hq=8),
+}
+
+# (label, B, Sq, Sk, big): big cases are skipped with --small.
+CASES = [
+    ("B2-S8192", 2, 8192, 8192, True),
+    ("B2-S1000", 2, 1000, 1000, False),
+    ("Sq300-Sk77", 1, 300, 77, False),
+    ("Sq77-Sk1000", 1, 77, 1000, False),
+]
+KV_LENGTHS_BATCH = 4
+
+failures = []
+
+
+def expect(condition, message):
+    print(("ok   " if condition else "FAIL ") + message, flush=True)
+    if not condition:
+        failures.append(message)
+
+
+def fdiv(x, n):
+    return torch.div(x, n, rounding_mode="floor")
+
+
+def allowed(mask, p, j):
+    """allowed(p, j) of `mask` (CelerisAttrs.md) for int64 tensors p [Sq, 1]
+    and j [1, Sk], broadcast; / and mod are floor division and its remainder
+    (they differ from truncation only for negative positions)."""
+    kind, args = mask[0], mask[1:]
+    if kind == "causal":
+        return j <= p
+    if kind == "window":
+        return (p - args[0] <= j) & (j <= p + args[1])
+    if kind == "sink":
+        return j < args[0]
+    if kind == "dilated":
+        rate, segment = args
+        return ((fdiv(p, segment) == fdiv(j, segment)) & (p % segment % rate == 0)
+                & (j % segment % rate == 0))
+    if kind == "strided":
+        return (p - j) % args[0] == 0
+    if kind == "block_causal":
+        return fdiv(j, args[0]) <= fdiv(p, args[0])
+    if kind == "prefix":
+        return (j <= p) | (j < args[0])
+    if kind == "chunked":
+        return fdiv(p, args[0]) == fdiv(j, args[0])
+    if kind == "global":
+        tokens = torch.tensor(args[0], device=p.device, dtype=p.dtype)
+        return torch.isin(p, tokens) | torch.isin(j, tokens)
+    if kind in ("union", "intersect"):
+        combine = operator.or_ if kind == "union" else operator.and_
+        return functools.reduce(combine, [allowed(m, p, j) for m in args])
+    raise ValueError(f"mask kind {kind!r} has no reference here")
+
+
+def reference(fn, q, k, v, slopes, lens):
+    """float64 celeris.attention: (out, natural-log lse), one (batch, head)
+    at a time so that S=8192 fits."""
+    b, hq, sq, d = q.shape
+    hkv, sk = k.shape[1], k.shape[2]
+    scale = fn.scale if fn.scale is not None else 1.0 / math.sqrt(d)
+    out = torch.empty(q.shape, device=q.device, dtype=torch.float64)
+    lse = torch.empty(b, hq, sq, device=q.device, dtype=torch.float64)
+    i = torch.arange(sq, device=q.device)[:, None]
+    j = torch.arange(sk, device=q.device)[None, :]
+    for bi in range(b):
+        length = int(lens[bi]) if lens is not None else sk
+        offset = fn.query_offset if fn.query_offset is not None else length - sq
+        p = i + offset
+        ok = allowed(fn.mask, p, j).expand(sq, sk)
+        if lens is not None:
+            ok = ok & (j < length)
+        distance = (j - p).double() if slopes is not None else None
+        for h in range(hq):
+            g = h // (hq // hkv)
+            s = scale * (q[bi, h].double() @ k[bi, g].double().T)
+            if slopes is not None:
+                s = s + float(slopes[h]) * distance
+            if fn.softcap is not None:
+                s = fn.softcap * torch.tanh(s / fn.softcap)
+            s = s.masked_fill(~ok, float("-inf"))
+            lse[bi, h] = torch.logsumexp(s, dim=-1)
+            # Fully masked rows: exp(-inf - -inf) is NaN; their out is 0.
+            w = torch.where(ok, torch.exp(s - lse[bi, h][:, None]), 0.0)
+            out[bi, h] = w @ v[bi, g].double()
+    return out, lse
+
+
+def kv_lengths(gen, b, sk):
+    """Key lengths of a batch: 0, Sk, and random ones in [1, Sk] that are not
+    multiples of 64."""
+    lens = torch.randint(1, sk + 1, (b,), device="cuda", generator=gen)
+    lens = torch.where(lens % 64 == 0, lens - 1, lens)
+    lens[0], lens[-1] = 0, sk
+    return lens.to(torch.int32)
+
+
+def run_case(module, gen, kernel, fn, label, b, sq, sk):
+    hq = hkv = fn.hq
+    if fn.kv_lengths:
+        b = KV_LENGTHS_BATCH
+
+    def randn(*shape):
+        return torch.randn(*shape, device="cuda", generator=gen).to(fn.dtype)
+    q, k, v = randn(b, hq, sq, fn.d), randn(b, hkv, sk, fn.d), randn(b, hkv, sk, fn.d)
+    if fn.softcap is not None:
+        q = q * SOFTCAP_Q_GAIN
+    args = dict(q=q, k=k, v=v)
+    slopes = lens = None
+    if fn.alibi:
+        slopes = torch.tensor([2.0 ** (-8.0 * (h + 1) / hq) for h in range(hq)],
+                              device="cuda", dtype=torch.float32)
+        args["alibi_slopes"] = slopes
+    if fn.kv_lengths:
+        lens = kv_lengths(gen, b, sk)
+        args["kv_lengths"] = lens
+
+    def launch():
+        out = torch.full((b, hq, sq, fn.d), float("nan"), device="cuda", dtype=fn.dtype)
+        lse = torch.full((b, hq, sq), float("nan"), device="cuda", dtype=torch.float32)
+        module.launch(kernel, **args, out=out, lse=lse)
+        torch.cuda.synchronize()
+        return out, lse
+    out, lse = launch()
+    out2, lse2 = launch()
+    deterministic = torch.equal(out, out2) and torch.equal(lse, lse2)
+    del out2, lse2
+
+    ref, ref_lse = reference(fn, q, k, v, slopes, lens)
+    nan_out = torch.isnan(out).sum().item()
+    nan_lse = torch.isnan(lse).sum().item()
+    err = (out.double() - ref).norm().item() / max(ref.norm().item(), 1e-300)
+    finite = torch.isfinite(ref_lse)
+    lse_err = (lse.double() - ref_lse)[finite].abs().max().item() if finite.any() else 0.0
+    lse_finite = bool(torch.isfinite(lse[finite]).all().item())
+    masked = (~finite).sum().item()
+    masked_ok = (bool((out[~finite] == 0).all().item())
+                 and bool((lse[~finite] == float("-inf")).all().item())) if masked else True
+    lse_tol = LSE_TOL_SOFTCAP if fn.softcap is not None else LSE_TOL
+    ok = (nan_out == 0 and nan_lse == 0 and math.isfinite(err) and err <= OUT_TOL
+          and lse_err <= lse_tol and lse_finite and masked_ok and deterministic)
+    shape = f"B{b} H{hq} Sq{sq} Sk{sk} D{fn.d}"
+    if lens is not None:
+        shape += f" kv_lengths {lens.tolist()}"
+    expect(ok, f"{kernel} {label} ({shape}): out rel err {err:.2e}, lse max abs err "
+           f"{lse_err:.2e} (<= {lse_tol:g}), NaN out/lse {nan_out}/{nan_lse}, fully "
+           f"masked rows {masked} (out 0, lse -inf: {masked_ok}), deterministic: "
+           f"{deterministic}")
+
+
+def check_signature(module, kernel, fn):
+    """The manifest's arguments must be those of the table's function."""
+    signature = {a[0]: a for a in module.kernels[kernel]}
+    names = (["q", "k", "v"] + (["alibi_slopes"] if fn.alibi else [])
+             + (["kv_lengths"] if fn.kv_lengths else []) + ["out", "lse"])
+    element = {torch.bfloat16: "bf16", torch.float16: "f16"}[fn.dtype]
+    same = list(signature) == names and signature["q"][3] == element
+    if not same:
+        expect(False, f"{kernel}: the manifest's arguments "
+               f"{[(a[0], a[3]) for a in module.kernels[kernel]]} are not those of the "
+               f"table ({names}, q {element}): FUNCTIONS is out of date")
+    return same
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("manifest")
+    parser.add_argument("--small", action="store_true",
+                        help="skip the S8192 cases (for runs under compute-sanitizer)")
+    parser.add_argument("--kernel", action="append",
+                        help="run only this kernel (repeatable)")
+    parser.add_argument("--case", action="append", choices=[c[0] for c in CASES],
+                        help="run only this case (repeatable)")
+    opts = parser.parse_args()
+    module = load(opts.manifest)
+    print(f"kernels: {sorted(module.kernels)}")
+    seed = int.from_bytes(os.urandom(4), "little")
+    gen = torch.Generator(device="cuda").manual_seed(seed)
+    print(f"seed {seed}")
+    wanted = set(opts.kernel or FUNCTIONS)
+    for name in sorted(wanted - set(FUNCTIONS)):
+        expect(False, f"{name}: not a function of the table")
+    for name in sorted(wanted & set(FUNCTIONS) - set(module.kernels)):
+        expect(False, f"{name}: in the table but not in {opts.manifest}")
+    for kernel in sorted(module.kernels):
+        if kernel not in FUNCTIONS:
+            expect(False, f"{kernel}: kernel of the manifest missing from FUNCTIONS; "
+                   "add its mask and options to check it")
+            continue
+        if kernel not in wanted or not check_signature(module, kernel, FUNCTIONS[kernel]):
+            continue
+        for label, b, sq, sk, big in CASES:
+            if (opts.small and big) or (opts.case and label not in opts.case):
+                continue
+            try:
+                run_case(module, gen, kernel, FUNCTIONS[kernel], label, b, sq, sk)
+            except Exception as e:  # noqa: BLE001
+                expect(False, f"{kernel} {label}: {type(e).__name__}: {e}")
+            torch.cuda.empty_cache()
+    print(f"{len(failures)} check(s) failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
