@@ -87,12 +87,11 @@ GPUScheduleAttr mlir::celeris::getDefaultAttentionSchedule(
     return GPUScheduleAttr::get(ctx, KernelFamily::AttentionPrefill, kind,
                                 headDim == 64 ? 4 : 8, 128, 2, 1);
   }
-  // mma.sync: at D = 64 a 128-row tile with 2 CTAs per SM (the register cap
-  // of 128 keeps 16 warps resident); at D = 128 a 64-row tile, registers
-  // free (fragments need more than 128).
+  // mma.sync: at D = 64 a 128-row tile (a cap of 128 registers for 2 CTAs
+  // per SM spills a few bytes), at D = 128 a 64-row tile; registers free.
   if (headDim == 64)
     return GPUScheduleAttr::get(ctx, KernelFamily::AttentionPrefill, kind, 8,
-                                64, 2, chip.sharedPerSm >= 2 * 60000 ? 2 : 0);
+                                64, 2, 0);
   return GPUScheduleAttr::get(ctx, KernelFamily::AttentionPrefill, kind, 4, 64,
                               2, 0);
 }

@@ -1,11 +1,9 @@
-// RUN: celeris-opt %s -convert-celeris-to-gpu=tensor-cores=mma.sync -split-input-file -verify-diagnostics
+// RUN: celeris-opt %s -celeris-select-gpu-schedule=tensor-cores=mma.sync -convert-celeris-to-gpu -split-input-file -verify-diagnostics
 
 // One case per diagnostic of convert-celeris-to-gpu: attention forms the
-// kernel does not implement, functions that are not exactly one attention,
-// and symbol clashes in the kernel module. The private device functions
-// (@celeris_exp2, ...) are the mma.sync kernel's; the forms are checked
-// before either kernel is chosen.
-// (Option errors: invalid-options.mlir, invalid-tensor-cores.mlir.)
+// prefill kernel does not implement, functions that are not exactly one
+// attention, and symbol clashes in the kernel module. The forms are checked
+// before the schedule is used. (Schedule errors: invalid-schedule.mlir.)
 
 func.func @f(%q: tensor<?x4x?x128xf32>, %k: tensor<?x4x?x128xf32>, %v: tensor<?x4x?x128xf32>) -> tensor<?x4x?x128xf32> {
   // expected-error @+1 {{GPU attention supports bf16 and f16 operands, got 'f32'}}
@@ -14,7 +12,6 @@ func.func @f(%q: tensor<?x4x?x128xf32>, %k: tensor<?x4x?x128xf32>, %v: tensor<?x
 }
 
 // -----
-
 func.func @f(%q: tensor<?x4x?x96xbf16>, %k: tensor<?x4x?x96xbf16>, %v: tensor<?x4x?x96xbf16>) -> tensor<?x4x?x96xbf16> {
   // expected-error @+1 {{GPU attention supports head dims 64 and 128, got 96}}
   %o = celeris.attention %q, %k, %v : tensor<?x4x?x96xbf16>, tensor<?x4x?x96xbf16>, tensor<?x4x?x96xbf16> -> tensor<?x4x?x96xbf16>
@@ -35,24 +32,6 @@ func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<
   // expected-error @+1 {{GPU attention needs the value head dim equal to the query head dim (128), got 64}}
   %o = celeris.attention %q, %k, %v : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x64xbf16> -> tensor<?x4x?x64xbf16>
   return %o : tensor<?x4x?x64xbf16>
-}
-
-// -----
-
-func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>, %s: tensor<4xf32>) -> tensor<?x4x?x128xbf16> {
-  // expected-error @+1 {{GPU attention does not support ALiBi slopes yet}}
-  %o = celeris.attention %q, %k, %v alibi(%s : tensor<4xf32>)
-      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
-  return %o : tensor<?x4x?x128xbf16>
-}
-
-// -----
-
-func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
-  // expected-error @+1 {{GPU attention does not support softcap yet}}
-  %o = celeris.attention %q, %k, %v softcap 30.0
-      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
-  return %o : tensor<?x4x?x128xbf16>
 }
 
 // -----
@@ -84,15 +63,6 @@ func.func @f(%q: tensor<2x4x256x128xbf16>, %k: tensor<2x4x256x128xbf16>, %v: ten
 
 // -----
 
-func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>, %lens: tensor<?xi32>) -> tensor<?x4x?x128xbf16> {
-  // expected-error @+1 {{GPU attention does not support kv_lengths yet}}
-  %o = celeris.attention %q, %k, %v kv_lengths(%lens : tensor<?xi32>)
-      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
-  return %o : tensor<?x4x?x128xbf16>
-}
-
-// -----
-
 func.func @f(%q: tensor<4x4x1x128xbf16>, %k: tensor<64x4x16x128xbf16>, %v: tensor<64x4x16x128xbf16>, %table: tensor<4x16xi32>) -> tensor<4x4x1x128xbf16> {
   // expected-error @+1 {{GPU attention does not support page tables yet}}
   %o = celeris.attention %q, %k, %v page_table(%table : tensor<4x16xi32>)
@@ -105,24 +75,6 @@ func.func @f(%q: tensor<4x4x1x128xbf16>, %k: tensor<64x4x16x128xbf16>, %v: tenso
 func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
   // expected-error @+1 {{GPU attention needs a positive scale (the running maximum is taken over unscaled scores), got -5.000000e-01}}
   %o = celeris.attention %q, %k, %v scale -0.5
-      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
-  return %o : tensor<?x4x?x128xbf16>
-}
-
-// -----
-
-func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
-  // expected-error @+1 {{GPU attention supports the masks all and causal, got #celeris.mask<window<left = 127, right = 0>>}}
-  %o = celeris.attention %q, %k, %v mask <window<left = 127, right = 0>>
-      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
-  return %o : tensor<?x4x?x128xbf16>
-}
-
-// -----
-
-func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
-  // expected-error @+1 {{GPU attention supports a causal mask only with the default query_offset (Sk - Sq, bottom-right aligned), got 0}}
-  %o = celeris.attention %q, %k, %v mask <causal> query_offset 0
       : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
   return %o : tensor<?x4x?x128xbf16>
 }
@@ -160,7 +112,7 @@ func.func @f(%a: tensor<2x64x128xf32>, %b: tensor<2x64x128xf32>) -> tensor<2x64x
 
 func.func @f(%x: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
   %q = arith.negf %x : tensor<?x4x?x128xbf16>
-  // expected-error @+1 {{GPU attention: the query is not an argument of @f; the kernel reads q, k and v from its arguments}}
+  // expected-error @+1 {{GPU attention: the query is not an argument of @f; the kernel reads its operands from its arguments}}
   %o = celeris.attention %q, %k, %v
       : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
   return %o : tensor<?x4x?x128xbf16>
@@ -177,7 +129,7 @@ func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<
 
 // -----
 
-// expected-error @+1 {{GPU attention: argument #3 of @f is not the query, key or value of its celeris.attention; the kernel has no place for it}}
+// expected-error @+1 {{GPU attention: argument #3 of @f is not an operand of its celeris.attention; the kernel has no place for it}}
 func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>, %scale: f32) -> tensor<?x4x?x128xbf16> {
   %o = celeris.attention %q, %k, %v
       : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
@@ -238,21 +190,6 @@ gpu.module @kernels {
 
 // -----
 
-// expected-error @+1 {{gpu.module @kernels already has a symbol @celeris_exp2 that is not the attention kernel's helper}}
-func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
-  %o = celeris.attention %q, %k, %v
-      : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
-  return %o : tensor<?x4x?x128xbf16>
-}
-
-gpu.module @kernels {
-  func.func private @celeris_exp2(%x: i32) -> i32 {
-    return %x : i32
-  }
-}
-
-// -----
-
 func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
   %o = celeris.attention %q, %k, %v
       : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
@@ -261,3 +198,4 @@ func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<
 
 // expected-error @+1 {{convert-celeris-to-gpu: the symbol @kernels is taken by something other than the gpu.module the kernels go into}}
 func.func private @kernels()
+

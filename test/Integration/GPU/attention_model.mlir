@@ -3,7 +3,7 @@
 // writes one kernel per function with its manifest entry. The kernels follow
 // the cost model: on sm_90a wgmma (D = 128: two warpgroups, 128 rows; D = 64:
 // one warpgroup, 64 rows; 128-key tiles, two stages); on sm_80, or with
-// --tensor-cores=mma.sync, mma.sync (D = 128: 64-row tile, 4 warps, one
+// --schedule=tensor-cores=mma.sync, mma.sync (D = 128: 64-row tile, 4 warps, one
 // stage; D = 64: 128-row tile, 8 warps, two stages, 2 CTAs per SM).
 // --q-tile/--kv-tile/--kv-stages override it. attention_model_ptxas.test
 // assembles the PTX and checks for spills.
@@ -11,7 +11,7 @@
 // RUN: FileCheck %s --check-prefix=PTX < %t/sm80/kernels.ptx
 // RUN: FileCheck %s --check-prefix=NO-LOCAL < %t/sm80/kernels.ptx
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/sm80/manifest.txt
-// RUN: celeris-compile %s -o %t/mma90a --format=isa --tensor-cores=mma.sync | FileCheck %s --check-prefix=DRIVER90
+// RUN: celeris-compile %s -o %t/mma90a --format=isa --schedule=tensor-cores=mma.sync | FileCheck %s --check-prefix=DRIVER90
 // RUN: FileCheck %s --check-prefixes=PTX,PTX90 < %t/mma90a/kernels.ptx
 // RUN: FileCheck %s --check-prefix=NO-LOCAL < %t/mma90a/kernels.ptx
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/mma90a/manifest.txt
@@ -19,13 +19,14 @@
 // RUN: FileCheck %s --check-prefix=WGMMA-PTX < %t/sm90a/kernels.ptx
 // RUN: FileCheck %s --check-prefix=NO-LOCAL < %t/sm90a/kernels.ptx
 // RUN: FileCheck %s --check-prefix=WGMMA-MANIFEST < %t/sm90a/manifest.txt
-// RUN: celeris-compile %s -o %t/tile128 --format=isa --tensor-cores=mma.sync --q-tile=128 --kv-stages=2
+// RUN: celeris-compile %s -o %t/tile128 --format=isa "--schedule=tensor-cores=mma.sync q-tile=128"
 // RUN: FileCheck %s --check-prefix=TILE128 < %t/tile128/manifest.txt
-// RUN: celeris-compile %s -o %t/kv64 --format=isa --kv-tile=64
+// RUN: celeris-compile %s -o %t/kv64 --format=isa --schedule=kv-tile=64
 // RUN: FileCheck %s --check-prefix=KV64 < %t/kv64/manifest.txt
-// RUN: not celeris-compile %s -o %t/bad --q-tile=96 2>&1 | FileCheck %s --check-prefix=ERROR
-// RUN: not celeris-compile %s -o %t/bad --tensor-cores=wgmma --chip=sm_80 2>&1 | FileCheck %s --check-prefix=ERROR-CHIP
-// RUN: not celeris-compile %s -o %t/bad --tensor-cores=mma.sync --kv-tile=128 2>&1 | FileCheck %s --check-prefix=ERROR-KV
+// RUN: not celeris-compile %s -o %t/bad --schedule=q-tile=96 2>&1 | FileCheck %s --check-prefix=ERROR
+// RUN: not celeris-compile %s -o %t/bad --schedule=tensor-cores=wgmma --chip=sm_80 2>&1 | FileCheck %s --check-prefix=ERROR-CHIP
+// RUN: not celeris-compile %s -o %t/bad "--schedule=tensor-cores=mma.sync kv-stages=3" 2>&1 | FileCheck %s --check-prefix=ERROR-STAGES
+// RUN: not celeris-compile %s -o %t/bad --schedule=bogus=1 2>&1 | FileCheck %s --check-prefix=ERROR-OPTION
 
 // DRIVER80: wrote 6 kernel(s) for sm_80
 // DRIVER90: wrote 6 kernel(s) for sm_90a
@@ -36,12 +37,12 @@
 // MANIFEST-NEXT:   symbol d128_full
 // MANIFEST-NEXT:   grid ceildiv(Sq,64) Hq B
 // MANIFEST-NEXT:   block 128 1 1
-// MANIFEST-NEXT:   shared 34816
-// MANIFEST-NEXT:   arg memref<4:bf16> q shape ?x?x?x128
-// MANIFEST-NEXT:   arg memref<4:bf16> k shape ?x?x?x128
-// MANIFEST-NEXT:   arg memref<4:bf16> v shape ?x?x?x128
-// MANIFEST-NEXT:   arg memref<4:bf16> out shape ?x?x?x128
-// MANIFEST-NEXT:   arg memref<3:f32> lse{{$}}
+// MANIFEST-NEXT:   shared 88096
+// MANIFEST-NEXT:   arg memref<4:bf16> q shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
+// MANIFEST-NEXT:   arg memref<4:bf16> k shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
+// MANIFEST-NEXT:   arg memref<4:bf16> v shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
+// MANIFEST-NEXT:   arg memref<4:bf16> out shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
+// MANIFEST-NEXT:   arg memref<3:f32> lse shape ?x16x?
 // MANIFEST-NEXT:   size B q 0
 // MANIFEST-NEXT:   size Hq q 1
 // MANIFEST-NEXT:   size Sq q 2
@@ -49,31 +50,31 @@
 // MANIFEST:      kernel d128_causal
 // MANIFEST:        grid ceildiv(Sq,64) Hq B
 // MANIFEST-NEXT:   block 128 1 1
-// MANIFEST-NEXT:   shared 34816
-// MANIFEST:        arg memref<3:f32> lse{{$}}
+// MANIFEST-NEXT:   shared 88096
+// MANIFEST: arg memref<3:f32> lse
 // MANIFEST:      kernel d64_causal
 // MANIFEST:        grid ceildiv(Sq,128) Hq B
 // MANIFEST-NEXT:   block 256 1 1
-// MANIFEST-NEXT:   shared 36864
-// MANIFEST:        arg memref<3:f32> lse{{$}}
+// MANIFEST-NEXT:   shared 56352
+// MANIFEST: arg memref<3:f32> lse
 // MANIFEST:      kernel d128_causal_f16
-// MANIFEST:        shared 34816
-// MANIFEST-NEXT:   arg memref<4:f16> q shape ?x?x?x128
-// MANIFEST-NEXT:   arg memref<4:f16> k shape ?x?x?x128
-// MANIFEST-NEXT:   arg memref<4:f16> v shape ?x?x?x128
-// MANIFEST-NEXT:   arg memref<4:f16> out shape ?x?x?x128
-// MANIFEST-NEXT:   arg memref<3:f32> lse{{$}}
+// MANIFEST:        shared 88096
+// MANIFEST-NEXT:   arg memref<4:f16> q shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
+// MANIFEST-NEXT:   arg memref<4:f16> k shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
+// MANIFEST-NEXT:   arg memref<4:f16> v shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
+// MANIFEST-NEXT:   arg memref<4:f16> out shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
+// MANIFEST-NEXT:   arg memref<3:f32> lse shape ?x16x?
 // MANIFEST:      kernel gqa_causal
 // MANIFEST:        grid ceildiv(Sq,64) Hq B
-// MANIFEST:        arg memref<4:bf16> k shape ?x?x?x128
+// MANIFEST:        arg memref<4:bf16> k shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
 // MANIFEST:      kernel dynamic_heads
 // MANIFEST:        grid ceildiv(Sq,128) Hq B
 // MANIFEST-NEXT:   block 256 1 1
-// MANIFEST-NEXT:   shared 36864
-// MANIFEST-NEXT:   arg memref<4:bf16> q shape ?x?x?x64
-// MANIFEST-NEXT:   arg memref<4:bf16> k shape ?x?x?x64
-// MANIFEST-NEXT:   arg memref<4:bf16> v shape ?x?x?x64
-// MANIFEST-NEXT:   arg memref<4:bf16> out shape ?x?x?x64
+// MANIFEST-NEXT:   shared 56352
+// MANIFEST-NEXT:   arg memref<4:bf16> q shape {{[0-9?]+}}x{{[0-9?]+}}x?x64
+// MANIFEST-NEXT:   arg memref<4:bf16> k shape {{[0-9?]+}}x{{[0-9?]+}}x?x64
+// MANIFEST-NEXT:   arg memref<4:bf16> v shape {{[0-9?]+}}x{{[0-9?]+}}x?x64
+// MANIFEST-NEXT:   arg memref<4:bf16> out shape {{[0-9?]+}}x{{[0-9?]+}}x?x64
 // MANIFEST-NEXT:   size B q 0
 // MANIFEST-NEXT:   size Hq q 1
 // MANIFEST-NEXT:   size Sq q 2
@@ -82,7 +83,7 @@
 // TILE128:      kernel d128_full
 // TILE128:        grid ceildiv(Sq,128) Hq B
 // TILE128-NEXT:   block 256 1 1
-// TILE128-NEXT:   shared 69632
+// TILE128-NEXT:   shared 105504
 
 // wgmma with 64-key tiles: less shared memory, the same launch.
 // KV64:      kernel d128_full
@@ -101,11 +102,11 @@
 // WGMMA-MANIFEST-NEXT:   grid ceildiv(Sq,128) Hq B
 // WGMMA-MANIFEST-NEXT:   block 256 1 1
 // WGMMA-MANIFEST-NEXT:   shared 164896
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> q shape ?x?x?x128
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> k shape ?x?x?x128
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> v shape ?x?x?x128
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> out shape ?x?x?x128
-// WGMMA-MANIFEST-NEXT:   arg memref<3:f32> lse{{$}}
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> q shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> k shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> v shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> out shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
+// WGMMA-MANIFEST-NEXT: arg memref<3:f32> lse
 // WGMMA-MANIFEST-NEXT:   size B q 0
 // WGMMA-MANIFEST-NEXT:   size Hq q 1
 // WGMMA-MANIFEST-NEXT:   size Sq q 2
@@ -118,12 +119,12 @@
 // WGMMA-MANIFEST:        grid ceildiv(Sq,64) Hq B
 // WGMMA-MANIFEST-NEXT:   block 128 1 1
 // WGMMA-MANIFEST-NEXT:   shared 74784
-// WGMMA-MANIFEST:        arg memref<3:f32> lse{{$}}
+// WGMMA-MANIFEST: arg memref<3:f32> lse
 // WGMMA-MANIFEST:      kernel d128_causal_f16
 // WGMMA-MANIFEST:        grid ceildiv(Sq,128) Hq B
 // WGMMA-MANIFEST-NEXT:   block 256 1 1
 // WGMMA-MANIFEST-NEXT:   shared 164896
-// WGMMA-MANIFEST-NEXT:   arg memref<4:f16> q shape ?x?x?x128
+// WGMMA-MANIFEST-NEXT:   arg memref<4:f16> q shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
 // WGMMA-MANIFEST:      kernel gqa_causal
 // WGMMA-MANIFEST:        grid ceildiv(Sq,128) Hq B
 // WGMMA-MANIFEST-NEXT:   block 256 1 1
@@ -131,21 +132,23 @@
 // WGMMA-MANIFEST:        grid ceildiv(Sq,64) Hq B
 // WGMMA-MANIFEST-NEXT:   block 128 1 1
 // WGMMA-MANIFEST-NEXT:   shared 74784
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> q shape ?x?x?x64
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> k shape ?x?x?x64
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> v shape ?x?x?x64
-// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> out shape ?x?x?x64
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> q shape {{[0-9?]+}}x{{[0-9?]+}}x?x64
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> k shape {{[0-9?]+}}x{{[0-9?]+}}x?x64
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> v shape {{[0-9?]+}}x{{[0-9?]+}}x?x64
+// WGMMA-MANIFEST-NEXT:   arg memref<4:bf16> out shape {{[0-9?]+}}x{{[0-9?]+}}x?x64
 // WGMMA-MANIFEST-NEXT:   size B q 0
 // WGMMA-MANIFEST-NEXT:   size Hq q 1
 // WGMMA-MANIFEST-NEXT:   size Sq q 2
 // WGMMA-MANIFEST-NEXT: end
 
-// ERROR: error: convert-celeris-to-gpu: q-tile must be 64 or 128
+// ERROR: error: celeris-select-gpu-schedule: q-tile must be 64 or 128
 // ERROR-NOT: wrote
-// ERROR-CHIP: error: GPU attention: tensor-cores=wgmma needs sm_90a, not sm_80
+// ERROR-CHIP: error: GPU schedule: tensor-cores=wgmma needs sm_90a, not sm_80
 // ERROR-CHIP-NOT: wrote
-// ERROR-KV: error: GPU attention: the mma.sync kernel uses 64-key tiles: kv-tile must be 64 (or 0), got 128
-// ERROR-KV-NOT: wrote
+// ERROR-STAGES: error: GPU schedule: gpu_schedule: mma_sync kernels double-buffer their key/value tiles: stages must be 2, got 3
+// ERROR-STAGES-NOT: wrote
+// ERROR-OPTION: celeris-compile: error: --schedule: <Pass-Options-Parser>: no such option bogus
+// ERROR-OPTION-NOT: wrote
 
 // PTX90: .target sm_90a
 // PTX-NOT: .func
@@ -155,14 +158,13 @@
 // PTX-DAG: .visible .entry d128_causal_f16(
 // PTX-DAG: .visible .entry gqa_causal(
 // PTX-DAG: .visible .entry dynamic_heads(
-// PTX-DAG: .minnctapersm 2
 // PTX-DAG: cp.async.cg.shared.global
 // PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // PTX-DAG: shfl.sync.bfly.b32
-// PTX-DAG: ex2.approx.f32
+// PTX-DAG: ex2.approx.ftz.f32
 // PTX-DAG: lg2.approx.f32
 // PTX-NOT: wgmma
 

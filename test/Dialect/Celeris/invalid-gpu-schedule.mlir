@@ -1,0 +1,24 @@
+// RUN: celeris-opt %s -split-input-file -verify-diagnostics
+
+// expected-error @+1 {{gpu_schedule: warps must be 4 or 8 (query tiles of 64 or 128 rows), got 6}}
+func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_prefill, tensor_cores = wgmma, warps = 6, kv_tile = 128, stages = 2, min_ctas_per_sm = 1>}
+
+// -----
+
+// expected-error @+1 {{gpu_schedule: kv_tile must be 64 or 128, got 32}}
+func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_prefill, tensor_cores = wgmma, warps = 8, kv_tile = 32, stages = 2, min_ctas_per_sm = 1>}
+
+// -----
+
+// expected-error @+1 {{gpu_schedule: wgmma kernels keep the next key/value tile in flight: stages must be 2 or 3, got 1}}
+func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_prefill, tensor_cores = wgmma, warps = 8, kv_tile = 128, stages = 1, min_ctas_per_sm = 1>}
+
+// -----
+
+// expected-error @+1 {{gpu_schedule: mma_sync kernels double-buffer their key/value tiles: stages must be 2, got 3}}
+func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_prefill, tensor_cores = mma_sync, warps = 4, kv_tile = 64, stages = 3, min_ctas_per_sm = 0>}
+
+// -----
+
+// expected-error @+1 {{gpu_schedule: min_ctas_per_sm must be 0 (free) or positive, got -1}}
+func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_prefill, tensor_cores = mma_sync, warps = 4, kv_tile = 64, stages = 2, min_ctas_per_sm = -1>}
