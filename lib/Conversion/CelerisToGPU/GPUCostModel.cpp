@@ -83,9 +83,14 @@ GPUScheduleAttr mlir::celeris::getDefaultAttentionSchedule(
     //  - D = 128: two warpgroups (128 query rows) share each 128-key tile,
     //    one CTA per SM (about 210 registers, 0 spills): B2 H16 S8192 full
     //    415-480 TFLOP/s; 64-key tiles 386-450, one warpgroup 275.
-    //  - D = 64: one warpgroup, so that several CTAs share an SM.
-    return GPUScheduleAttr::get(ctx, KernelFamily::AttentionPrefill, kind,
-                                headDim == 64 ? 4 : 8, 128, 2, 1);
+    //  - D = 64: one warpgroup, three CTAs per SM (a cap of 168 registers;
+    //    166 used, 0 spills): B8 H32 S2048 full 252 TFLOP/s with 181
+    //    registers and two CTAs per SM.
+    if (headDim == 64)
+      return GPUScheduleAttr::get(ctx, KernelFamily::AttentionPrefill, kind, 4,
+                                  128, 2, 3);
+    return GPUScheduleAttr::get(ctx, KernelFamily::AttentionPrefill, kind, 8,
+                                128, 2, 1);
   }
   // mma.sync: at D = 64 a 128-row tile (a cap of 128 registers for 2 CTAs
   // per SM spills a few bytes), at D = 128 a 64-row tile; registers free.

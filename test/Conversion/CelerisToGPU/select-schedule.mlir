@@ -26,7 +26,7 @@ func.func @d128(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tens
 }
 
 // SM90A-LABEL: func.func @d64
-// SM90A: #celeris.gpu_schedule<kernel = attention_prefill, tensor_cores = wgmma, warps = 4, kv_tile = 128, stages = 2, min_ctas_per_sm = 1>
+// SM90A: #celeris.gpu_schedule<kernel = attention_prefill, tensor_cores = wgmma, warps = 4, kv_tile = 128, stages = 2, min_ctas_per_sm = 3>
 // SM80-LABEL: func.func @d64
 // SM80: #celeris.gpu_schedule<kernel = attention_prefill, tensor_cores = mma_sync, warps = 8, kv_tile = 64, stages = 2, min_ctas_per_sm = 0>
 // SM86-LABEL: func.func @d64
