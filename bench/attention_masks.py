@@ -4,17 +4,26 @@ FlexAttention (torch.compile'd flex_attention; its block mask built by
 create_block_mask outside the timed region, a mask_mod for the mask and a
 score_mod for the softcap), in one process on the same random inputs, at
 B2 H16 S8192 D128 bf16 (Sq = Sk: query positions are the row indices).
+Document masking (8 documents of random lengths per batch, causal within
+each) runs through varlen_causal (the two batches packed into B=1, 16
+sequences) and document_segments_causal (B=2, ids per batch), against Flex
+with a mask_mod on the document ids; the random block layout (128 x 128
+blocks, each listed with probability 1/2 per batch, head and query block)
+through block_sparse_128, against Flex with a BlockMask of the same layout
+(BlockMask.from_kv_blocks, every listed block full). Layouts and documents
+are drawn from the same seeded generator as the inputs.
 
 CUDA events around each call, warm-up, median of REPS. Effective TFLOP/s
-count only the allowed (query, key) pairs, counted exactly from the mask:
-4 * B * H * D * pairs / time. Usage (repository root, GPU machine,
-CELERIS_RUNTIME_LIB set as in scripts/device/run.sh):
+count only the allowed (query, key) pairs, counted exactly from the mask
+over every batch and head: 4 * D * pairs / time. Usage (repository root,
+GPU machine, CELERIS_RUNTIME_LIB set as in scripts/device/run.sh):
     python3 bench/attention_masks.py [MANIFEST]
 Correctness is checked by scripts/device/check_attention_masks.py; here
 Flex's output is only compared with Celeris's (rel diff) as a sanity check.
 """
 
 import argparse
+import collections
 import math
 import os
 import statistics
@@ -49,13 +58,64 @@ def softcap_30(score, b, h, q, k):
     return 30.0 * torch.tanh(score / 30.0)
 
 
-# (Celeris kernel, workload, mask_mod, score_mod)
+# extra: the kernel's further arguments; packed: q, k, v, out and lse packed
+# into B=1 along the sequence (varlen); flex_mask: () -> Flex's BlockMask
+# (default: create_block_mask of mask_mod, the same for every batch and head).
+Row = collections.namedtuple(
+    "Row", "kernel workload mask_mod score_mod extra packed flex_mask",
+    defaults=(None, {}, False, None))
 ROWS = [
-    ("sliding_window_1024", "sliding window 1024, causal", sliding_window_1024, None),
-    ("sinks_4_window_1024", "4 sinks + window 1024, causal", sinks_4_window_1024, None),
-    ("softcap_30_causal", "softcap 30, causal", causal, softcap_30),
-    ("block_causal_128", "block_causal<128>", block_causal_128, None),
+    Row("sliding_window_1024", "sliding window 1024, causal", sliding_window_1024),
+    Row("sinks_4_window_1024", "4 sinks + window 1024, causal", sinks_4_window_1024),
+    Row("softcap_30_causal", "softcap 30, causal", causal, softcap_30),
+    Row("block_causal_128", "block_causal<128>", block_causal_128),
 ]
+DOCUMENTS, LAYOUT_BLOCK, LAYOUT_DENSITY = 8, 128, 0.5
+
+
+def structured_rows(gen):
+    """Rows of document masking and of a random block layout, drawn from `gen`."""
+    # Document d of batch b: rows bounds[b][d] .. bounds[b][d + 1] - 1.
+    bounds = [[0] + (torch.randperm(S - 1, device="cuda", generator=gen)[:DOCUMENTS - 1] + 1)
+              .sort().values.tolist() + [S] for _ in range(B)]
+    pos = torch.arange(S, device="cuda")
+    doc = torch.stack([torch.searchsorted(torch.tensor(x[1:-1], device="cuda"), pos, right=True)
+                       for x in bounds]).to(torch.int32)
+    cu = torch.tensor([b * S + x for b in range(B) for x in bounds[b][:-1]] + [B * S],
+                      device="cuda", dtype=torch.int32)
+
+    def document_causal(b, h, q, k):
+        return (doc[b, q] == doc[b, k]) & (q >= k)
+
+    def document_mask():
+        from torch.nn.attention.flex_attention import create_block_mask
+        return create_block_mask(document_causal, B, None, S, S, device="cuda")
+
+    nb = S // LAYOUT_BLOCK
+    listed = torch.rand(B, H, nb, nb, device="cuda", generator=gen) < LAYOUT_DENSITY
+    counts = listed.sum(-1).to(torch.int32)
+    # The listed blocks first, ascending, then the others (past the count).
+    indices = torch.argsort((~listed).to(torch.int8), dim=-1, stable=True).to(torch.int32)
+
+    def block_layout(b, h, q, k):
+        return listed[b, h, q // LAYOUT_BLOCK, k // LAYOUT_BLOCK]
+
+    def layout_mask():
+        from torch.nn.attention.flex_attention import BlockMask
+        mask = BlockMask.from_kv_blocks(torch.zeros_like(counts), indices, counts, indices,
+                                        BLOCK_SIZE=LAYOUT_BLOCK, mask_mod=block_layout)
+        assert torch.equal(mask.to_dense().bool(), listed), "Flex's layout is not ours"
+        return mask
+    document = f"document masking, {DOCUMENTS} documents, causal"
+    return [
+        Row("varlen_causal", document + " (varlen)", document_causal,
+            extra=dict(cu_seqlens_q=cu, cu_seqlens_kv=cu), packed=True, flex_mask=document_mask),
+        Row("document_segments_causal", document + " (ids)", document_causal,
+            extra=dict(q_segment_ids=doc, kv_segment_ids=doc), flex_mask=document_mask),
+        Row("block_sparse_128", f"random block layout {LAYOUT_DENSITY:.0%} dense",
+            block_layout, extra=dict(block_counts=counts, block_indices=indices),
+            flex_mask=layout_mask),
+    ]
 
 
 def median_ms(fn):
@@ -75,9 +135,20 @@ def median_ms(fn):
 
 
 def allowed_pairs(mask_mod):
-    """Allowed (query, key) pairs of one (batch, head), counted exactly."""
+    """Allowed (query, key) pairs of every batch and head, counted exactly."""
     i = torch.arange(S, device="cuda")
-    return int(mask_mod(None, None, i[:, None], i[None, :]).sum().item())
+    return sum(int(mask_mod(torch.tensor(b, device="cuda"), torch.tensor(h, device="cuda"),
+                            i[:, None], i[None, :]).sum().item())
+               for b in range(B) for h in range(H))
+
+
+def pack(x):
+    """[B, H, S, ...] -> [1, H, B * S, ...]: the batches one after the other."""
+    return x.transpose(0, 1).reshape(1, x.shape[1], B * S, *x.shape[3:]).contiguous()
+
+
+def unpack(x):
+    return x.reshape(x.shape[1], B, S, *x.shape[3:]).transpose(0, 1)
 
 
 def rel(a, b):
@@ -101,17 +172,19 @@ def main(manifest):
     q, k, v = randn(B, H, S, D), randn(B, H, S, D), randn(B, H, S, D)
     out = torch.empty_like(q)
     lse = torch.empty(B, H, S, device="cuda", dtype=torch.float32)
+    packed = dict(q=pack(q), k=pack(k), v=pack(v), out=pack(out), lse=pack(lse))
     scale = 1.0 / math.sqrt(D)
     status, rows = 0, []
-    for kernel, workload, mask_mod, score_mod in ROWS:
+    for kernel, workload, mask_mod, score_mod, extra, is_packed, flex_mask in (
+            ROWS + structured_rows(gen)):
         pairs = allowed_pairs(mask_mod)
-        flop = 4.0 * B * H * D * pairs
+        flop = 4.0 * D * pairs
         celeris_ms = flex_ms = None
         note = ""
+        args = dict(packed if is_packed else dict(q=q, k=k, v=v, out=out, lse=lse), **extra)
         if kernel in module.kernels:
             try:
-                celeris_ms = median_ms(
-                    lambda: module.launch(kernel, q=q, k=k, v=v, out=out, lse=lse))
+                celeris_ms = median_ms(lambda: module.launch(kernel, **args))
             except Exception as e:  # noqa: BLE001
                 status = 1
                 print(f"{workload}: Celeris failed: {type(e).__name__}: {str(e)[:200]}")
@@ -120,22 +193,24 @@ def main(manifest):
             print(f"{workload}: Celeris skipped: no kernel '{kernel}' in {manifest}")
         if flex is not None:
             try:
-                block_mask = create_block_mask(mask_mod, None, None, S, S, device="cuda")
+                block_mask = (flex_mask() if flex_mask is not None else
+                              create_block_mask(mask_mod, None, None, S, S, device="cuda"))
                 fn = lambda: flex(q, k, v, score_mod=score_mod,  # noqa: E731
                                   block_mask=block_mask, scale=scale)
                 ref = fn()  # compiles
                 flex_ms = median_ms(fn)
                 if celeris_ms is not None:
-                    note = f"rel diff Celeris vs Flex {rel(out, ref):.1e}"
+                    result = unpack(args["out"]) if is_packed else out
+                    note = f"rel diff Celeris vs Flex {rel(result, ref):.1e}"
                 del ref
             except Exception as e:  # noqa: BLE001
                 print(f"{workload}: FlexAttention skipped: {type(e).__name__}: {str(e)[:200]}")
-        density = pairs / (S * S)
+        density = pairs / (B * H * S * S)
         cells = []
         for label, ms in (("Celeris", celeris_ms), ("Flex", flex_ms)):
             if ms is not None:
                 cells.append(f"{label} {ms:7.3f} ms {flop / ms / 1e9:6.1f} TFLOP/s")
-        print(f"{workload:32s} density {density:.4f}  " + "  ".join(cells) + f"  {note}",
+        print(f"{workload:48s} density {density:.4f}  " + "  ".join(cells) + f"  {note}",
               flush=True)
         rows.append((workload, density, flop, celeris_ms, flex_ms))
         torch.cuda.empty_cache()

@@ -119,3 +119,53 @@ func.func @softcap_alibi_window_f16_d64(%q: tensor<?x8x?x64xf16>, %k: tensor<?x8
       -> tensor<?x8x?x64xf16>, tensor<?x8x?xf32>
   return %out, %lse : tensor<?x8x?x64xf16>, tensor<?x8x?xf32>
 }
+
+// Document masking of packed sequences by segment ids (any ids; tiles
+// whose id ranges are disjoint are skipped).
+func.func @document_segments_causal(%q: tensor<?x16x?x128xbf16>, %k: tensor<?x16x?x128xbf16>, %v: tensor<?x16x?x128xbf16>, %q_ids: tensor<?x?xi32>, %kv_ids: tensor<?x?xi32>)
+    -> (tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>) {
+  %out, %lse = celeris.attention %q, %k, %v segment_ids(%q_ids, %kv_ids : tensor<?x?xi32>, tensor<?x?xi32>) mask <causal>
+      : tensor<?x16x?x128xbf16>, tensor<?x16x?x128xbf16>, tensor<?x16x?x128xbf16>
+      -> tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>
+  return %out, %lse : tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>
+}
+
+// Packed variable-length sequences (B = 1): document masking with the
+// boundaries known, so each sequence visits only its own key tiles.
+func.func @varlen_causal(%q: tensor<1x16x?x128xbf16>, %k: tensor<1x16x?x128xbf16>, %v: tensor<1x16x?x128xbf16>, %cu_q: tensor<?xi32>, %cu_kv: tensor<?xi32>)
+    -> (tensor<1x16x?x128xbf16>, tensor<1x16x?xf32>) {
+  %out, %lse = celeris.attention %q, %k, %v varlen(%cu_q, %cu_kv : tensor<?xi32>, tensor<?xi32>) mask <causal>
+      : tensor<1x16x?x128xbf16>, tensor<1x16x?x128xbf16>, tensor<1x16x?x128xbf16>
+      -> tensor<1x16x?x128xbf16>, tensor<1x16x?xf32>
+  return %out, %lse : tensor<1x16x?x128xbf16>, tensor<1x16x?xf32>
+}
+
+// Block-sparse attention over a FlexAttention-style block layout of
+// 128 x 128 blocks (counts and indices per batch, head and query block).
+func.func @block_sparse_128(%q: tensor<?x16x?x128xbf16>, %k: tensor<?x16x?x128xbf16>, %v: tensor<?x16x?x128xbf16>, %counts: tensor<?x?x?xi32>, %indices: tensor<?x?x?x?xi32>)
+    -> (tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>) {
+  %out, %lse = celeris.attention %q, %k, %v block_layout(%counts, %indices : tensor<?x?x?xi32>, tensor<?x?x?x?xi32>) block_size [128, 128] 
+      : tensor<?x16x?x128xbf16>, tensor<?x16x?x128xbf16>, tensor<?x16x?x128xbf16>
+      -> tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>
+  return %out, %lse : tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>
+}
+
+// A 64 x 64 block layout intersected with causal (as celeris.topk_blocks
+// produces for NSA/MoBA-style selection): the schedule shrinks its tiles
+// to the blocks.
+func.func @block_sparse_causal_64(%q: tensor<?x16x?x128xbf16>, %k: tensor<?x16x?x128xbf16>, %v: tensor<?x16x?x128xbf16>, %counts: tensor<?x?x?xi32>, %indices: tensor<?x?x?x?xi32>)
+    -> (tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>) {
+  %out, %lse = celeris.attention %q, %k, %v block_layout(%counts, %indices : tensor<?x?x?xi32>, tensor<?x?x?x?xi32>) mask <causal> block_size [64, 64]
+      : tensor<?x16x?x128xbf16>, tensor<?x16x?x128xbf16>, tensor<?x16x?x128xbf16>
+      -> tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>
+  return %out, %lse : tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>
+}
+
+// Head dim 256 (one warpgroup, 64-key tiles; wgmma only).
+func.func @causal_d256(%q: tensor<?x8x?x256xbf16>, %k: tensor<?x8x?x256xbf16>, %v: tensor<?x8x?x256xbf16>)
+    -> (tensor<?x8x?x256xbf16>, tensor<?x8x?xf32>) {
+  %out, %lse = celeris.attention %q, %k, %v mask <causal>
+      : tensor<?x8x?x256xbf16>, tensor<?x8x?x256xbf16>, tensor<?x8x?x256xbf16>
+      -> tensor<?x8x?x256xbf16>, tensor<?x8x?xf32>
+  return %out, %lse : tensor<?x8x?x256xbf16>, tensor<?x8x?xf32>
+}

@@ -3,6 +3,7 @@
 #include "celeris/GPU/MaskTile.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 #include <cmath>
 
@@ -20,7 +21,32 @@ KeyTileSequence KeyTileSequence::get(KernelBuilder &b,
   return sequence;
 }
 
+KeyTileSequence KeyTileSequence::getBlockList(KernelBuilder &b, Value indices,
+                                              ValueRange prefix,
+                                              Value blockCount,
+                                              int64_t tilesPerBlock) {
+  KeyTileSequence sequence;
+  sequence.blockIndices = indices;
+  sequence.listPrefix.assign(prefix.begin(), prefix.end());
+  sequence.tilesPerBlock = tilesPerBlock;
+  sequence.count = b.mul(b.maxS(blockCount, b.idx(0)), tilesPerBlock);
+  return sequence;
+}
+
 Value KeyTileSequence::tileAt(KernelBuilder &b, Value n) const {
+  if (blockIndices) {
+    // Entry n / r, clamped into the list (visits past the end load
+    // nothing, but their address must be valid).
+    auto type = cast<MemRefType>(blockIndices.getType());
+    int64_t rank = type.getRank();
+    Value last = b.sub(memref::DimOp::create(b, blockIndices, rank - 1),
+                       b.idx(1));
+    Value entry = b.maxS(b.minS(b.divu(n, tilesPerBlock), last), b.idx(0));
+    SmallVector<Value> index(listPrefix);
+    index.push_back(entry);
+    Value block = b.toIndex(memref::LoadOp::create(b, blockIndices, index));
+    return b.add(b.mul(block, tilesPerBlock), b.remu(n, tilesPerBlock));
+  }
   // From the last range back: visit n is in range r when n falls below the
   // visits of the ranges up to r.
   SmallVector<Value> starts;
@@ -76,7 +102,10 @@ std::pair<Value, Value> MaskTile::classify(KernelBuilder &b, Value rowBegin,
   auto [empty, full] = buildTileClassification(
       b, b.getLoc(), mask, b.add(rowBegin, queryOffset),
       b.add(rowEnd, queryOffset), keyBegin, keyEnd);
-  Value inside = b.cmp(arith::CmpIPredicate::sle, keyEnd, kvLength);
+  // Keys outside [0, kvLength) make a tile partial (block lists name any
+  // block).
+  Value inside = b.andI(b.cmp(arith::CmpIPredicate::sle, keyEnd, kvLength),
+                        b.cmp(arith::CmpIPredicate::sge, keyBegin, b.idx(0)));
   return {empty, b.andI(full, inside)};
 }
 
@@ -90,7 +119,7 @@ void MaskTile::apply(KernelBuilder &b, AccumulatorFragment &scores,
     Value allowed = b.andI(
         buildMaskPredicate(b, b.getLoc(), mask,
                            positions[AccumulatorFragment::rowOf(i)], key),
-        b.cmp(arith::CmpIPredicate::slt, key, kvLength));
+        b.cmp(arith::CmpIPredicate::ult, key, kvLength));
     s = b.select(allowed, s, negInf);
   }
 }

@@ -2,6 +2,8 @@
 
 #include "celeris/GPU/SharedTile.h"
 
+#include <numeric>
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -55,10 +57,14 @@ TileLoader::TileLoader(KernelBuilder &b, const SharedTile &tile,
          "copy passes must tile the rows");
   copyRow = b.divu(threadId, chunks);
   column = b.mul(b.remu(threadId, chunks), 8);
-  // With passes of a multiple of 8 rows the swizzle term is the same in
-  // every pass: one offset per thread, plus a constant per pass.
-  if (tile.layout == TileLayout::Padded || rowsPerPass % 8 == 0)
-    threadOffset = tile.offsetOf(b, copyRow, column);
+  // The swizzle term of pass p depends on (copyRow + p rowsPerPass) % 8
+  // only: one offset per residue, plus a constant per pass.
+  int64_t period = tile.layout == TileLayout::Padded || rowsPerPass % 8 == 0
+                       ? 1
+                       : 8 / std::gcd<int64_t>(rowsPerPass, 8);
+  for (int64_t p = 0; p < std::min(period, tile.rows / rowsPerPass); ++p)
+    threadOffsets.push_back(
+        tile.offsetOf(b, b.add(copyRow, p * rowsPerPass), column));
 }
 
 SmallVector<Value> TileLoader::load(KernelBuilder &b, const SharedMemory &smem,
@@ -74,10 +80,10 @@ SmallVector<Value> TileLoader::load(KernelBuilder &b, const SharedMemory &smem,
     Value count = b.select(inside, b.idx(8), b.idx(0));
     // Clamped into the tensor: nothing is read when the count is 0.
     Value clamped = b.maxS(b.minS(row, lastRow), b.idx(0));
-    Value inTile = threadOffset
-                       ? b.add(threadOffset,
-                               pass * rowsPerPass * tile.rowStride())
-                       : tile.offsetOf(b, r, column);
+    int64_t period = threadOffsets.size();
+    Value inTile =
+        b.add(threadOffsets[pass % period],
+              (pass / period) * period * rowsPerPass * tile.rowStride());
     SmallVector<Value> src(outer);
     src.append({clamped, column});
     tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(

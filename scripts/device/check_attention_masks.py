@@ -1,15 +1,24 @@
 """GPU check of the masked attention kernels of examples/gpu/attention_masks.mlir
 (compiled by scripts/device/prepare.sh into .device/attention_masks) through
 celeris.runtime. FUNCTIONS below restates each function of that file (mask,
-scale, softcap, ALiBi, kv_lengths, query_offset, head dim, dtype, Hq); a
-kernel of the manifest that is not in it, or a function of it that the
-manifest lacks, is a failure.
+scale, softcap, ALiBi, kv_lengths, query_offset, head dim, dtype, Hq, segment
+ids, varlen offsets or a block layout); a kernel of the manifest that is not
+in it, or a function of it that the manifest lacks, is a failure.
 Usage: check_attention_masks.py MANIFEST [--small] [--kernel NAME] [--case LABEL]
 
 Every kernel runs B2 S8192 (not with --small), B2 S1000, Sq=300 Sk=77 and
 Sq=77 Sk=1000 (tails; fully masked rows for causal-like masks), with B=4 and
 random key lengths (0, Sk, and others not multiples of 64) for kv_lengths.
 Hkv = Hq: the functions fix both head counts to the same value.
+Segment ids: 1 to 8 documents of random lengths per batch (sorted ids), and
+one case of random ids in 0..3. Varlen (B=1, Sq and Sk the packed totals):
+random sequence lengths (one of length 0, none a multiple of 64; keys at
+least as many as queries where Sk leaves room, else random, which gives
+fully masked rows), query rows before the first sequence (cu_q[0] = 5) and
+after the last, which must stay NaN. Block layouts: random, about 50% dense,
+per (batch, head) and broadcast over the batch, the heads or both; one query
+block lists no key block (fully masked rows), one lists all; the entries
+past a block's count list the other blocks (never allowed).
 Against a float64 reference written here (the mask algebra of
 docs/reference/CelerisAttrs.md in torch, one (batch, head) at a time), fresh
 random inputs and NaN-poisoned outputs:
@@ -46,11 +55,13 @@ SOFTCAP_Q_GAIN = 2.0
 # tuples: ("causal",), ("window", left, right), ("sink", n),
 # ("dilated", rate, segment), ("strided", s), ("block_causal", b),
 # ("prefix", n), ("chunked", c), ("global", (t0, ...)), ("union", m, ...),
-# ("intersect", m, ...). scale None: 1 / sqrt(d); query_offset None: the
-# default (Sk - Sq, or kv_lengths[b] - Sq).
+# ("intersect", m, ...), ("all",). scale None: 1 / sqrt(d); query_offset
+# None: the default (Sk - Sq, or kv_lengths[b] - Sq). layout: None,
+# "segments" (segment_ids), "varlen" (cu_seqlens) or "blocks" (block_layout
+# with block_size).
 Fn = collections.namedtuple(
-    "Fn", "mask scale softcap alibi kv_lengths query_offset d dtype hq",
-    defaults=(None, None, False, False, None, 128, torch.bfloat16, 16))
+    "Fn", "mask scale softcap alibi kv_lengths query_offset d dtype hq layout block_size",
+    defaults=(None, None, False, False, None, 128, torch.bfloat16, 16, None, None))
 CAUSAL = ("causal",)
 FUNCTIONS = {
     "sliding_window_1024": Fn(("intersect", CAUSAL, ("window", 1023, 0))),
@@ -71,16 +82,32 @@ FUNCTIONS = {
     "softcap_alibi_window_f16_d64": Fn(
         ("intersect", CAUSAL, ("window", 200, 0)), softcap=20.0, alibi=True,
         d=64, dtype=torch.float16, hq=8),
+    "document_segments_causal": Fn(CAUSAL, layout="segments"),
+    "varlen_causal": Fn(CAUSAL, layout="varlen"),
+    "block_sparse_128": Fn(("all",), layout="blocks", block_size=(128, 128)),
+    "block_sparse_causal_64": Fn(CAUSAL, layout="blocks", block_size=(64, 64)),
 }
+LAYOUT_ARGS = {"segments": ["q_segment_ids", "kv_segment_ids"],
+               "varlen": ["cu_seqlens_q", "cu_seqlens_kv"],
+               "blocks": ["block_counts", "block_indices"]}
 
-# (label, B, Sq, Sk, big): big cases are skipped with --small.
+# Big cases are skipped with --small; variant: how a layout's operands are
+# drawn (segments: "unsorted" ids; blocks: "1xH", "Bx1", "1x1" broadcast).
+Case = collections.namedtuple("Case", "label b sq sk big variant", defaults=(None,))
 CASES = [
-    ("B2-S8192", 2, 8192, 8192, True),
-    ("B2-S1000", 2, 1000, 1000, False),
-    ("Sq300-Sk77", 1, 300, 77, False),
-    ("Sq77-Sk1000", 1, 77, 1000, False),
+    Case("B2-S8192", 2, 8192, 8192, True),
+    Case("B2-S1000", 2, 1000, 1000, False),
+    Case("Sq300-Sk77", 1, 300, 77, False),
+    Case("Sq77-Sk1000", 1, 77, 1000, False),
 ]
+# Further cases of the functions of one layout.
+LAYOUT_CASES = {
+    "segments": [Case("B2-S1000-ids0..3", 2, 1000, 1000, False, "unsorted")],
+    "blocks": [Case(f"B2-Sq1000-Sk700-layout{v}", 2, 1000, 700, False, v)
+               for v in ("1xH", "Bx1", "1x1")],
+}
 KV_LENGTHS_BATCH = 4
+VARLEN_Q_LEAD, VARLEN_KV_LEAD = 5, 3
 
 failures = []
 
@@ -100,6 +127,8 @@ def allowed(mask, p, j):
     and j [1, Sk], broadcast; / and mod are floor division and its remainder
     (they differ from truncation only for negative positions)."""
     kind, args = mask[0], mask[1:]
+    if kind == "all":
+        return torch.ones_like(p + j, dtype=torch.bool)
     if kind == "causal":
         return j <= p
     if kind == "window":
@@ -127,9 +156,11 @@ def allowed(mask, p, j):
     raise ValueError(f"mask kind {kind!r} has no reference here")
 
 
-def reference(fn, q, k, v, slopes, lens):
+def reference(fn, q, k, v, slopes, lens, ids=None, blocks=None):
     """float64 celeris.attention: (out, natural-log lse), one (batch, head)
-    at a time so that S=8192 fits."""
+    at a time so that S=8192 fits. ids: (q_ids [B, Sq], kv_ids [B, Sk]);
+    blocks: the layout as a dense table [B or 1, Hq or 1, NQB, NKB] of
+    listed blocks."""
     b, hq, sq, d = q.shape
     hkv, sk = k.shape[1], k.shape[2]
     scale = fn.scale if fn.scale is not None else 1.0 / math.sqrt(d)
@@ -144,20 +175,111 @@ def reference(fn, q, k, v, slopes, lens):
         ok = allowed(fn.mask, p, j).expand(sq, sk)
         if lens is not None:
             ok = ok & (j < length)
+        if ids is not None:
+            ok = ok & (ids[0][bi][:, None] == ids[1][bi][None, :])
         distance = (j - p).double() if slopes is not None else None
         for h in range(hq):
             g = h // (hq // hkv)
+            okh = ok
+            if blocks is not None:
+                bq, bk = fn.block_size
+                table = blocks[bi if blocks.shape[0] > 1 else 0, h if blocks.shape[1] > 1 else 0]
+                okh = ok & table[i[:, 0] // bq][:, j[0] // bk]
             s = scale * (q[bi, h].double() @ k[bi, g].double().T)
             if slopes is not None:
                 s = s + float(slopes[h]) * distance
             if fn.softcap is not None:
                 s = fn.softcap * torch.tanh(s / fn.softcap)
-            s = s.masked_fill(~ok, float("-inf"))
+            s = s.masked_fill(~okh, float("-inf"))
             lse[bi, h] = torch.logsumexp(s, dim=-1)
             # Fully masked rows: exp(-inf - -inf) is NaN; their out is 0.
-            w = torch.where(ok, torch.exp(s - lse[bi, h][:, None]), 0.0)
+            w = torch.where(okh, torch.exp(s - lse[bi, h][:, None]), 0.0)
             out[bi, h] = w @ v[bi, g].double()
     return out, lse
+
+
+def varlen_reference(fn, q, k, v, cu_q, cu_kv):
+    """reference() of each packed sequence on its own (its default offset is
+    then Sk_n - Sq_n); rows outside every sequence are NaN."""
+    out = torch.full(q.shape, float("nan"), device=q.device, dtype=torch.float64)
+    lse = torch.full(q.shape[:3], float("nan"), device=q.device, dtype=torch.float64)
+    for n in range(len(cu_q) - 1):
+        (a, e), (c, f) = cu_q[n:n + 2], cu_kv[n:n + 2]
+        if e > a:
+            out[:, :, a:e], lse[:, :, a:e] = reference(
+                fn, q[:, :, a:e], k[:, :, c:f], v[:, :, c:f], None, None)
+    return out, lse
+
+
+def randint(gen, low, high, shape=()):
+    return torch.randint(low, high, shape, device="cuda", generator=gen)
+
+
+def segment_ids(gen, b, sq, sk, unsorted):
+    """(q_ids [B, Sq], kv_ids [B, Sk]) int32, read off one stream of
+    L = max(Sq, Sk) ids per batch at the positions that the default query
+    offset gives (row i at i + L - Sq, key j at j + L - Sk): 1 to 8 documents
+    of random lengths with consecutive ids from a random base, or (unsorted)
+    random ids in 0..3."""
+    n = max(sq, sk)
+    if unsorted:
+        ids = randint(gen, 0, 4, (b, n))
+    else:
+        pos = torch.arange(n, device="cuda")
+        ids = torch.stack([
+            int(randint(gen, 0, 1000)) + torch.searchsorted(
+                randint(gen, 1, n, (int(randint(gen, 0, 8)),)).sort().values, pos, right=True)
+            for _ in range(b)])
+    ids = ids.to(torch.int32)
+    return ids[:, n - sq:].contiguous(), ids[:, n - sk:].contiguous()
+
+
+def split(gen, total, n):
+    """n random lengths >= 0 that sum to total."""
+    cuts = randint(gen, 0, total + 1, (n - 1,)).sort().values.tolist()
+    return [e - a for a, e in zip([0] + cuts, cuts + [total])]
+
+
+def varlen_offsets(gen, sq, sk):
+    """(cu_q, cu_kv) lists of N + 1 offsets. Queries: N - 1 random lengths
+    over 7/8 of the rows after VARLEN_Q_LEAD (none a multiple of 64) and one
+    of length 0 at a random place; the rows before the first and after the
+    last sequence belong to none. Keys from VARLEN_KV_LEAD: each sequence's
+    query length plus a random share of the rest, or random lengths when Sk
+    is shorter than the queries."""
+    n = min(12, max(4, sq // 250))
+    q_lead = VARLEN_Q_LEAD if sq > 64 else 0
+    kv_lead = VARLEN_KV_LEAD if sk > 64 else 0
+    q_lens = [x - 1 if x and x % 64 == 0 else x
+              for x in split(gen, (sq - 2 * q_lead) * 7 // 8, n - 1)]
+    q_lens.insert(int(randint(gen, 0, n)), 0)
+    room = sk - kv_lead - sum(q_lens)
+    kv_lens = ([x + e for x, e in zip(q_lens, split(gen, room, n))] if room >= 0
+               else split(gen, sk - kv_lead, n))
+
+    def offsets(lead, lens):
+        return [lead + sum(lens[:m]) for m in range(n + 1)]
+    return offsets(q_lead, q_lens), offsets(kv_lead, kv_lens)
+
+
+def block_layout(gen, b, hq, sq, sk, block_size, variant):
+    """(counts [B', H', NQB], indices [B', H', NQB, NKB] int32, dense table
+    of the listed blocks [B', H', NQB, NKB] bool); B' = 1 for "1xH" and
+    "1x1", H' = 1 for "Bx1" and "1x1". Each query block lists a random
+    number (binomial, p = 1/2) of key blocks in random order, then the
+    others, which its count excludes; query block 0 of the last (b', h')
+    lists every block, the last query block of (0, 0) none."""
+    lb = 1 if variant in ("1xH", "1x1") else b
+    lh = 1 if variant in ("Bx1", "1x1") else hq
+    nqb, nkb = -(-sq // block_size[0]), -(-sk // block_size[1])
+    shape = (lb, lh, nqb, nkb)
+    order = torch.rand(shape, device="cuda", generator=gen).argsort(dim=-1)
+    counts = (torch.rand(shape, device="cuda", generator=gen) < 0.5).sum(-1)
+    counts[0, 0, -1] = 0
+    counts[-1, -1, 0] = nkb
+    listed = torch.arange(nkb, device="cuda") < counts[..., None]
+    dense = torch.zeros(shape, device="cuda", dtype=torch.bool).scatter_(-1, order, listed)
+    return counts.to(torch.int32), order.to(torch.int32), dense
 
 
 def kv_lengths(gen, b, sk):
@@ -169,10 +291,13 @@ def kv_lengths(gen, b, sk):
     return lens.to(torch.int32)
 
 
-def run_case(module, gen, kernel, fn, label, b, sq, sk):
+def run_case(module, gen, kernel, fn, case):
+    b, sq, sk = case.b, case.sq, case.sk
     hq = hkv = fn.hq
     if fn.kv_lengths:
         b = KV_LENGTHS_BATCH
+    if fn.layout == "varlen":
+        b = 1
 
     def randn(*shape):
         return torch.randn(*shape, device="cuda", generator=gen).to(fn.dtype)
@@ -180,14 +305,31 @@ def run_case(module, gen, kernel, fn, label, b, sq, sk):
     if fn.softcap is not None:
         q = q * SOFTCAP_Q_GAIN
     args = dict(q=q, k=k, v=v)
-    slopes = lens = None
+    slopes = lens = ids = blocks = cu = None
+    shape = f"B{b} H{hq} Sq{sq} Sk{sk} D{fn.d}"
     if fn.alibi:
         slopes = torch.tensor([2.0 ** (-8.0 * (h + 1) / hq) for h in range(hq)],
                               device="cuda", dtype=torch.float32)
         args["alibi_slopes"] = slopes
+    if fn.layout == "segments":
+        ids = segment_ids(gen, b, sq, sk, case.variant == "unsorted")
+        args.update(q_segment_ids=ids[0], kv_segment_ids=ids[1])
+        shape += (" random ids 0..3" if case.variant == "unsorted" else
+                  f" documents per batch {[x.unique().numel() for x in ids[1]]}")
+    if fn.layout == "varlen":
+        cu = varlen_offsets(gen, sq, sk)
+        args.update(cu_seqlens_q=torch.tensor(cu[0], device="cuda", dtype=torch.int32),
+                    cu_seqlens_kv=torch.tensor(cu[1], device="cuda", dtype=torch.int32))
+        shape += f" cu_q {cu[0]} cu_kv {cu[1]}"
+    if fn.layout == "blocks":
+        counts, indices, blocks = block_layout(gen, b, hq, sq, sk, fn.block_size, case.variant)
+        args.update(block_counts=counts, block_indices=indices)
+        shape += (f" layout {list(indices.shape)} of {fn.block_size[0]}x{fn.block_size[1]}, "
+                  f"density {blocks.double().mean().item():.2f}")
     if fn.kv_lengths:
         lens = kv_lengths(gen, b, sk)
         args["kv_lengths"] = lens
+        shape += f" kv_lengths {lens.tolist()}"
 
     def launch():
         out = torch.full((b, hq, sq, fn.d), float("nan"), device="cuda", dtype=fn.dtype)
@@ -197,10 +339,24 @@ def run_case(module, gen, kernel, fn, label, b, sq, sk):
         return out, lse
     out, lse = launch()
     out2, lse2 = launch()
-    deterministic = torch.equal(out, out2) and torch.equal(lse, lse2)
+    # Bitwise, so that the NaN of rows left unwritten compare equal.
+    deterministic = (torch.equal(out.view(torch.int16), out2.view(torch.int16))
+                     and torch.equal(lse.view(torch.int32), lse2.view(torch.int32)))
     del out2, lse2
 
-    ref, ref_lse = reference(fn, q, k, v, slopes, lens)
+    # rows: the query rows the kernel writes (varlen: those of a sequence).
+    rows = torch.ones(sq, device="cuda", dtype=torch.bool)
+    untouched = True
+    if cu is not None:
+        ref, ref_lse = varlen_reference(fn, q, k, v, *cu)
+        rows[:] = False
+        for a, e in zip(cu[0], cu[0][1:]):
+            rows[a:e] = True
+        untouched = bool(torch.isnan(out[:, :, ~rows]).all().item()
+                         and torch.isnan(lse[:, :, ~rows]).all().item())
+        out, lse, ref, ref_lse = (t[:, :, rows] for t in (out, lse, ref, ref_lse))
+    else:
+        ref, ref_lse = reference(fn, q, k, v, slopes, lens, ids, blocks)
     nan_out = torch.isnan(out).sum().item()
     nan_lse = torch.isnan(lse).sum().item()
     err = (out.double() - ref).norm().item() / max(ref.norm().item(), 1e-300)
@@ -212,21 +368,23 @@ def run_case(module, gen, kernel, fn, label, b, sq, sk):
                  and bool((lse[~finite] == float("-inf")).all().item())) if masked else True
     lse_tol = LSE_TOL_SOFTCAP if fn.softcap is not None else LSE_TOL
     ok = (nan_out == 0 and nan_lse == 0 and math.isfinite(err) and err <= OUT_TOL
-          and lse_err <= lse_tol and lse_finite and masked_ok and deterministic)
-    shape = f"B{b} H{hq} Sq{sq} Sk{sk} D{fn.d}"
-    if lens is not None:
-        shape += f" kv_lengths {lens.tolist()}"
-    expect(ok, f"{kernel} {label} ({shape}): out rel err {err:.2e}, lse max abs err "
+          and lse_err <= lse_tol and lse_finite and masked_ok and deterministic and untouched)
+    extra = ""
+    if cu is not None:
+        extra = (f", rows in sequences {int(rows.sum())}/{sq}, the others untouched "
+                 f"(NaN): {untouched}")
+    expect(ok, f"{kernel} {case.label} ({shape}): out rel err {err:.2e}, lse max abs err "
            f"{lse_err:.2e} (<= {lse_tol:g}), NaN out/lse {nan_out}/{nan_lse}, fully "
            f"masked rows {masked} (out 0, lse -inf: {masked_ok}), deterministic: "
-           f"{deterministic}")
+           f"{deterministic}{extra}")
 
 
 def check_signature(module, kernel, fn):
     """The manifest's arguments must be those of the table's function."""
     signature = {a[0]: a for a in module.kernels[kernel]}
     names = (["q", "k", "v"] + (["alibi_slopes"] if fn.alibi else [])
-             + (["kv_lengths"] if fn.kv_lengths else []) + ["out", "lse"])
+             + LAYOUT_ARGS.get(fn.layout, []) + (["kv_lengths"] if fn.kv_lengths else [])
+             + ["out", "lse"])
     element = {torch.bfloat16: "bf16", torch.float16: "f16"}[fn.dtype]
     same = list(signature) == names and signature["q"][3] == element
     if not same:
@@ -243,7 +401,8 @@ def main():
                         help="skip the S8192 cases (for runs under compute-sanitizer)")
     parser.add_argument("--kernel", action="append",
                         help="run only this kernel (repeatable)")
-    parser.add_argument("--case", action="append", choices=[c[0] for c in CASES],
+    labels = [c.label for c in CASES + sum(LAYOUT_CASES.values(), [])]
+    parser.add_argument("--case", action="append", choices=labels,
                         help="run only this case (repeatable)")
     opts = parser.parse_args()
     module = load(opts.manifest)
@@ -263,13 +422,14 @@ def main():
             continue
         if kernel not in wanted or not check_signature(module, kernel, FUNCTIONS[kernel]):
             continue
-        for label, b, sq, sk, big in CASES:
-            if (opts.small and big) or (opts.case and label not in opts.case):
+        fn = FUNCTIONS[kernel]
+        for case in CASES + LAYOUT_CASES.get(fn.layout, []):
+            if (opts.small and case.big) or (opts.case and case.label not in opts.case):
                 continue
             try:
-                run_case(module, gen, kernel, FUNCTIONS[kernel], label, b, sq, sk)
+                run_case(module, gen, kernel, fn, case)
             except Exception as e:  # noqa: BLE001
-                expect(False, f"{kernel} {label}: {type(e).__name__}: {e}")
+                expect(False, f"{kernel} {case.label}: {type(e).__name__}: {e}")
             torch.cuda.empty_cache()
     print(f"{len(failures)} check(s) failed")
     return 1 if failures else 0

@@ -22,15 +22,29 @@
 
 namespace mlir::celeris {
 
-/// The visited key tiles in order: ranges laid end to end.
+/// The visited key tiles in order: ranges laid end to end, or the blocks
+/// of a block-sparse layout (each `tilesPerBlock` consecutive tiles).
 struct KeyTileSequence {
   SmallVector<KeyTileRange> ranges;
   /// The number of tiles (index).
   Value count;
+  /// Block list: the memref of block indices, the indices of this list in
+  /// it (all but the last dimension) and its length bound.
+  Value blockIndices;
+  SmallVector<Value> listPrefix;
+  int64_t tilesPerBlock = 0;
 
   static KeyTileSequence get(KernelBuilder &b,
                              ArrayRef<KeyTileRange> ranges);
-  /// The key tile of visit `n` (index); past the end, the last range's end.
+  /// The first `blockCount` entries of `indices[prefix..., :]`, each block
+  /// `tilesPerBlock` tiles long. Entries are expected distinct (as
+  /// celeris.mask_block_layout and celeris.topk_blocks produce them).
+  static KeyTileSequence getBlockList(KernelBuilder &b, Value indices,
+                                      ValueRange prefix, Value blockCount,
+                                      int64_t tilesPerBlock);
+  /// The key tile of visit `n` (index). Past the end: some tile of the
+  /// sequence's reach (never an out-of-bounds read), for a load that reads
+  /// nothing.
   Value tileAt(KernelBuilder &b, Value n) const;
 };
 

@@ -85,7 +85,10 @@ public:
 private:
   SharedTile tile;
   int64_t rowsPerPass;
-  Value copyRow, column, threadOffset;
+  Value copyRow, column;
+  /// The thread's offset in the tile for pass p is threadOffsets[p %
+  /// size()] plus a constant: the swizzle repeats every 8 rows.
+  SmallVector<Value> threadOffsets;
 };
 
 /// A wgmma matrix descriptor of `tile` (Swizzle128B) at element offset

@@ -77,6 +77,18 @@ public:
     v = kernel.getArgument(arg++);
     if (spec.alibiSlopes)
       alibi = kernel.getArgument(arg++);
+    if (spec.qSegmentIds) {
+      qSegments = kernel.getArgument(arg++);
+      kvSegments = kernel.getArgument(arg++);
+    }
+    if (spec.cuSeqlensQ) {
+      cuSeqlensQ = kernel.getArgument(arg++);
+      cuSeqlensKv = kernel.getArgument(arg++);
+    }
+    if (spec.blockCounts) {
+      blockCounts = kernel.getArgument(arg++);
+      blockIndices = kernel.getArgument(arg++);
+    }
     if (spec.kvLengths)
       kvLengths = kernel.getArgument(arg++);
     out = kernel.getArgument(arg++);
@@ -87,8 +99,17 @@ public:
   void emit();
 
 private:
+  /// (isEmpty, isFull) of key tile `keyTile` for the CTA's rows: the mask's,
+  /// and the segment ids' when there are any.
+  std::pair<Value, Value> classifyTile(Value keyTile);
+  /// The min and max of `ids[batch, base + i]` over i in [begin, begin +
+  /// count) clipped to `end` (the CTA's warps compute the same values).
+  std::pair<Value, Value> idRange(Value ids, Value base, Value begin,
+                                  Value end, int64_t count);
+  /// Sets the scores of pairs in different segments to -inf.
+  void applySegments(AccumulatorFragment &s, Value keyBase);
   SmallVector<Value> emitTile(TensorCoreMma &mma, const MmaOperandA &query,
-                              Value keyTile, Value stageOffset,
+                              Value keyTile, Value stageOffset, Value isFull,
                               ValueRange carried);
   void emitEpilogue(ValueRange results);
 
@@ -97,19 +118,89 @@ private:
   KernelBuilder b;
   SharedLayout layout;
   Value q, k, v, alibi, kvLengths, out, lse;
+  Value qSegments, kvSegments, cuSeqlensQ, cuSeqlensKv, blockCounts,
+      blockIndices;
 
-  // Per-thread values of the kernel, named as in the file comment.
-  Value batch, head, sq, rowBegin, rowEnd, rows[2], quad;
+  // Per-thread values of the kernel, named as in the file comment. Rows and
+  // keys are local to the sequence (varlen); qBase and kBase place them in
+  // the tensors.
+  Value batch, head, sq, rowBegin, rowEnd, rows[2], quad, qBase, kBase;
+  Value laneId, kvLength, qSegmentMin, qSegmentMax;
   std::optional<MaskTile> mask;
   ScoreTransform transform;
 };
 
 } // namespace
 
+std::pair<Value, Value> PrefillKernelEmitter::idRange(Value ids, Value base,
+                                                     Value begin, Value end,
+                                                     int64_t count) {
+  // Lane l reads count / 32 ids, then the warp reduces; ids past `end`
+  // repeat the last one.
+  Value last = b.sub(end, b.idx(1));
+  Value lo, hi;
+  for (int64_t i = 0; i < count / 32; ++i) {
+    Value at = b.add(b.add(begin, b.mul(laneId, count / 32)), i);
+    at = b.maxS(b.minS(at, last), b.idx(0));
+    Value id =
+        memref::LoadOp::create(b, ids, ValueRange{batch, b.add(base, at)});
+    lo = lo ? b.minS(lo, id) : id;
+    hi = hi ? b.maxS(hi, id) : id;
+  }
+  for (int32_t mask = 1; mask < 32; mask *= 2) {
+    lo = b.minS(lo, b.shuffleXor(lo, mask));
+    hi = b.maxS(hi, b.shuffleXor(hi, mask));
+  }
+  return {lo, hi};
+}
+
+std::pair<Value, Value> PrefillKernelEmitter::classifyTile(Value keyTile) {
+  int64_t kvTile = schedule.getKvTile();
+  Value keyBegin = b.mul(keyTile, kvTile);
+  auto [isEmpty, isFull] =
+      mask->classify(b, rowBegin, rowEnd, keyBegin, kvTile);
+  if (!kvSegments)
+    return {isEmpty, isFull};
+  // Segment ids: empty when the id ranges of the rows and the keys are
+  // disjoint, full when both hold one and the same id. Correct for any ids;
+  // tight for sorted ones (packed documents).
+  auto [lo, hi] = idRange(kvSegments, kBase, keyBegin,
+                          b.minS(b.add(keyBegin, kvTile), kvLength), kvTile);
+  using Pred = arith::CmpIPredicate;
+  Value disjoint = b.orI(b.cmp(Pred::slt, hi, qSegmentMin),
+                         b.cmp(Pred::slt, qSegmentMax, lo));
+  Value single = b.andI(b.andI(b.cmp(Pred::eq, lo, hi),
+                               b.cmp(Pred::eq, qSegmentMin, qSegmentMax)),
+                        b.cmp(Pred::eq, lo, qSegmentMin));
+  return {b.orI(isEmpty, disjoint), b.andI(isFull, single)};
+}
+
+void PrefillKernelEmitter::applySegments(AccumulatorFragment &s,
+                                         Value keyBase) {
+  Value negInf = b.f32(-INFINITY);
+  Value last = b.sub(kvLength, b.idx(1));
+  Value rowIds[2];
+  for (int64_t r = 0; r < 2; ++r) {
+    Value row = b.maxS(b.minS(rows[r], b.sub(sq, b.idx(1))), b.idx(0));
+    rowIds[r] = memref::LoadOp::create(b, qSegments,
+                                       ValueRange{batch, b.add(qBase, row)});
+  }
+  for (auto [i, v] : llvm::enumerate(s.values)) {
+    Value key = b.add(keyBase, AccumulatorFragment::columnOf(i));
+    Value at = b.maxS(b.minS(key, last), b.idx(0));
+    Value id = memref::LoadOp::create(b, kvSegments,
+                                      ValueRange{batch, b.add(kBase, at)});
+    Value same = b.cmp(arith::CmpIPredicate::eq, id,
+                       rowIds[AccumulatorFragment::rowOf(i)]);
+    v = b.select(same, v, negInf);
+  }
+}
+
 SmallVector<Value> PrefillKernelEmitter::emitTile(TensorCoreMma &mma,
                                                   const MmaOperandA &query,
                                                   Value keyTile,
                                                   Value stageOffset,
+                                                  Value isFull,
                                                   ValueRange carried) {
   int64_t headDim = spec.getHeadDim(), kvTile = schedule.getKvTile();
   AccumulatorFragment s = AccumulatorFragment::splat(b.f32(0.0), kvTile);
@@ -120,9 +211,6 @@ SmallVector<Value> PrefillKernelEmitter::emitTile(TensorCoreMma &mma,
   Value keyBegin = b.mul(keyTile, kvTile);
   Value keyBase = b.add(keyBegin, b.mul(quad, 2));
   Value factor = transform.apply(b, s, rows, keyBase);
-  auto [isEmpty, isFull] =
-      mask->classify(b, rowBegin, rowEnd, keyBegin, kvTile);
-  (void)isEmpty;
   if (!matchPattern(isFull, m_One())) {
     SmallVector<Type> types(s.values.size(), b.getF32Type());
     auto partial = scf::IfOp::create(b, types, b.notI(isFull),
@@ -131,6 +219,8 @@ SmallVector<Value> PrefillKernelEmitter::emitTile(TensorCoreMma &mma,
     b.setInsertionPointToStart(partial.thenBlock());
     AccumulatorFragment masked = s;
     mask->apply(b, masked, rows, keyBase);
+    if (kvSegments)
+      applySegments(masked, keyBase);
     scf::YieldOp::create(b, masked.values);
     b.setInsertionPointToStart(partial.elseBlock());
     scf::YieldOp::create(b, s.values);
@@ -170,13 +260,15 @@ void PrefillKernelEmitter::emitEpilogue(ValueRange results) {
         Value narrow = arith::TruncFOp::create(b, narrowType, pair);
         vector::StoreOp::create(
             b, narrow, out,
-            ValueRange{batch, head, rows[row], b.add(column, 8 * (i / 4))},
+            ValueRange{batch, head, b.add(qBase, rows[row]),
+                       b.add(column, 8 * (i / 4))},
             /*nontemporal=*/false, llvm::MaybeAlign(4));
       }
       if (lse)
         b.ifThen(b.cmp(arith::CmpIPredicate::eq, quad, b.idx(0)), [&] {
-          memref::StoreOp::create(b, result.lse[row], lse,
-                                  ValueRange{batch, head, rows[row]});
+          memref::StoreOp::create(
+              b, result.lse[row], lse,
+              ValueRange{batch, head, b.add(qBase, rows[row])});
         });
     });
   }
@@ -184,14 +276,17 @@ void PrefillKernelEmitter::emitEpilogue(ValueRange results) {
 
 void PrefillKernelEmitter::emit() {
   bool wgmma = schedule.getTensorCores() == TensorCoreKind::Wgmma;
-  int64_t warps = schedule.getWarps(), threads = schedule.getThreads();
+  int64_t threads = schedule.getThreads();
   int64_t rowsPerCta = schedule.getQueryTile(), kvTile = schedule.getKvTile();
   int64_t stages = schedule.getStages(), headDim = spec.getHeadDim();
 
+  SmallVector<Value> inits = SoftmaxState::initial(b).toValues();
+  inits.append(headDim / 2, b.f32(0.0));
   SharedMemory smem =
       SharedMemory::create(b, spec.getElementType(), layout.usableBytes());
   Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-  Value warp = b.divu(tid, 32), laneId = b.remu(tid, 32);
+  Value warp = b.divu(tid, 32);
+  laneId = b.remu(tid, 32);
   FragmentLane lane = FragmentLane::get(b, tid);
   quad = lane.quad;
   std::unique_ptr<TensorCoreMma> mma = TensorCoreMma::create(
@@ -201,23 +296,67 @@ void PrefillKernelEmitter::emit() {
       threads, layout.barrierBytes());
   pipeline.initialize(b, tid);
 
+  // Which query tile of which sequence this CTA computes.
   Value tile = gpu::BlockIdOp::create(b, gpu::Dimension::x);
-  if (spec.mask.dependsOnQueryPosition()) {
-    // Work grows with the query tile under causal-like masks: launch the
-    // longest first so the short ones fill the last wave.
-    Value tiles = gpu::GridDimOp::create(b, gpu::Dimension::x);
-    tile = b.sub(b.sub(tiles, b.idx(1)), tile);
-  }
   head = gpu::BlockIdOp::create(b, gpu::Dimension::y);
   batch = gpu::BlockIdOp::create(b, gpu::Dimension::z);
-  sq = memref::DimOp::create(b, q, 2);
   Value sk = memref::DimOp::create(b, k, 2);
+  qBase = kBase = b.idx(0);
+  if (cuSeqlensQ) {
+    // Packed sequences (B = 1): CTA x is tile x - (tiles of the sequences
+    // before) of the sequence it falls in; CTAs past the last tile of
+    // every sequence have no rows.
+    Value sequences =
+        b.sub(memref::DimOp::create(b, cuSeqlensQ, 0), b.idx(1));
+    auto load = [&](Value offsets, Value i) {
+      return b.toIndex(memref::LoadOp::create(b, offsets, i));
+    };
+    auto scan = scf::ForOp::create(
+        b, b.idx(0), sequences, b.idx(1),
+        ValueRange{b.idx(0), b.idx(0), b.idx(-1)});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(scan.getBody());
+      Value m = scan.getInductionVar();
+      Value before = scan.getRegionIterArgs()[0];
+      Value length = b.sub(load(cuSeqlensQ, b.add(m, 1)), load(cuSeqlensQ, m));
+      Value tiles = b.divu(b.add(b.maxS(length, b.idx(0)), rowsPerCta - 1),
+                           rowsPerCta);
+      Value after = b.add(before, tiles);
+      Value here = b.andI(b.cmp(arith::CmpIPredicate::sge, tile, before),
+                          b.cmp(arith::CmpIPredicate::slt, tile, after));
+      scf::YieldOp::create(
+          b, ValueRange{after,
+                        b.select(here, b.sub(tile, before),
+                                 scan.getRegionIterArgs()[1]),
+                        b.select(here, m, scan.getRegionIterArgs()[2])});
+    }
+    Value sequence = scan.getResult(2);
+    Value found = b.cmp(arith::CmpIPredicate::sge, sequence, b.idx(0));
+    Value n = b.maxS(sequence, b.idx(0));
+    qBase = load(cuSeqlensQ, n);
+    kBase = load(cuSeqlensKv, n);
+    sq = b.select(found, b.sub(load(cuSeqlensQ, b.add(n, 1)), qBase),
+                  b.idx(0));
+    sk = b.select(found, b.sub(load(cuSeqlensKv, b.add(n, 1)), kBase),
+                  b.idx(0));
+    tile = scan.getResult(1);
+  } else {
+    sq = memref::DimOp::create(b, q, 2);
+    if (spec.mask.dependsOnQueryPosition()) {
+      // Work grows with the query tile under causal-like masks: launch the
+      // longest first so the short ones fill the last wave.
+      Value tiles = gpu::GridDimOp::create(b, gpu::Dimension::x);
+      tile = b.sub(b.sub(tiles, b.idx(1)), tile);
+    }
+  }
   // GQA: query head h reads key/value head h Hkv / Hq (= h / (Hq / Hkv)
   // when Hkv divides Hq): one division.
   Value kvHead = arith::DivUIOp::create(
       b, b.mul(head, memref::DimOp::create(b, k, 1)),
       memref::DimOp::create(b, q, 1));
-  Value kvLength = sk, lengthForOffset = sk;
+  kvLength = sk;
+  Value lengthForOffset = sk;
   if (kvLengths) {
     Value length = b.toIndex(memref::LoadOp::create(b, kvLengths, batch));
     lengthForOffset = length;
@@ -231,10 +370,40 @@ void PrefillKernelEmitter::emit() {
     transform.alibiSlope = memref::LoadOp::create(b, alibi, head);
 
   rowBegin = b.mul(tile, rowsPerCta);
-  rowEnd = b.minS(b.add(rowBegin, rowsPerCta), sq);
+  rowEnd = b.maxS(b.minS(b.add(rowBegin, rowsPerCta), sq), rowBegin);
   rows[0] = b.add(b.add(rowBegin, b.mul(warp, 16)), lane.group);
   rows[1] = b.add(rows[0], 8);
-  KeyTileSequence keyTiles = mask->getKeyTiles(b, rowBegin, rowEnd, kvTile);
+  if (qSegments)
+    std::tie(qSegmentMin, qSegmentMax) =
+        idRange(qSegments, qBase, rowBegin, rowEnd, rowsPerCta);
+
+  KeyTileSequence keyTiles;
+  bool mayVisitEmpty = mask->mayVisitEmptyTiles() || qSegments;
+  if (blockCounts) {
+    // The layout's list for this CTA's query block; batch and head
+    // broadcast where the layout has one.
+    auto broadcast = [&](Value index, int64_t dim) {
+      Value extent = memref::DimOp::create(b, blockCounts, dim);
+      return b.select(b.cmp(arith::CmpIPredicate::eq, extent, b.idx(1)),
+                      b.idx(0), index);
+    };
+    Value listBatch = broadcast(batch, 0), listHead = broadcast(head, 1);
+    Value queryBlock = b.divu(rowBegin, spec.blockSize[0]);
+    Value lastBlock =
+        b.sub(memref::DimOp::create(b, blockCounts, 2), b.idx(1));
+    queryBlock = b.minS(queryBlock, lastBlock);
+    Value count = b.toIndex(memref::LoadOp::create(
+        b, blockCounts, ValueRange{listBatch, listHead, queryBlock}));
+    // A CTA without rows visits nothing.
+    count = b.select(b.cmp(arith::CmpIPredicate::slt, rowBegin, rowEnd),
+                     count, b.idx(0));
+    keyTiles = KeyTileSequence::getBlockList(
+        b, blockIndices, ValueRange{listBatch, listHead, queryBlock}, count,
+        spec.blockSize[1] / kvTile);
+    mayVisitEmpty = mayVisitEmpty || spec.mask.getKind() != MaskKind::All;
+  } else {
+    keyTiles = mask->getKeyTiles(b, rowBegin, rowEnd, kvTile);
+  }
 
   TileLoader queryLoader(b, layout.q, tid, threads);
   TileLoader kvLoader(b, layout.kv, tid, threads);
@@ -249,10 +418,10 @@ void PrefillKernelEmitter::emit() {
       SmallVector<Value> tokens;
       if (withQuery)
         tokens = queryLoader.load(b, smem, b.idx(0), q, {batch, head},
-                                  rowBegin, sq);
+                                  b.add(qBase, rowBegin), b.add(qBase, sq));
       Value valid = b.cmp(arith::CmpIPredicate::slt, n, keyTiles.count);
-      Value limit = b.select(valid, kvLength, b.idx(0));
-      Value row0 = b.mul(keyTiles.tileAt(b, n), kvTile);
+      Value limit = b.select(valid, b.add(kBase, kvLength), b.idx(0));
+      Value row0 = b.add(kBase, b.mul(keyTiles.tileAt(b, n), kvTile));
       Value offset = stageOffset(stage);
       tokens.append(kvLoader.load(b, smem, offset, k, {batch, kvHead}, row0,
                                   limit));
@@ -275,8 +444,6 @@ void PrefillKernelEmitter::emit() {
     query = mma->prepareA(b, query);
   }
 
-  SmallVector<Value> inits = SoftmaxState::initial(b).toValues();
-  inits.append(headDim / 2, b.f32(0.0));
   auto loop = scf::ForOp::create(b, b.idx(0), keyTiles.count, b.idx(1), inits);
   {
     OpBuilder::InsertionGuard guard(b);
@@ -287,30 +454,27 @@ void PrefillKernelEmitter::emit() {
     produce(b.add(n, stages - 1), /*withQuery=*/false);
     Value keyTile = keyTiles.tileAt(b, n);
     Value offset = stageOffset(pipeline.stageOf(b, n));
+    auto [isEmpty, isFull] = classifyTile(keyTile);
     SmallVector<Value> next;
-    if (mask->mayVisitEmptyTiles()) {
-      // Tiles inside the ranges that the mask still leaves empty: skip.
-      auto [isEmpty, isFull] = mask->classify(
-          b, rowBegin, rowEnd, b.mul(keyTile, kvTile), kvTile);
-      (void)isFull;
+    if (mayVisitEmpty) {
+      // Tiles of the sequence that the mask still leaves empty: skip.
       auto visit = scf::IfOp::create(b, TypeRange(carried), b.notI(isEmpty),
                                      /*withElseRegion=*/true);
       {
         OpBuilder::InsertionGuard ifGuard(b);
         b.setInsertionPointToStart(visit.thenBlock());
-        scf::YieldOp::create(b,
-                             emitTile(*mma, query, keyTile, offset, carried));
+        scf::YieldOp::create(
+            b, emitTile(*mma, query, keyTile, offset, isFull, carried));
         b.setInsertionPointToStart(visit.elseBlock());
         scf::YieldOp::create(b, carried);
       }
       next.assign(visit.getResults().begin(), visit.getResults().end());
     } else {
-      next = emitTile(*mma, query, keyTile, offset, carried);
+      next = emitTile(*mma, query, keyTile, offset, isFull, carried);
     }
     pipeline.release(b, n);
     scf::YieldOp::create(b, next);
   }
-  (void)warps;
   // No copy may still write shared memory when the CTA exits.
   pipeline.drain(b);
   emitEpilogue(loop.getResults());
@@ -339,6 +503,18 @@ FailureOr<gpu::GPUFuncOp> mlir::celeris::buildAttentionPrefillKernel(
     argTypes.push_back(spec.alibiSlopes);
     argNames.push_back("alibi_slopes");
   }
+  if (spec.qSegmentIds) {
+    argTypes.append({spec.qSegmentIds, spec.kvSegmentIds});
+    argNames.append({"q_segment_ids", "kv_segment_ids"});
+  }
+  if (spec.cuSeqlensQ) {
+    argTypes.append({spec.cuSeqlensQ, spec.cuSeqlensKv});
+    argNames.append({"cu_seqlens_q", "cu_seqlens_kv"});
+  }
+  if (spec.blockCounts) {
+    argTypes.append({spec.blockCounts, spec.blockIndices});
+    argNames.append({"block_counts", "block_indices"});
+  }
   if (spec.kvLengths) {
     argTypes.push_back(spec.kvLengths);
     argNames.push_back("kv_lengths");
@@ -364,11 +540,15 @@ FailureOr<gpu::GPUFuncOp> mlir::celeris::buildAttentionPrefillKernel(
   sizes.append("B", builder.getStringAttr("q[0]"));
   sizes.append("Hq", builder.getStringAttr("q[1]"));
   sizes.append("Sq", builder.getStringAttr("q[2]"));
+  std::string queryTiles =
+      "ceildiv(Sq," + std::to_string(schedule.getQueryTile()) + ")";
+  if (spec.cuSeqlensQ) {
+    // Each packed sequence may round up one tile: N + 1 offsets.
+    sizes.append("N1", builder.getStringAttr("cu_seqlens_q[0]"));
+    queryTiles += "+N1-1";
+  }
   NamedAttrList launch;
-  launch.append("grid", builder.getStrArrayAttr(
-                            {"ceildiv(Sq," +
-                                 std::to_string(schedule.getQueryTile()) + ")",
-                             "Hq", "B"}));
+  launch.append("grid", builder.getStrArrayAttr({queryTiles, "Hq", "B"}));
   launch.append("block", i32Array(schedule.getThreads()));
   launch.append("shared",
                 builder.getStringAttr(std::to_string(spec.sharedBytes)));

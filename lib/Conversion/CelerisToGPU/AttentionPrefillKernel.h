@@ -20,6 +20,10 @@ struct AttentionKernelSpec {
   GPUScheduleAttr schedule;
   /// Kernel argument types: memrefs with the function's static extents.
   MemRefType query, key, value, output, lse, alibiSlopes, kvLengths;
+  MemRefType qSegmentIds, kvSegmentIds, cuSeqlensQ, cuSeqlensKv;
+  MemRefType blockCounts, blockIndices;
+  /// [query block, key block] of the block layout.
+  SmallVector<int64_t, 2> blockSize;
   MaskAttr mask;
   /// query_offset when given; else Sk - Sq (kv_lengths: lens[b] - Sq).
   std::optional<int64_t> queryOffset;

@@ -70,6 +70,16 @@ static LogicalResult checkAttentionFunction(func::FuncOp func,
     inputs.push_back({alibi, "ALiBi slopes"});
   if (Value lengths = attention.getKvLengths())
     inputs.push_back({lengths, "kv_lengths"});
+  std::pair<Value, StringRef> optional[] = {
+      {attention.getQSegmentIds(), "query segment ids"},
+      {attention.getKvSegmentIds(), "key segment ids"},
+      {attention.getCuSeqlensQ(), "query sequence offsets"},
+      {attention.getCuSeqlensKv(), "key sequence offsets"},
+      {attention.getBlockCounts(), "block counts"},
+      {attention.getBlockIndices(), "block indices"}};
+  for (auto [value, what] : optional)
+    if (value)
+      inputs.push_back({value, what});
   for (auto [value, what] : inputs) {
     auto arg = dyn_cast<BlockArgument>(value);
     if (!arg || arg.getOwner() != &block)
@@ -111,8 +121,9 @@ static LogicalResult checkSupportedForm(AttentionOp op) {
   if (!element.isBF16() && !element.isF16())
     return error() << "supports bf16 and f16 operands, got " << element;
   int64_t headDim = queryType.getDimSize(3);
-  if (headDim != 64 && headDim != 128) {
-    InFlightDiagnostic diag = error() << "supports head dims 64 and 128, got ";
+  if (headDim != 64 && headDim != 128 && headDim != 256) {
+    InFlightDiagnostic diag = error()
+                              << "supports head dims 64, 128 and 256, got ";
     if (ShapedType::isDynamic(headDim))
       return diag << "a dynamic head dim";
     return diag << headDim;
@@ -125,14 +136,9 @@ static LogicalResult checkSupportedForm(AttentionOp op) {
                            ? std::string("a dynamic one")
                            : std::to_string(valueDim));
 
-  std::pair<bool, StringRef> structure[] = {
-      {op.getQSegmentIds() != nullptr, "segment ids"},
-      {op.getCuSeqlensQ() != nullptr, "varlen sequence offsets"},
-      {op.getBlockCounts() != nullptr, "block layouts"},
-      {op.getPageTable() != nullptr, "page tables"}};
-  for (auto [present, what] : structure)
-    if (present)
-      return error() << "does not support " << what << " yet";
+  if (op.getPageTable())
+    return error() << "does not support page tables yet (paged caches are "
+                      "for decoding)";
 
   if (FloatAttr scale = op.getScaleAttr();
       scale && !(scale.getValueAsDouble() > 0))
@@ -182,6 +188,28 @@ mlir::celeris::lowerAttentionFunctionToGPU(func::FuncOp func,
     spec.alibiSlopes = toMemRef(op.getAlibiSlopes());
   if (op.getKvLengths())
     spec.kvLengths = toMemRef(op.getKvLengths());
+  if (op.getQSegmentIds()) {
+    spec.qSegmentIds = toMemRef(op.getQSegmentIds());
+    spec.kvSegmentIds = toMemRef(op.getKvSegmentIds());
+  }
+  if (op.getCuSeqlensQ()) {
+    spec.cuSeqlensQ = toMemRef(op.getCuSeqlensQ());
+    spec.cuSeqlensKv = toMemRef(op.getCuSeqlensKv());
+  }
+  if (op.getBlockCounts()) {
+    spec.blockCounts = toMemRef(op.getBlockCounts());
+    spec.blockIndices = toMemRef(op.getBlockIndices());
+    spec.blockSize.assign(op.getBlockSize()->begin(),
+                          op.getBlockSize()->end());
+    if (spec.blockSize[0] % schedule.getQueryTile() != 0 ||
+        spec.blockSize[1] % schedule.getKvTile() != 0)
+      return op->emitError()
+             << "GPU attention: the block layout's blocks ["
+             << spec.blockSize[0] << ", " << spec.blockSize[1]
+             << "] must be whole tiles of the schedule (query tile "
+             << schedule.getQueryTile() << ", key tile "
+             << schedule.getKvTile() << ")";
+  }
   int64_t headDim = spec.getHeadDim();
   // Simplified over the static extent of the problem when there is one.
   spec.mask = simplifyMask(op.getMask(), op.getStaticMaskExtent());

@@ -47,10 +47,43 @@ mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
   bool failedAny = false;
   module.walk([&](AttentionOp op) {
     auto query = cast<ShapedType>(op.getQuery().getType());
-    auto start = op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName());
-    FailureOr<GPUScheduleAttr> schedule = selectAttentionSchedule(
-        op.getContext(), *chip, query.getDimSize(3), query.getElementType(),
-        start, overrides, [&] { return op->emitError("GPU schedule: "); });
+    auto start =
+        op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName());
+    auto select = [&](const GPUScheduleOverrides &fields) {
+      return selectAttentionSchedule(
+          op.getContext(), *chip, query.getDimSize(3), query.getElementType(),
+          start, fields, [&] { return op->emitError("GPU schedule: "); });
+    };
+    FailureOr<GPUScheduleAttr> schedule = select(overrides);
+    if (succeeded(schedule) && op.getQSegmentIds() && !overrides.kvTile &&
+        schedule->getKvTile() != 64) {
+      // The per-element segment test holds the keys' ids in registers: at
+      // 128 keys per tile ptxas spills (20 bytes at D = 128), at 64 not.
+      GPUScheduleOverrides fitted = overrides;
+      fitted.kvTile = 64;
+      schedule = select(fitted);
+    }
+    if (succeeded(schedule) && (op.getAlibiSlopes() || op.getSoftcapAttr()) &&
+        overrides.minCtasPerSm < 0 && schedule->getMinCtasPerSm() > 2) {
+      // Score transforms need registers the model's cap leaves no room for
+      // (48 bytes of spills at D = 64 with 3 CTAs per SM).
+      GPUScheduleOverrides fitted = overrides;
+      fitted.minCtasPerSm = 2;
+      schedule = select(fitted);
+    }
+    if (succeeded(schedule) && op.getBlockCounts() && op.getBlockSize()) {
+      // A block layout's blocks must be whole query and key tiles: the tiles
+      // not fixed by an option shrink to 64 when that makes them fit.
+      ArrayRef<int64_t> blockSize = *op.getBlockSize();
+      GPUScheduleOverrides fitted = overrides;
+      if (!fitted.queryTile && blockSize[0] % schedule->getQueryTile() != 0)
+        fitted.queryTile = 64;
+      if (!fitted.kvTile && blockSize[1] % schedule->getKvTile() != 0)
+        fitted.kvTile = 64;
+      if (fitted.queryTile != overrides.queryTile ||
+          fitted.kvTile != overrides.kvTile)
+        schedule = select(fitted);
+    }
     if (failed(schedule)) {
       failedAny = true;
       return;

@@ -89,6 +89,11 @@ GPUScheduleAttr mlir::celeris::getDefaultAttentionSchedule(
     if (headDim == 64)
       return GPUScheduleAttr::get(ctx, KernelFamily::AttentionPrefill, kind, 4,
                                   128, 2, 3);
+    //  - D = 256: O alone is 128 registers a thread: one warpgroup and
+    //    64-key tiles (160 KB of shared memory).
+    if (headDim == 256)
+      return GPUScheduleAttr::get(ctx, KernelFamily::AttentionPrefill, kind, 4,
+                                  64, 2, 1);
     return GPUScheduleAttr::get(ctx, KernelFamily::AttentionPrefill, kind, 8,
                                 128, 2, 1);
   }
@@ -119,6 +124,12 @@ LogicalResult mlir::celeris::checkAttentionSchedule(
     function_ref<InFlightDiagnostic()> emitError) {
   if (schedule.getTensorCores() == TensorCoreKind::Wgmma && !chip.hasWgmma)
     return emitError() << "wgmma needs sm_90a, not " << chip.name;
+  if (schedule.getTensorCores() == TensorCoreKind::MmaSync && headDim > 128)
+    return emitError() << "head dim " << headDim
+                       << " needs the wgmma kernels (sm_90a): the mma.sync "
+                          "kernel's Q and O fragments alone would take "
+                       << headDim / 4 + headDim / 2
+                       << " registers a thread and spill";
   int64_t shared = getAttentionPrefillSharedBytes(schedule, headDim);
   if (shared > chip.maxSharedPerBlock)
     return emitError() << "the schedule needs " << shared

@@ -45,3 +45,12 @@ func.func @by_hand(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: t
   %o = celeris.attention %q, %k, %v {celeris.gpu_schedule = #celeris.gpu_schedule<kernel = attention_prefill, tensor_cores = wgmma, warps = 8, kv_tile = 64, stages = 3, min_ctas_per_sm = 1>} : tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16>, tensor<?x4x?x128xbf16> -> tensor<?x4x?x128xbf16>
   return %o : tensor<?x4x?x128xbf16>
 }
+
+// A block layout's blocks become whole tiles: 64 x 64 blocks shrink the
+// default tiles to 64.
+// SM90A-LABEL: func.func @block_layout
+// SM90A: #celeris.gpu_schedule<kernel = attention_prefill, tensor_cores = wgmma, warps = 4, kv_tile = 64, stages = 2, min_ctas_per_sm = 1>
+func.func @block_layout(%q: tensor<1x4x256x128xbf16>, %k: tensor<1x4x256x128xbf16>, %v: tensor<1x4x256x128xbf16>, %c: tensor<1x1x4xi32>, %i: tensor<1x1x4x4xi32>) -> tensor<1x4x256x128xbf16> {
+  %o = celeris.attention %q, %k, %v block_layout(%c, %i : tensor<1x1x4xi32>, tensor<1x1x4x4xi32>) block_size [64, 64] : tensor<1x4x256x128xbf16>, tensor<1x4x256x128xbf16>, tensor<1x4x256x128xbf16> -> tensor<1x4x256x128xbf16>
+  return %o : tensor<1x4x256x128xbf16>
+}
