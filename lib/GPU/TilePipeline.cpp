@@ -39,7 +39,11 @@ Value TilePipeline::stageOf(KernelBuilder &b, Value n) const {
 }
 
 void TilePipeline::waitParity(KernelBuilder &b, Value bar, Value parity) {
-  NVVM::MBarrierTryWaitParityOp::create(b, bar, b.toI32(parity), b.i32(0));
+  // A suspend-time hint of 10 ms (CUTLASS's): a hint of 0 makes every try
+  // return at once, and the spinning warps take issue slots from the
+  // warps that compute.
+  NVVM::MBarrierTryWaitParityOp::create(b, bar, b.toI32(parity),
+                                        b.i32(10000000));
 }
 
 void TilePipeline::produce(
