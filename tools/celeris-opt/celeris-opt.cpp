@@ -15,9 +15,14 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
+namespace mlir::celeris::test {
+void registerTestKernelBlocksPass();
+} // namespace mlir::celeris::test
+
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::celeris::registerAllPasses();
+  mlir::celeris::test::registerTestKernelBlocksPass();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

@@ -1,0 +1,47 @@
+// RUN: celeris-opt %s -test-celeris-kernel-blocks -canonicalize -cse -split-input-file | FileCheck %s
+
+// Two stages with mbarriers: thread 0 initialises full[0..1] and
+// empty[0..1] for 128 arrivals. Producing item n waits for the release of
+// item n - 2 (parity (n / 2 + 1) % 2 on empty[n % 2]) and arrives on
+// full[n % 2] when the thread's copies land; consuming waits for parity
+// (n / 2) % 2 on full[n % 2], then fences for the async proxy; releasing
+// arrives on empty[n % 2].
+// CHECK-LABEL: gpu.func @mbarrier
+// CHECK: scf.if
+// CHECK-COUNT-4: nvvm.mbarrier.init %{{.+}}, %c128_i32
+// CHECK: gpu.barrier
+// CHECK: %[[STAGE:.+]] = arith.remui %arg0, %c2 : index
+// CHECK: %[[ROUND:.+]] = arith.divui %arg0, %c2 : index
+// CHECK: %[[NEXT:.+]] = arith.addi %[[ROUND]], %c1 : index
+// CHECK: %[[FREE:.+]] = arith.remui %[[NEXT]], %c2 : index
+// CHECK: %[[EMPTY:.+]] = llvm.inttoptr %{{.+}} : i32 to !llvm.ptr<3>
+// CHECK: nvvm.mbarrier.try_wait.parity %[[EMPTY]], %{{.+}}, %c10000000_i32
+// CHECK: %[[FULL:.+]] = llvm.inttoptr %{{.+}} : i32 to !llvm.ptr<3>
+// CHECK: nvvm.cp.async.mbarrier.arrive %[[FULL]] {noinc = true}
+// CHECK: arith.remui %[[ROUND]], %c2 : index
+// CHECK: nvvm.mbarrier.try_wait.parity %[[FULL]]
+// CHECK: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK: nvvm.mbarrier.arrive %[[EMPTY]]
+// CHECK: nvvm.cp.async.wait.group 0
+gpu.module @blocks {
+  gpu.func @mbarrier(%n: index) kernel attributes {celeris.test_block = "pipeline-mbarrier"} {
+    gpu.return
+  }
+}
+
+// -----
+
+// CTA barriers (sm_80): one cp.async group per item; waiting for item n
+// leaves stages - 2 groups in flight, then a CTA barrier.
+// CHECK-LABEL: gpu.func @cta
+// CHECK-NOT: nvvm.mbarrier
+// CHECK: gpu.barrier
+// CHECK: nvgpu.device_async_create_group
+// CHECK: nvvm.cp.async.wait.group 0
+// CHECK: gpu.barrier
+// CHECK-NOT: nvvm.fence.proxy
+gpu.module @blocks {
+  gpu.func @cta(%n: index) kernel attributes {celeris.test_block = "pipeline-cta-barrier"} {
+    gpu.return
+  }
+}
