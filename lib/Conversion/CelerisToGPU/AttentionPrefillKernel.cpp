@@ -40,25 +40,34 @@ using namespace mlir::celeris;
 
 namespace {
 
-/// Shared-memory layout: Q, then per stage a K tile and a V tile, then the
-/// pipeline's mbarriers.
+/// Shared-memory layout: per stage a K tile and a V tile, the Q tile, then
+/// the pipeline's mbarriers. wgmma reads Q from shared memory at every tile,
+/// so Q comes first and stays; mma.sync reads it once into registers, so it
+/// is staged in stage 1's buffers, which the first load into stage 1 (after
+/// the CTA barrier of visit 0) may overwrite: a third less shared memory,
+/// three CTAs per SM at head dim 128.
 struct SharedLayout {
   SharedTile q, kv;
-  int64_t stages;
+  int64_t stages, queryOffset, kvBase;
 
   SharedLayout(GPUScheduleAttr schedule, int64_t headDim, Type elementType) {
-    TileLayout layout = schedule.getTensorCores() == TensorCoreKind::Wgmma
-                            ? TileLayout::Swizzle128B
-                            : TileLayout::Padded;
+    bool wgmma = schedule.getTensorCores() == TensorCoreKind::Wgmma;
+    TileLayout layout =
+        wgmma ? TileLayout::Swizzle128B : TileLayout::Padded;
     q = {schedule.getQueryTile(), headDim, elementType, layout};
     kv = {schedule.getKvTile(), headDim, elementType, layout};
     stages = schedule.getStages();
+    bool staged = !wgmma && stages >= 2 && q.elements() <= 2 * kv.elements();
+    kvBase = staged ? 0 : q.elements();
+    queryOffset = staged ? keyOffset(1) : 0;
   }
   /// Element offsets.
   int64_t keyOffset(int64_t stage) const {
-    return q.elements() + 2 * stage * kv.elements();
+    return kvBase + 2 * stage * kv.elements();
   }
-  int64_t barrierBytes() const { return 2 * keyOffset(stages); }
+  int64_t barrierBytes() const {
+    return 2 * std::max(keyOffset(stages), queryOffset + q.elements());
+  }
   int64_t usableBytes() const {
     return barrierBytes() + TilePipeline::getBarrierBytes(stages);
   }
@@ -417,7 +426,8 @@ void PrefillKernelEmitter::emit() {
     pipeline.produce(b, n, [&](Value stage) {
       SmallVector<Value> tokens;
       if (withQuery)
-        tokens = queryLoader.load(b, smem, b.idx(0), q, {batch, head},
+        tokens = queryLoader.load(b, smem, b.idx(layout.queryOffset), q,
+                                  {batch, head},
                                   b.add(qBase, rowBegin), b.add(qBase, sq));
       Value valid = b.cmp(arith::CmpIPredicate::slt, n, keyTiles.count);
       Value limit = b.select(valid, b.add(kBase, kvLength), b.idx(0));
@@ -435,7 +445,7 @@ void PrefillKernelEmitter::emit() {
     produce(b.idx(n), /*withQuery=*/n == 0);
 
   int64_t unitRows = mma->getRowsPerUnit();
-  MmaOperandA query{layout.q, b.idx(0),
+  MmaOperandA query{layout.q, b.idx(layout.queryOffset),
                     b.mul(b.divu(warp, unitRows / 16), unitRows),
                     {}};
   if (!wgmma) {

@@ -9,7 +9,7 @@
 // RUN: not celeris-opt %s -celeris-select-gpu-schedule="tensor-cores=mma.sync kv-stages=3" 2>&1 | FileCheck %s --check-prefix=MMA-STAGES
 // RUN: not celeris-opt %s -celeris-select-gpu-schedule=min-ctas-per-sm=2 2>&1 | FileCheck %s --check-prefix=REGISTERS
 // RUN: not celeris-opt %s -celeris-select-gpu-schedule="chip=sm_86 tensor-cores=mma.sync min-ctas-per-sm=2" 2>&1 | FileCheck %s --check-prefix=SHARED
-// RUN: not celeris-opt %s -celeris-select-gpu-schedule="chip=sm_86 tensor-cores=mma.sync q-tile=128" 2>&1 | FileCheck %s --check-prefix=SHARED-CTA
+// RUN: not celeris-opt %s -celeris-select-gpu-schedule="chip=sm_86 tensor-cores=mma.sync kv-tile=128" 2>&1 | FileCheck %s --check-prefix=SHARED-CTA
 // RUN: not celeris-opt %s -celeris-select-gpu-schedule="kv-stages=3 q-tile=128" -convert-celeris-to-gpu=chip=sm_90 2>&1 | FileCheck %s --check-prefix=CONVERT-CHIP
 // RUN: not celeris-opt %s -convert-celeris-to-gpu 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: not celeris-opt %s -celeris-gpu="schedule=q-tile" 2>&1 | FileCheck %s --check-prefix=PIPELINE
@@ -22,8 +22,8 @@
 // WGMMA-CHIP: error: GPU schedule: tensor-cores=wgmma needs sm_90a, not sm_90
 // MMA-STAGES: error: GPU schedule: gpu_schedule: mma_sync kernels double-buffer their key/value tiles: stages must be 2, got 3
 // REGISTERS: error: GPU schedule: min_ctas_per_sm = 2 caps the registers at 128 per thread (256 threads per CTA), below the 200 that the head dim 128 kernel needs: it would spill
-// SHARED: error: GPU schedule: min_ctas_per_sm = 2 needs 178240 bytes of shared memory per SM (88096 per CTA and 1024 reserved), more than the 102400 of sm_86
-// SHARED-CTA: error: GPU schedule: the schedule needs 105504 bytes of shared memory, more than the 101376 a CTA may have on sm_86
+// SHARED: error: GPU schedule: min_ctas_per_sm = 2 needs 143424 bytes of shared memory per SM (70688 per CTA and 1024 reserved), more than the 102400 of sm_86
+// SHARED-CTA: error: GPU schedule: the schedule needs 140320 bytes of shared memory, more than the 101376 a CTA may have on sm_86
 // CONVERT-CHIP: error: GPU attention: wgmma needs sm_90a, not sm_90
 // MISSING: error: GPU attention: no #celeris.gpu_schedule on the op; run celeris-select-gpu-schedule first (the celeris-gpu pipeline does)
 // PIPELINE: error

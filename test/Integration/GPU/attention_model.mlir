@@ -37,7 +37,7 @@
 // MANIFEST-NEXT:   symbol d128_full
 // MANIFEST-NEXT:   grid ceildiv(Sq,64) Hq B
 // MANIFEST-NEXT:   block 128 1 1
-// MANIFEST-NEXT:   shared 88096
+// MANIFEST-NEXT:   shared 70688
 // MANIFEST-NEXT:   arg memref<4:bf16> q shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
 // MANIFEST-NEXT:   arg memref<4:bf16> k shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
 // MANIFEST-NEXT:   arg memref<4:bf16> v shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
@@ -50,15 +50,15 @@
 // MANIFEST:      kernel d128_causal
 // MANIFEST:        grid ceildiv(Sq,64) Hq B
 // MANIFEST-NEXT:   block 128 1 1
-// MANIFEST-NEXT:   shared 88096
+// MANIFEST-NEXT:   shared 70688
 // MANIFEST: arg memref<3:f32> lse
 // MANIFEST:      kernel d64_causal
 // MANIFEST:        grid ceildiv(Sq,128) Hq B
 // MANIFEST-NEXT:   block 256 1 1
-// MANIFEST-NEXT:   shared 56352
+// MANIFEST-NEXT:   shared 37920
 // MANIFEST: arg memref<3:f32> lse
 // MANIFEST:      kernel d128_causal_f16
-// MANIFEST:        shared 88096
+// MANIFEST:        shared 70688
 // MANIFEST-NEXT:   arg memref<4:f16> q shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
 // MANIFEST-NEXT:   arg memref<4:f16> k shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
 // MANIFEST-NEXT:   arg memref<4:f16> v shape {{[0-9?]+}}x{{[0-9?]+}}x?x128
@@ -70,7 +70,7 @@
 // MANIFEST:      kernel dynamic_heads
 // MANIFEST:        grid ceildiv(Sq,128) Hq B
 // MANIFEST-NEXT:   block 256 1 1
-// MANIFEST-NEXT:   shared 56352
+// MANIFEST-NEXT:   shared 37920
 // MANIFEST-NEXT:   arg memref<4:bf16> q shape {{[0-9?]+}}x{{[0-9?]+}}x?x64
 // MANIFEST-NEXT:   arg memref<4:bf16> k shape {{[0-9?]+}}x{{[0-9?]+}}x?x64
 // MANIFEST-NEXT:   arg memref<4:bf16> v shape {{[0-9?]+}}x{{[0-9?]+}}x?x64
@@ -83,7 +83,7 @@
 // TILE128:      kernel d128_full
 // TILE128:        grid ceildiv(Sq,128) Hq B
 // TILE128-NEXT:   block 256 1 1
-// TILE128-NEXT:   shared 105504
+// TILE128-NEXT:   shared 70688
 
 // wgmma with 64-key tiles: less shared memory, the same launch.
 // KV64:      kernel d128_full
