@@ -111,15 +111,19 @@ std::pair<Value, Value> MaskTile::classify(KernelBuilder &b, Value rowBegin,
 
 void MaskTile::apply(KernelBuilder &b, AccumulatorFragment &scores,
                      ArrayRef<Value> rows, Value keyBase) const {
+  // Per element in i32: positions and keys of one problem fit, and 64-bit
+  // integer operations take two instructions each.
   Value negInf = b.f32(-INFINITY);
-  Value positions[2] = {b.add(rows[0], queryOffset),
-                        b.add(rows[1], queryOffset)};
+  Value offset = b.toI32(queryOffset), length = b.toI32(kvLength);
+  Value positions[2] = {b.add(b.toI32(rows[0]), offset),
+                        b.add(b.toI32(rows[1]), offset)};
+  Value key0 = b.toI32(keyBase);
   for (auto [i, s] : llvm::enumerate(scores.values)) {
-    Value key = b.add(keyBase, AccumulatorFragment::columnOf(i));
+    Value key = b.add(key0, AccumulatorFragment::columnOf(i));
     Value allowed = b.andI(
         buildMaskPredicate(b, b.getLoc(), mask,
                            positions[AccumulatorFragment::rowOf(i)], key),
-        b.cmp(arith::CmpIPredicate::ult, key, kvLength));
+        b.cmp(arith::CmpIPredicate::ult, key, length));
     s = b.select(allowed, s, negInf);
   }
 }
@@ -130,17 +134,19 @@ Value ScoreTransform::apply(KernelBuilder &b, AccumulatorFragment &scores,
   if (isIdentity())
     return b.f32(scale * log2e);
   Value scaleValue = b.f32(softcap ? scale / *softcap : scale);
-  Value positions[2];
-  if (alibiSlope)
+  Value positions[2], key0;
+  if (alibiSlope) {
     for (int64_t r = 0; r < 2; ++r)
-      positions[r] = b.add(rows[r], queryOffset);
+      positions[r] = b.toI32(b.add(rows[r], queryOffset));
+    key0 = b.toI32(keyBase);
+  }
   for (auto [i, s] : llvm::enumerate(scores.values)) {
     s = b.mulF(s, scaleValue);
     if (alibiSlope) {
       // slope (j - p); with a softcap the bias is divided by c as well.
-      Value key = b.add(keyBase, AccumulatorFragment::columnOf(i));
+      Value key = b.add(key0, AccumulatorFragment::columnOf(i));
       Value distance = b.sub(key, positions[AccumulatorFragment::rowOf(i)]);
-      Value d = arith::SIToFPOp::create(b, b.getF32Type(), b.toI64(distance));
+      Value d = arith::SIToFPOp::create(b, b.getF32Type(), distance);
       Value slope = softcap ? b.mulF(alibiSlope, b.f32(1.0 / *softcap))
                             : alibiSlope;
       s = b.fma(slope, d, s);

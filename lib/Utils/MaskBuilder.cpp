@@ -16,13 +16,15 @@ using namespace mlir;
 using namespace mlir::celeris;
 
 namespace {
-/// Small arith builders over index values.
+/// Small arith builders over integer positions: `index`, or i32 where a
+/// GPU kernel keeps its per-element arithmetic 32-bit.
 struct IndexMath {
   OpBuilder &b;
   Location loc;
+  Type type;
 
   Value constant(int64_t v) {
-    return arith::ConstantIndexOp::create(b, loc, v);
+    return arith::ConstantOp::create(b, loc, IntegerAttr::get(type, v));
   }
   Value boolean(bool v) { return arith::ConstantIntOp::create(b, loc, v, 1); }
   Value cmp(arith::CmpIPredicate pred, Value x, Value y) {
@@ -57,7 +59,7 @@ struct IndexMath {
 
 Value mlir::celeris::buildMaskPredicate(OpBuilder &b, Location loc,
                                         MaskAttr mask, Value p, Value j) {
-  IndexMath m{b, loc};
+  IndexMath m{b, loc, p.getType()};
   using Pred = arith::CmpIPredicate;
   ArrayRef<int64_t> params = mask.getParams();
   switch (mask.getKind()) {
@@ -220,7 +222,7 @@ std::pair<Value, Value>
 mlir::celeris::buildTileClassification(OpBuilder &b, Location loc,
                                        MaskAttr mask, Value pBegin, Value pEnd,
                                        Value jBegin, Value jEnd) {
-  IndexMath m{b, loc};
+  IndexMath m{b, loc, pBegin.getType()};
   // Static bounds get the exact compile-time answer, so the caller's
   // scf.if folds away.
   APInt p0, p1, j0, j1;
@@ -301,7 +303,7 @@ std::pair<Value, Value> mlir::celeris::buildKeyRange(OpBuilder &b, Location loc,
                                                      MaskAttr mask,
                                                      Value pBegin, Value pEnd,
                                                      Value kvLen) {
-  IndexMath m{b, loc};
+  IndexMath m{b, loc, pBegin.getType()};
   KeyInterval r = keyInterval(m, mask, pBegin, pEnd);
   Value zero = m.constant(0);
   Value lo = r.lo ? m.minS(m.maxS(r.lo, zero), kvLen) : zero;
@@ -362,7 +364,7 @@ SmallVector<KeyTileRange>
 mlir::celeris::buildKeyTileRanges(OpBuilder &b, Location loc, MaskAttr mask,
                                   Value pBegin, Value pEnd, Value kvLen,
                                   int64_t tileSize, int64_t maxRanges) {
-  IndexMath m{b, loc};
+  IndexMath m{b, loc, pBegin.getType()};
   using Pred = arith::CmpIPredicate;
   SmallVector<KeyInterval> parts =
       keyIntervals(m, mask, pBegin, pEnd, maxRanges);

@@ -27,16 +27,19 @@ gpu.module @blocks {
 
 // Causal over rows [%row, %row + 16) and keys [%key, %key + 8): empty when
 // the first key is past the last row, full when the last key is at most the
-// first row and the keys lie inside [0, Sk); per element, key <= row and
-// key < Sk (unsigned: negative keys fail), else -inf.
+// first row and the keys lie inside [0, Sk); per element, in i32, key <= row
+// and key < Sk (unsigned: negative keys fail), else -inf.
 // CHECK-LABEL: gpu.func @causal
 // CHECK-DAG: %[[NEGINF:.+]] = arith.constant 0xFF800000 : f32
 // CHECK-DAG: %[[LAST:.+]] = arith.addi %arg0, %c15 : index
 // CHECK-DAG: %[[KEYLAST:.+]] = arith.addi %arg1, %c7 : index
 // CHECK: %[[EMPTY:.+]] = arith.cmpi sgt, %arg1, %[[LAST]] : index
 // CHECK: %[[FULLMASK:.+]] = arith.cmpi sle, %[[KEYLAST]], %arg0 : index
-// CHECK: %[[INK:.+]] = arith.cmpi ult, %arg1, %arg2 : index
-// CHECK: %[[CAUSAL:.+]] = arith.cmpi sle, %arg1, %arg0 : index
+// CHECK-DAG: %[[SK:.+]] = arith.index_cast %arg2 : index to i32
+// CHECK-DAG: %[[ROW:.+]] = arith.index_cast %arg0 : index to i32
+// CHECK-DAG: %[[KEY:.+]] = arith.index_cast %arg1 : index to i32
+// CHECK: %[[INK:.+]] = arith.cmpi ult, %[[KEY]], %[[SK]] : i32
+// CHECK: %[[CAUSAL:.+]] = arith.cmpi sle, %[[KEY]], %[[ROW]] : i32
 // CHECK: %[[OK:.+]] = arith.andi %[[CAUSAL]], %[[INK]] : i1
 // CHECK: arith.select %[[OK]], %arg3, %[[NEGINF]] : f32
 // CHECK-COUNT-3: arith.select %{{.+}}, %arg{{[456]}}, %[[NEGINF]] : f32

@@ -7,8 +7,9 @@
 // key ranges a range of queries can reach. One implementation, so the CPU
 // oracle and the GPU kernels cannot disagree on what a mask allows.
 //
-// Positions are `index` values; block and segment arithmetic uses floor
-// division so that positions before 0 (negative query offsets) behave as
+// Positions are `index` values, or i32 (all of one type) where a GPU kernel
+// keeps its per-element arithmetic 32-bit; block and segment arithmetic uses
+// floor division so that positions before 0 (negative query offsets) behave as
 // MaskAttr::allows documents.
 //
 //===----------------------------------------------------------------------===//
