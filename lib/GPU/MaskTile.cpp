@@ -3,7 +3,9 @@
 #include "celeris/GPU/MaskTile.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include <cmath>
 
@@ -33,7 +35,45 @@ KeyTileSequence KeyTileSequence::getBlockList(KernelBuilder &b, Value indices,
   return sequence;
 }
 
+KeyTileSequence
+KeyTileSequence::compact(KernelBuilder &b, Value listMemref, Value threadId,
+                         function_ref<Value(Value tile)> keep) const {
+  int64_t capacity = cast<MemRefType>(listMemref.getType()).getDimSize(0);
+  auto scan = scf::ForOp::create(b, b.idx(0), count, b.idx(1),
+                                 ValueRange{b.idx(0)});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(scan.getBody());
+    Value n = scan.getInductionVar(), kept = scan.getRegionIterArgs()[0];
+    Value tile = tileAt(b, n);
+    Value take = keep(tile);
+    Value room = b.cmp(arith::CmpIPredicate::slt, kept, b.idx(capacity));
+    Value first = b.cmp(arith::CmpIPredicate::eq, threadId, b.idx(0));
+    b.ifThen(b.andI(b.andI(take, room), first), [&] {
+      memref::StoreOp::create(b, b.toI32(tile), listMemref, kept);
+    });
+    scf::YieldOp::create(b,
+                         b.select(take, b.add(kept, 1), kept));
+  }
+  // The list is read by every thread.
+  gpu::BarrierOp::create(b);
+  KeyTileSequence compacted = *this;
+  Value kept = scan.getResult(0);
+  compacted.list = listMemref;
+  compacted.useList = b.cmp(arith::CmpIPredicate::sle, kept, b.idx(capacity));
+  compacted.count = b.select(compacted.useList, kept, count);
+  return compacted;
+}
+
 Value KeyTileSequence::tileAt(KernelBuilder &b, Value n) const {
+  if (list) {
+    KeyTileSequence plain = *this;
+    plain.list = plain.useList = Value();
+    int64_t capacity = cast<MemRefType>(list.getType()).getDimSize(0);
+    Value at = b.minS(n, b.idx(capacity - 1));
+    Value listed = b.toIndex(memref::LoadOp::create(b, list, at));
+    return b.select(useList, listed, plain.tileAt(b, n));
+  }
   if (blockIndices) {
     // Entry n / r, clamped into the list (visits past the end load
     // nothing, but their address must be valid).

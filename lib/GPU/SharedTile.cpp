@@ -40,7 +40,18 @@ SharedMemory SharedMemory::create(KernelBuilder &b, Type elementType,
       MemRefType::get({bytes / elementBytes}, elementType, nullptr, workgroup),
       raw, b.sub(smem.base, start), ValueRange{});
   smem.base32 = b.toI32(smem.base);
+  smem.raw = raw;
+  smem.pad = b.sub(smem.base, start);
   return smem;
+}
+
+Value SharedMemory::viewAt(KernelBuilder &b, Type type, int64_t byteOffset,
+                           int64_t count) const {
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                              gpu::AddressSpace::Workgroup);
+  return memref::ViewOp::create(
+      b, MemRefType::get({count}, type, nullptr, workgroup), raw,
+      b.add(pad, byteOffset), ValueRange{});
 }
 
 Value SharedMemory::pointer(KernelBuilder &b, Value byteOffset) const {

@@ -33,6 +33,9 @@ struct KeyTileSequence {
   Value blockIndices;
   SmallVector<Value> listPrefix;
   int64_t tilesPerBlock = 0;
+  /// Compacted: when `useList` holds, visit n is `list[n]` (a memref of
+  /// i32 key tiles the kernel wrote), else the sequence above.
+  Value list, useList;
 
   static KeyTileSequence get(KernelBuilder &b,
                              ArrayRef<KeyTileRange> ranges);
@@ -42,6 +45,12 @@ struct KeyTileSequence {
   static KeyTileSequence getBlockList(KernelBuilder &b, Value indices,
                                       ValueRange prefix, Value blockCount,
                                       int64_t tilesPerBlock);
+  /// This sequence restricted to the visits `keep(tile)` accepts, listed in
+  /// `list` (memref<capacity x i32> in shared memory) by thread 0 of the
+  /// CTA; `keep` must give every thread the same answer. When more than
+  /// `capacity` tiles would be listed the sequence stays as it is.
+  KeyTileSequence compact(KernelBuilder &b, Value list, Value threadId,
+                          function_ref<Value(Value tile)> keep) const;
   /// The key tile of visit `n` (index). Past the end: some tile of the
   /// sequence's reach (never an out-of-bounds read), for a load that reads
   /// nothing.

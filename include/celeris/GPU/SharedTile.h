@@ -63,9 +63,13 @@ public:
   Value baseIndex() const { return base; }
   /// An !llvm.ptr<3> to byte `byteOffset` (i32) of the memory.
   Value pointer(KernelBuilder &b, Value byteOffset) const;
+  /// memref<count x type, workgroup> at byte `byteOffset` of the aligned
+  /// memory (for data other than the tiles: lists, flags).
+  Value viewAt(KernelBuilder &b, Type type, int64_t byteOffset,
+               int64_t count) const;
 
 private:
-  Value elements, base, base32;
+  Value raw, pad, elements, base, base32;
 };
 
 /// Fills tiles of one shape from global tensors with cp.async, every thread

@@ -47,10 +47,15 @@ namespace {
 /// the CTA barrier of visit 0) may overwrite: a third less shared memory,
 /// three CTAs per SM at head dim 128.
 struct SharedLayout {
-  SharedTile q, kv;
-  int64_t stages, queryOffset, kvBase;
+  /// Entries of the in-kernel list of key tiles (segment ids).
+  static constexpr int64_t kTileListCapacity = 2048;
 
-  SharedLayout(GPUScheduleAttr schedule, int64_t headDim, Type elementType) {
+  SharedTile q, kv;
+  int64_t stages, queryOffset, kvBase, listEntries;
+
+  SharedLayout(GPUScheduleAttr schedule, int64_t headDim, Type elementType,
+               bool tileList) {
+    listEntries = tileList ? kTileListCapacity : 0;
     bool wgmma = schedule.getTensorCores() == TensorCoreKind::Wgmma;
     TileLayout layout =
         wgmma ? TileLayout::Swizzle128B : TileLayout::Padded;
@@ -65,9 +70,10 @@ struct SharedLayout {
   int64_t keyOffset(int64_t stage) const {
     return kvBase + 2 * stage * kv.elements();
   }
-  int64_t barrierBytes() const {
+  int64_t listBytes() const {
     return 2 * std::max(keyOffset(stages), queryOffset + q.elements());
   }
+  int64_t barrierBytes() const { return listBytes() + 4 * listEntries; }
   int64_t usableBytes() const {
     return barrierBytes() + TilePipeline::getBarrierBytes(stages);
   }
@@ -78,7 +84,8 @@ public:
   PrefillKernelEmitter(gpu::GPUFuncOp kernel, const AttentionKernelSpec &spec)
       : spec(spec), schedule(spec.schedule),
         b(kernel.getLoc(), kernel.getContext()),
-        layout(spec.schedule, spec.getHeadDim(), spec.getElementType()) {
+        layout(spec.schedule, spec.getHeadDim(), spec.getElementType(),
+               spec.qSegmentIds != nullptr) {
     b.setInsertionPointToStart(&kernel.getBody().front());
     unsigned arg = 0;
     q = kernel.getArgument(arg++);
@@ -412,6 +419,16 @@ void PrefillKernelEmitter::emit() {
     mayVisitEmpty = mayVisitEmpty || spec.mask.getKind() != MaskKind::All;
   } else {
     keyTiles = mask->getKeyTiles(b, rowBegin, rowEnd, kvTile);
+    if (qSegments) {
+      // Segment ids: list the tiles whose ids meet the rows' before the
+      // loop, so that tiles of other documents are neither loaded nor
+      // visited.
+      Value list = smem.viewAt(b, b.getI32Type(), layout.listBytes(),
+                               layout.listEntries);
+      keyTiles = keyTiles.compact(b, list, tid, [&](Value keyTile) {
+        return b.notI(classifyTile(keyTile).first);
+      });
+    }
   }
 
   TileLoader queryLoader(b, layout.q, tid, threads);
@@ -492,10 +509,11 @@ void PrefillKernelEmitter::emit() {
 }
 
 int64_t mlir::celeris::getAttentionPrefillSharedBytes(GPUScheduleAttr schedule,
-                                                      int64_t headDim) {
+                                                      int64_t headDim,
+                                                      bool tileList) {
   // The element type does not change the size: both are 2 bytes.
   SharedLayout layout(schedule, headDim,
-                      BFloat16Type::get(schedule.getContext()));
+                      BFloat16Type::get(schedule.getContext()), tileList);
   return SharedMemory::getReservedBytes(layout.usableBytes());
 }
 

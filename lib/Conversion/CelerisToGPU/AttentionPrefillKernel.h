@@ -37,9 +37,10 @@ struct AttentionKernelSpec {
 };
 
 /// Dynamic shared memory of the prefill kernel of `schedule`: the Q tile,
-/// the stages of K and V tiles, their mbarriers and alignment slack.
+/// the stages of K and V tiles, the list of key tiles (`tileList`: with
+/// segment ids), the mbarriers and alignment slack.
 int64_t getAttentionPrefillSharedBytes(GPUScheduleAttr schedule,
-                                       int64_t headDim);
+                                       int64_t headDim, bool tileList = false);
 
 /// Adds the kernel `name` computing `spec` to `module`.
 FailureOr<gpu::GPUFuncOp> buildAttentionPrefillKernel(

@@ -223,7 +223,8 @@ mlir::celeris::lowerAttentionFunctionToGPU(func::FuncOp func,
         return op->emitError("GPU attention: ");
       })))
     return failure();
-  spec.sharedBytes = getAttentionPrefillSharedBytes(schedule, headDim);
+  spec.sharedBytes = getAttentionPrefillSharedBytes(
+      schedule, headDim, spec.qSegmentIds != nullptr);
   if (failed(buildAttentionPrefillKernel(kernels, func.getSymName(),
                                          func.getLoc(), spec)))
     return failure();
