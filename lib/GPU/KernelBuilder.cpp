@@ -111,8 +111,8 @@ Value KernelBuilder::fma(Value x, Value y, Value z) {
   return LLVM::FMAOp::create(*this, x, y, z);
 }
 Value KernelBuilder::callIntrinsic(StringRef name, ValueRange args) {
-  return LLVM::CallIntrinsicOp::create(*this, getF32Type(),
-                                       getStringAttr(name), args)
+  return LLVM::CallIntrinsicOp::create(*this, getF32Type(), getStringAttr(name),
+                                       args)
       .getResult(0);
 }
 Value KernelBuilder::exp2(Value x) {

@@ -39,8 +39,8 @@ KeyTileSequence
 KeyTileSequence::compact(KernelBuilder &b, Value listMemref, Value threadId,
                          function_ref<Value(Value tile)> keep) const {
   int64_t capacity = cast<MemRefType>(listMemref.getType()).getDimSize(0);
-  auto scan = scf::ForOp::create(b, b.idx(0), count, b.idx(1),
-                                 ValueRange{b.idx(0)});
+  auto scan =
+      scf::ForOp::create(b, b.idx(0), count, b.idx(1), ValueRange{b.idx(0)});
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(scan.getBody());
@@ -52,8 +52,7 @@ KeyTileSequence::compact(KernelBuilder &b, Value listMemref, Value threadId,
     b.ifThen(b.andI(b.andI(take, room), first), [&] {
       memref::StoreOp::create(b, b.toI32(tile), listMemref, kept);
     });
-    scf::YieldOp::create(b,
-                         b.select(take, b.add(kept, 1), kept));
+    scf::YieldOp::create(b, b.select(take, b.add(kept, 1), kept));
   }
   // The list is read by every thread.
   gpu::BarrierOp::create(b);
@@ -79,8 +78,8 @@ Value KeyTileSequence::tileAt(KernelBuilder &b, Value n) const {
     // nothing, but their address must be valid).
     auto type = cast<MemRefType>(blockIndices.getType());
     int64_t rank = type.getRank();
-    Value last = b.sub(memref::DimOp::create(b, blockIndices, rank - 1),
-                       b.idx(1));
+    Value last =
+        b.sub(memref::DimOp::create(b, blockIndices, rank - 1), b.idx(1));
     Value entry = b.maxS(b.minS(b.divu(n, tilesPerBlock), last), b.idx(0));
     SmallVector<Value> index(listPrefix);
     index.push_back(entry);
@@ -99,17 +98,16 @@ Value KeyTileSequence::tileAt(KernelBuilder &b, Value n) const {
   Value tile = b.add(last.begin, b.sub(n, starts.back()));
   for (int64_t i = ranges.size() - 2; i >= 0; --i) {
     Value inRange = b.cmp(arith::CmpIPredicate::slt, n, starts[i + 1]);
-    tile = b.select(inRange, b.add(ranges[i].begin, b.sub(n, starts[i])),
-                    tile);
+    tile = b.select(inRange, b.add(ranges[i].begin, b.sub(n, starts[i])), tile);
   }
   return tile;
 }
 
 KeyTileSequence MaskTile::getKeyTiles(KernelBuilder &b, Value rowBegin,
                                       Value rowEnd, int64_t tileSize) const {
-  SmallVector<KeyTileRange> ranges = buildKeyTileRanges(
-      b, b.getLoc(), mask, b.add(rowBegin, queryOffset),
-      b.add(rowEnd, queryOffset), kvLength, tileSize);
+  SmallVector<KeyTileRange> ranges =
+      buildKeyTileRanges(b, b.getLoc(), mask, b.add(rowBegin, queryOffset),
+                         b.add(rowEnd, queryOffset), kvLength, tileSize);
   return KeyTileSequence::get(b, ranges);
 }
 
@@ -139,9 +137,9 @@ std::pair<Value, Value> MaskTile::classify(KernelBuilder &b, Value rowBegin,
                                            Value rowEnd, Value keyBegin,
                                            int64_t tileSize) const {
   Value keyEnd = b.add(keyBegin, tileSize);
-  auto [empty, full] = buildTileClassification(
-      b, b.getLoc(), mask, b.add(rowBegin, queryOffset),
-      b.add(rowEnd, queryOffset), keyBegin, keyEnd);
+  auto [empty, full] =
+      buildTileClassification(b, b.getLoc(), mask, b.add(rowBegin, queryOffset),
+                              b.add(rowEnd, queryOffset), keyBegin, keyEnd);
   // Keys outside [0, kvLength) make a tile partial (block lists name any
   // block).
   Value inside = b.andI(b.cmp(arith::CmpIPredicate::sle, keyEnd, kvLength),
@@ -187,8 +185,8 @@ Value ScoreTransform::apply(KernelBuilder &b, AccumulatorFragment &scores,
       Value key = b.add(key0, AccumulatorFragment::columnOf(i));
       Value distance = b.sub(key, positions[AccumulatorFragment::rowOf(i)]);
       Value d = arith::SIToFPOp::create(b, b.getF32Type(), distance);
-      Value slope = softcap ? b.mulF(alibiSlope, b.f32(1.0 / *softcap))
-                            : alibiSlope;
+      Value slope =
+          softcap ? b.mulF(alibiSlope, b.f32(1.0 / *softcap)) : alibiSlope;
       s = b.fma(slope, d, s);
     }
     if (softcap)

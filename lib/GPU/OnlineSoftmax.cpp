@@ -14,8 +14,8 @@ SoftmaxState SoftmaxState::initial(KernelBuilder &b) {
 
 /// The exponent base of a row: m, or 0 when m is -inf.
 static Value exponentBase(KernelBuilder &b, Value m) {
-  Value isNegInf = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, m,
-                                         b.f32(-INFINITY));
+  Value isNegInf =
+      arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, m, b.f32(-INFINITY));
   return b.select(isNegInf, b.f32(0.0), m);
 }
 
@@ -60,12 +60,12 @@ SoftmaxResult mlir::celeris::finalizeOnlineSoftmax(KernelBuilder &b,
     Value l = reduceAcrossQuad(b, state.sum[row], RowReduction::Sum);
     Value positive =
         arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, l, zero);
-    result.inverseSum[row] = b.select(
-        positive, arith::DivFOp::create(b, b.f32(1.0), l), zero);
+    result.inverseSum[row] =
+        b.select(positive, arith::DivFOp::create(b, b.f32(1.0), l), zero);
     if (!withLse)
       continue;
-    Value natural = b.mulF(b.addF(state.max[row], b.log2(l)),
-                           b.f32(0.693147180559945309));
+    Value natural =
+        b.mulF(b.addF(state.max[row], b.log2(l)), b.f32(0.693147180559945309));
     result.lse[row] = b.select(positive, natural, b.f32(-INFINITY));
   }
   return result;
@@ -78,13 +78,12 @@ mlir::celeris::buildLseMerge(KernelBuilder &b, Value lseA, Value lseB) {
   Value wA = b.exp2(b.mulF(arith::SubFOp::create(b, lseA, m), b.f32(log2e)));
   Value wB = b.exp2(b.mulF(arith::SubFOp::create(b, lseB, m), b.f32(log2e)));
   Value total = b.addF(wA, wB);
-  Value positive = arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, total,
-                                         b.f32(0.0));
+  Value positive =
+      arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, total, b.f32(0.0));
   Value inverse = b.select(
       positive, arith::DivFOp::create(b, b.f32(1.0), total), b.f32(0.0));
   Value lse = b.select(
-      positive,
-      b.addF(m, b.mulF(b.log2(total), b.f32(0.693147180559945309))),
+      positive, b.addF(m, b.mulF(b.log2(total), b.f32(0.693147180559945309))),
       b.f32(-INFINITY));
   return {b.mulF(wA, inverse), b.mulF(wB, inverse), lse};
 }

@@ -47,8 +47,8 @@ SharedMemory SharedMemory::create(KernelBuilder &b, Type elementType,
 
 Value SharedMemory::viewAt(KernelBuilder &b, Type type, int64_t byteOffset,
                            int64_t count) const {
-  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
-                                              gpu::AddressSpace::Workgroup);
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   return memref::ViewOp::create(
       b, MemRefType::get({count}, type, nullptr, workgroup), raw,
       b.add(pad, byteOffset), ValueRange{});
@@ -59,8 +59,8 @@ Value SharedMemory::pointer(KernelBuilder &b, Value byteOffset) const {
   return LLVM::IntToPtrOp::create(b, type, b.add(base32, byteOffset));
 }
 
-TileLoader::TileLoader(KernelBuilder &b, const SharedTile &tile,
-                       Value threadId, int64_t threads)
+TileLoader::TileLoader(KernelBuilder &b, const SharedTile &tile, Value threadId,
+                       int64_t threads)
     : tile(tile) {
   int64_t chunks = tile.columns / 8;
   rowsPerPass = threads / chunks;
@@ -79,8 +79,9 @@ TileLoader::TileLoader(KernelBuilder &b, const SharedTile &tile,
 }
 
 SmallVector<Value> TileLoader::load(KernelBuilder &b, const SharedMemory &smem,
-                       Value tileOffset, Value source, ValueRange outer,
-                       Value row0, Value rowLimit) const {
+                                    Value tileOffset, Value source,
+                                    ValueRange outer, Value row0,
+                                    Value rowLimit) const {
   Value lastRow = b.sub(rowLimit, b.idx(1));
   auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
   SmallVector<Value> tokens;
@@ -116,12 +117,13 @@ Value mlir::celeris::buildWgmmaDescriptor(KernelBuilder &b,
                                           const SharedMemory &smem,
                                           const SharedTile &tile,
                                           Value tileOffset, bool kMajor) {
-  assert(tile.layout == TileLayout::Swizzle128B && "wgmma reads swizzled tiles");
+  assert(tile.layout == TileLayout::Swizzle128B &&
+         "wgmma reads swizzled tiles");
   // The address field is added to constant layout bits: the 18-bit shared
   // address >> 4 never carries into them.
   Value address = b.toI64(b.add(smem.baseIndex(), b.mul(tileOffset, 2)));
   Value field = arith::ShRUIOp::create(b, address, b.i64(4));
-  int64_t bits = kMajor ? descriptorBits(16, 1024)
-                        : descriptorBits(tile.rows * 128, 1024);
+  int64_t bits =
+      kMajor ? descriptorBits(16, 1024) : descriptorBits(tile.rows * 128, 1024);
   return b.add(field, bits);
 }

@@ -38,8 +38,8 @@ Value mlir::celeris::reduceAcrossQuad(KernelBuilder &b, Value value,
 }
 
 Value mlir::celeris::reduceRow(KernelBuilder &b,
-                               const AccumulatorFragment &fragment,
-                               int64_t row, RowReduction kind) {
+                               const AccumulatorFragment &fragment, int64_t row,
+                               RowReduction kind) {
   SmallVector<Value> values;
   for (auto [i, v] : llvm::enumerate(fragment.values))
     if (AccumulatorFragment::rowOf(i) == row)
@@ -56,9 +56,9 @@ Value mlir::celeris::reduceRow(KernelBuilder &b,
   return reduceAcrossQuad(b, values.front(), kind);
 }
 
-SmallVector<Value> mlir::celeris::toOperandA(KernelBuilder &b,
-                                             const AccumulatorFragment &fragment,
-                                             Type elementType) {
+SmallVector<Value>
+mlir::celeris::toOperandA(KernelBuilder &b, const AccumulatorFragment &fragment,
+                          Type elementType) {
   auto pairType = VectorType::get({2}, b.getF32Type());
   auto narrowType = VectorType::get({2}, elementType);
   SmallVector<Value> registers;
@@ -181,15 +181,16 @@ private:
     for (Value reg : aRegs)
       aOps.push_back(fromRegister(b, reg));
     Type f32 = b.getF32Type();
-    auto resultType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+    auto resultType =
+        LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
     NVVM::MMATypes type =
         elementType.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
-    Value d = NVVM::MmaOp::create(
-        b, resultType, aOps, bRegs, c, {16, 8, 16},
-        /*b1Op=*/std::nullopt, /*intOverflow=*/std::nullopt,
-        std::array<NVVM::MMATypes, 2>{type, type},
-        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                       NVVM::MMALayout::col});
+    Value d =
+        NVVM::MmaOp::create(b, resultType, aOps, bRegs, c, {16, 8, 16},
+                            /*b1Op=*/std::nullopt, /*intOverflow=*/std::nullopt,
+                            std::array<NVVM::MMATypes, 2>{type, type},
+                            std::array<NVVM::MMALayout, 2>{
+                                NVVM::MMALayout::row, NVVM::MMALayout::col});
     SmallVector<Value> out;
     for (int64_t i = 0; i < 4; ++i)
       out.push_back(LLVM::ExtractValueOp::create(b, d, i));
@@ -206,9 +207,7 @@ public:
   using TensorCoreMma::TensorCoreMma;
 
   int64_t getRowsPerUnit() const override { return 64; }
-  TileLayout getTileLayout() const override {
-    return TileLayout::Swizzle128B;
-  }
+  TileLayout getTileLayout() const override { return TileLayout::Swizzle128B; }
   MmaOperandA prepareA(KernelBuilder &, const MmaOperandA &a) override {
     return a;
   }
@@ -230,15 +229,15 @@ public:
       bool scaleD = accumulate || c > 0;
       Value bStep = b.add(bDesc, stepOffset(bOperand.tile, bOperand.kMajor, c));
       if (a.inRegisters()) {
-        acc.values = ptx::wgmmaRegisterA(
-            b, elementType, acc.values,
-            ArrayRef(a.registers).slice(4 * c, 4), bStep, scaleD,
-            /*transposeB=*/!bOperand.kMajor);
+        acc.values = ptx::wgmmaRegisterA(b, elementType, acc.values,
+                                         ArrayRef(a.registers).slice(4 * c, 4),
+                                         bStep, scaleD,
+                                         /*transposeB=*/!bOperand.kMajor);
         continue;
       }
       Value aStep = b.add(aDesc, stepOffset(a.tile, /*kMajor=*/true, c));
-      acc.values = wgmmaShared(b, acc.values, aStep, bStep, scaleD,
-                               bOperand.kMajor);
+      acc.values =
+          wgmmaShared(b, acc.values, aStep, bStep, scaleD, bOperand.kMajor);
     }
     NVVM::WgmmaGroupSyncAlignedOp::create(b);
   }
@@ -283,8 +282,7 @@ private:
         NVVM::MMAShapeAttr::get(ctx, 64, 2 * n, 16), type, type,
         NVVM::WGMMATypes::f32,
         scaleD ? NVVM::WGMMAScaleOut::one : NVVM::WGMMAScaleOut::zero,
-        NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
-        NVVM::MMALayout::row,
+        NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row,
         bKMajor ? NVVM::MMALayout::col : NVVM::MMALayout::row,
         /*satfinite=*/NVVM::MMAIntOverflowAttr());
     SmallVector<Value> out;
@@ -296,10 +294,11 @@ private:
 
 } // namespace
 
-std::unique_ptr<TensorCoreMma>
-TensorCoreMma::create(TensorCoreKind kind, Type elementType,
-                      const SharedMemory &smem, const FragmentLane &lane,
-                      Value laneId) {
+std::unique_ptr<TensorCoreMma> TensorCoreMma::create(TensorCoreKind kind,
+                                                     Type elementType,
+                                                     const SharedMemory &smem,
+                                                     const FragmentLane &lane,
+                                                     Value laneId) {
   if (kind == TensorCoreKind::Wgmma)
     return std::unique_ptr<TensorCoreMma>(
         new WarpgroupMma(elementType, smem, lane, laneId));

@@ -15,10 +15,10 @@ TilePipeline::TilePipeline(const SharedMemory &smem, PipelineSync sync,
     : smem(smem), sync(sync), stages(stages), threads(threads),
       barrierBytes(barrierBytes) {}
 
-Value TilePipeline::barrier(KernelBuilder &b, int64_t kind,
-                            Value stage) const {
+Value TilePipeline::barrier(KernelBuilder &b, int64_t kind, Value stage) const {
   // full[s] at 8 s, empty[s] at 8 (stages + s).
-  Value offset = b.add(b.mul(b.toI32(stage), 8), barrierBytes + kind * 8 * stages);
+  Value offset =
+      b.add(b.mul(b.toI32(stage), 8), barrierBytes + kind * 8 * stages);
   return smem.pointer(b, offset);
 }
 
@@ -72,8 +72,7 @@ void TilePipeline::waitFull(KernelBuilder &b, Value n, bool forTensorCores) {
     NVVM::CpAsyncWaitGroupOp::create(b, std::max<int64_t>(stages - 2, 0));
     gpu::BarrierOp::create(b);
   } else {
-    waitParity(b, barrier(b, 0, stageOf(b, n)),
-               b.remu(b.divu(n, stages), 2));
+    waitParity(b, barrier(b, 0, stageOf(b, n)), b.remu(b.divu(n, stages), 2));
   }
   if (forTensorCores)
     NVVM::FenceProxyOp::create(
@@ -83,8 +82,8 @@ void TilePipeline::waitFull(KernelBuilder &b, Value n, bool forTensorCores) {
 
 void TilePipeline::release(KernelBuilder &b, Value n) {
   if (sync == PipelineSync::MBarrier)
-    NVVM::MBarrierArriveOp::create(b, b.getI64Type(), barrier(b, 1, stageOf(b, n)),
-                                   Value());
+    NVVM::MBarrierArriveOp::create(b, b.getI64Type(),
+                                   barrier(b, 1, stageOf(b, n)), Value());
 }
 
 void TilePipeline::drain(KernelBuilder &b) {

@@ -8,9 +8,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "celeris/Pipelines/Pipelines.h"
 #include "celeris/Conversion/Passes.h"
 #include "celeris/Dialect/Celeris/Transforms/Passes.h"
+#include "celeris/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"

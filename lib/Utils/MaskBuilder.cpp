@@ -317,9 +317,8 @@ namespace {
 /// for queries in [pBegin, pEnd): the union of the parts covers every
 /// allowed key. Null bounds are unbounded. Empty means "give up, use the
 /// hull" (more than `maxParts` parts).
-SmallVector<KeyInterval> keyIntervals(IndexMath &m, MaskAttr mask,
-                                      Value pBegin, Value pEnd,
-                                      int64_t maxParts) {
+SmallVector<KeyInterval> keyIntervals(IndexMath &m, MaskAttr mask, Value pBegin,
+                                      Value pEnd, int64_t maxParts) {
   switch (mask.getKind()) {
   case MaskKind::Union: {
     SmallVector<KeyInterval> parts;

@@ -87,7 +87,7 @@ struct KernelEntry {
   std::string grid[3];
   int block[3] = {1, 1, 1};
   std::string shared = "0";
-  std::vector<std::string> args; // "<kind> <name>[ shape <extents>]"
+  std::vector<std::string> args;  // "<kind> <name>[ shape <extents>]"
   std::vector<std::string> sizes; // "<name> <arg> <dim>"
 };
 
@@ -120,8 +120,8 @@ std::string argShape(Type type) {
   std::string shape = " shape";
   for (auto [d, extent] : llvm::enumerate(memref.getShape()))
     shape += (d ? "x" : " ") + (ShapedType::isDynamic(extent)
-                                   ? std::string("?")
-                                   : std::to_string(extent));
+                                    ? std::string("?")
+                                    : std::to_string(extent));
   return shape;
 }
 
@@ -203,11 +203,11 @@ FailureOr<KernelEntry> readKernel(gpu::GPUModuleOp module,
   for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
     std::string kind = argKind(type);
     if (kind.empty())
-      return func.emitError() << "kernel argument #" << i << " has type "
-                              << type
-                              << ", which the runtime ABI lacks (memrefs "
-                                 "with the identity layout, f32, i32, i64 "
-                                 "and index)";
+      return func.emitError()
+             << "kernel argument #" << i << " has type " << type
+             << ", which the runtime ABI lacks (memrefs "
+                "with the identity layout, f32, i32, i64 "
+                "and index)";
     std::string name = "arg" + std::to_string(i);
     if (names && i < names.size())
       if (auto n = dyn_cast<StringAttr>(names[i]))
@@ -266,8 +266,8 @@ int compile() {
     kernelOptions.schedule = schedule;
     if (failed(celeris::buildGPUPipeline(
             kernelPm, kernelOptions, [](const Twine &message) {
-              llvm::errs() << "celeris-compile: error: --schedule: "
-                           << message << "\n";
+              llvm::errs() << "celeris-compile: error: --schedule: " << message
+                           << "\n";
               return failure();
             })))
       return 1;
@@ -333,14 +333,14 @@ int compile() {
 
   std::string manifest;
   llvm::raw_string_ostream os(manifest);
-  os << "# Written by celeris-compile from " << llvm::sys::path::filename(inputFile)
-     << " for " << chip << ".\nceleris-artifact 1\n";
+  os << "# Written by celeris-compile from "
+     << llvm::sys::path::filename(inputFile) << " for " << chip
+     << ".\nceleris-artifact 1\n";
   for (const KernelEntry &k : kernels) {
     os << "kernel " << k.symbol << "\n  binary " << binaries[k.module]
        << "\n  symbol " << k.symbol << "\n  grid " << k.grid[0] << " "
        << k.grid[1] << " " << k.grid[2] << "\n  block " << k.block[0] << " "
-       << k.block[1] << " " << k.block[2] << "\n  shared " << k.shared
-       << "\n";
+       << k.block[1] << " " << k.block[2] << "\n  shared " << k.shared << "\n";
     for (const std::string &arg : k.args)
       os << "  arg " << arg << "\n";
     for (const std::string &size : k.sizes)

@@ -1,4 +1,5 @@
-//===- KernelBuilder.h - The builder every GPU kernel block uses -*- C++ -*-===//
+//===- KernelBuilder.h - The builder every GPU kernel block uses -*- C++
+//-*-===//
 //
 // An ImplicitLocOpBuilder with the scalar vocabulary of kernel code: index,
 // i32 and f32 constants and arithmetic, the fast NVVM math intrinsics, warp

@@ -37,8 +37,7 @@ struct KeyTileSequence {
   /// i32 key tiles the kernel wrote), else the sequence above.
   Value list, useList;
 
-  static KeyTileSequence get(KernelBuilder &b,
-                             ArrayRef<KeyTileRange> ranges);
+  static KeyTileSequence get(KernelBuilder &b, ArrayRef<KeyTileRange> ranges);
   /// The first `blockCount` entries of `indices[prefix..., :]`, each block
   /// `tilesPerBlock` tiles long. Entries are expected distinct (as
   /// celeris.mask_block_layout and celeris.topk_blocks produce them).

@@ -32,7 +32,9 @@ struct SoftmaxState {
 
   static SoftmaxState initial(KernelBuilder &b);
   /// As loop-carried values, and back.
-  SmallVector<Value> toValues() const { return {max[0], max[1], sum[0], sum[1]}; }
+  SmallVector<Value> toValues() const {
+    return {max[0], max[1], sum[0], sum[1]};
+  }
   static SoftmaxState fromValues(ValueRange values) {
     return {{values[0], values[1]}, {values[2], values[3]}};
   }
@@ -44,8 +46,7 @@ struct SoftmaxUpdate {
   SoftmaxState state;
   Value alpha[2];
 };
-SoftmaxUpdate updateOnlineSoftmax(KernelBuilder &b,
-                                  AccumulatorFragment &scores,
+SoftmaxUpdate updateOnlineSoftmax(KernelBuilder &b, AccumulatorFragment &scores,
                                   const SoftmaxState &state, Value factor);
 
 /// O *= alpha, row by row.
@@ -58,8 +59,8 @@ struct SoftmaxResult {
   Value inverseSum[2];
   Value lse[2];
 };
-SoftmaxResult finalizeOnlineSoftmax(KernelBuilder &b,
-                                    const SoftmaxState &state, bool withLse);
+SoftmaxResult finalizeOnlineSoftmax(KernelBuilder &b, const SoftmaxState &state,
+                                    bool withLse);
 
 /// The merge of two partial results by their natural-log lse `a` and `b`:
 /// (weight of a, weight of b, merged lse). Both -inf gives weights 0 and

@@ -36,8 +36,7 @@ struct SharedTile {
     return layout == TileLayout::Padded ? columns + 8 : 64;
   }
   int64_t elements() const {
-    return layout == TileLayout::Padded ? rows * (columns + 8)
-                                        : rows * columns;
+    return layout == TileLayout::Padded ? rows * (columns + 8) : rows * columns;
   }
   int64_t bytes() const { return 2 * elements(); }
   /// Element offset of (row, column) inside the tile, column a multiple of
@@ -83,8 +82,9 @@ public:
   /// `source[outer..., row, :]` into the tile at element `tileOffset`,
   /// zero-filling rows >= `rowLimit` (which read nothing: a row limit of 0
   /// loads zeros). Returns the copies' tokens (a pipeline commits them).
-  SmallVector<Value> load(KernelBuilder &b, const SharedMemory &smem, Value tileOffset,
-             Value source, ValueRange outer, Value row0, Value rowLimit) const;
+  SmallVector<Value> load(KernelBuilder &b, const SharedMemory &smem,
+                          Value tileOffset, Value source, ValueRange outer,
+                          Value row0, Value rowLimit) const;
 
 private:
   SharedTile tile;

@@ -57,8 +57,7 @@ struct SharedLayout {
                bool tileList) {
     listEntries = tileList ? kTileListCapacity : 0;
     bool wgmma = schedule.getTensorCores() == TensorCoreKind::Wgmma;
-    TileLayout layout =
-        wgmma ? TileLayout::Swizzle128B : TileLayout::Padded;
+    TileLayout layout = wgmma ? TileLayout::Swizzle128B : TileLayout::Padded;
     q = {schedule.getQueryTile(), headDim, elementType, layout};
     kv = {schedule.getKvTile(), headDim, elementType, layout};
     stages = schedule.getStages();
@@ -120,8 +119,8 @@ private:
   std::pair<Value, Value> classifyTile(Value keyTile);
   /// The min and max of `ids[batch, base + i]` over i in [begin, begin +
   /// count) clipped to `end` (the CTA's warps compute the same values).
-  std::pair<Value, Value> idRange(Value ids, Value base, Value begin,
-                                  Value end, int64_t count);
+  std::pair<Value, Value> idRange(Value ids, Value base, Value begin, Value end,
+                                  int64_t count);
   /// Sets the scores of pairs in different segments to -inf.
   void applySegments(AccumulatorFragment &s, Value keyBase);
   SmallVector<Value> emitTile(TensorCoreMma &mma, const MmaOperandA &query,
@@ -149,8 +148,8 @@ private:
 } // namespace
 
 std::pair<Value, Value> PrefillKernelEmitter::idRange(Value ids, Value base,
-                                                     Value begin, Value end,
-                                                     int64_t count) {
+                                                      Value begin, Value end,
+                                                      int64_t count) {
   // Lane l reads count / 32 ids, then the warp reduces; ids past `end`
   // repeat the last one.
   Value last = b.sub(end, b.idx(1));
@@ -212,16 +211,14 @@ void PrefillKernelEmitter::applySegments(AccumulatorFragment &s,
   }
 }
 
-SmallVector<Value> PrefillKernelEmitter::emitTile(TensorCoreMma &mma,
-                                                  const MmaOperandA &query,
-                                                  Value keyTile,
-                                                  Value stageOffset,
-                                                  Value isFull,
-                                                  ValueRange carried) {
+SmallVector<Value>
+PrefillKernelEmitter::emitTile(TensorCoreMma &mma, const MmaOperandA &query,
+                               Value keyTile, Value stageOffset, Value isFull,
+                               ValueRange carried) {
   int64_t headDim = spec.getHeadDim(), kvTile = schedule.getKvTile();
   AccumulatorFragment s = AccumulatorFragment::splat(b.f32(0.0), kvTile);
-  mma.multiply(b, s, query, {layout.kv, stageOffset, /*kMajor=*/true},
-               headDim, /*accumulate=*/false);
+  mma.multiply(b, s, query, {layout.kv, stageOffset, /*kMajor=*/true}, headDim,
+               /*accumulate=*/false);
   mma.wait(b, {&s});
 
   Value keyBegin = b.mul(keyTile, kvTile);
@@ -271,14 +268,13 @@ void PrefillKernelEmitter::emitEpilogue(ValueRange results) {
       for (int64_t i = 2 * row; i < int64_t(o.size()); i += 4) {
         Value lo = b.mulF(o[i], result.inverseSum[row]);
         Value hi = b.mulF(o[i + 1], result.inverseSum[row]);
-        Value pair = vector::FromElementsOp::create(b, pairType,
-                                                    ValueRange{lo, hi});
+        Value pair =
+            vector::FromElementsOp::create(b, pairType, ValueRange{lo, hi});
         Value narrow = arith::TruncFOp::create(b, narrowType, pair);
-        vector::StoreOp::create(
-            b, narrow, out,
-            ValueRange{batch, head, b.add(qBase, rows[row]),
-                       b.add(column, 8 * (i / 4))},
-            /*nontemporal=*/false, llvm::MaybeAlign(4));
+        vector::StoreOp::create(b, narrow, out,
+                                ValueRange{batch, head, b.add(qBase, rows[row]),
+                                           b.add(column, 8 * (i / 4))},
+                                /*nontemporal=*/false, llvm::MaybeAlign(4));
       }
       if (lse)
         b.ifThen(b.cmp(arith::CmpIPredicate::eq, quad, b.idx(0)), [&] {
@@ -322,22 +318,20 @@ void PrefillKernelEmitter::emit() {
     // Packed sequences (B = 1): CTA x is tile x - (tiles of the sequences
     // before) of the sequence it falls in; CTAs past the last tile of
     // every sequence have no rows.
-    Value sequences =
-        b.sub(memref::DimOp::create(b, cuSeqlensQ, 0), b.idx(1));
+    Value sequences = b.sub(memref::DimOp::create(b, cuSeqlensQ, 0), b.idx(1));
     auto load = [&](Value offsets, Value i) {
       return b.toIndex(memref::LoadOp::create(b, offsets, i));
     };
-    auto scan = scf::ForOp::create(
-        b, b.idx(0), sequences, b.idx(1),
-        ValueRange{b.idx(0), b.idx(0), b.idx(-1)});
+    auto scan = scf::ForOp::create(b, b.idx(0), sequences, b.idx(1),
+                                   ValueRange{b.idx(0), b.idx(0), b.idx(-1)});
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(scan.getBody());
       Value m = scan.getInductionVar();
       Value before = scan.getRegionIterArgs()[0];
       Value length = b.sub(load(cuSeqlensQ, b.add(m, 1)), load(cuSeqlensQ, m));
-      Value tiles = b.divu(b.add(b.maxS(length, b.idx(0)), rowsPerCta - 1),
-                           rowsPerCta);
+      Value tiles =
+          b.divu(b.add(b.maxS(length, b.idx(0)), rowsPerCta - 1), rowsPerCta);
       Value after = b.add(before, tiles);
       Value here = b.andI(b.cmp(arith::CmpIPredicate::sge, tile, before),
                           b.cmp(arith::CmpIPredicate::slt, tile, after));
@@ -352,10 +346,9 @@ void PrefillKernelEmitter::emit() {
     Value n = b.maxS(sequence, b.idx(0));
     qBase = load(cuSeqlensQ, n);
     kBase = load(cuSeqlensKv, n);
-    sq = b.select(found, b.sub(load(cuSeqlensQ, b.add(n, 1)), qBase),
-                  b.idx(0));
-    sk = b.select(found, b.sub(load(cuSeqlensKv, b.add(n, 1)), kBase),
-                  b.idx(0));
+    sq = b.select(found, b.sub(load(cuSeqlensQ, b.add(n, 1)), qBase), b.idx(0));
+    sk =
+        b.select(found, b.sub(load(cuSeqlensKv, b.add(n, 1)), kBase), b.idx(0));
     tile = scan.getResult(1);
   } else {
     sq = memref::DimOp::create(b, q, 2);
@@ -368,9 +361,9 @@ void PrefillKernelEmitter::emit() {
   }
   // GQA: query head h reads key/value head h Hkv / Hq (= h / (Hq / Hkv)
   // when Hkv divides Hq): one division.
-  Value kvHead = arith::DivUIOp::create(
-      b, b.mul(head, memref::DimOp::create(b, k, 1)),
-      memref::DimOp::create(b, q, 1));
+  Value kvHead =
+      arith::DivUIOp::create(b, b.mul(head, memref::DimOp::create(b, k, 1)),
+                             memref::DimOp::create(b, q, 1));
   kvLength = sk;
   Value lengthForOffset = sk;
   if (kvLengths) {
@@ -378,8 +371,8 @@ void PrefillKernelEmitter::emit() {
     lengthForOffset = length;
     kvLength = b.minS(b.maxS(length, b.idx(0)), sk);
   }
-  Value queryOffset = spec.queryOffset ? b.idx(*spec.queryOffset)
-                                       : b.sub(lengthForOffset, sq);
+  Value queryOffset =
+      spec.queryOffset ? b.idx(*spec.queryOffset) : b.sub(lengthForOffset, sq);
   mask.emplace(spec.mask, queryOffset, kvLength);
   transform = {spec.scale, spec.softcap, Value(), queryOffset};
   if (alibi)
@@ -405,14 +398,13 @@ void PrefillKernelEmitter::emit() {
     };
     Value listBatch = broadcast(batch, 0), listHead = broadcast(head, 1);
     Value queryBlock = b.divu(rowBegin, spec.blockSize[0]);
-    Value lastBlock =
-        b.sub(memref::DimOp::create(b, blockCounts, 2), b.idx(1));
+    Value lastBlock = b.sub(memref::DimOp::create(b, blockCounts, 2), b.idx(1));
     queryBlock = b.minS(queryBlock, lastBlock);
     Value count = b.toIndex(memref::LoadOp::create(
         b, blockCounts, ValueRange{listBatch, listHead, queryBlock}));
     // A CTA without rows visits nothing.
-    count = b.select(b.cmp(arith::CmpIPredicate::slt, rowBegin, rowEnd),
-                     count, b.idx(0));
+    count = b.select(b.cmp(arith::CmpIPredicate::slt, rowBegin, rowEnd), count,
+                     b.idx(0));
     keyTiles = KeyTileSequence::getBlockList(
         b, blockIndices, ValueRange{listBatch, listHead, queryBlock}, count,
         spec.blockSize[1] / kvTile);
@@ -444,17 +436,16 @@ void PrefillKernelEmitter::emit() {
       SmallVector<Value> tokens;
       if (withQuery)
         tokens = queryLoader.load(b, smem, b.idx(layout.queryOffset), q,
-                                  {batch, head},
-                                  b.add(qBase, rowBegin), b.add(qBase, sq));
+                                  {batch, head}, b.add(qBase, rowBegin),
+                                  b.add(qBase, sq));
       Value valid = b.cmp(arith::CmpIPredicate::slt, n, keyTiles.count);
       Value limit = b.select(valid, b.add(kBase, kvLength), b.idx(0));
       Value row0 = b.add(kBase, b.mul(keyTiles.tileAt(b, n), kvTile));
       Value offset = stageOffset(stage);
-      tokens.append(kvLoader.load(b, smem, offset, k, {batch, kvHead}, row0,
-                                  limit));
-      tokens.append(kvLoader.load(b, smem,
-                                  b.add(offset, layout.kv.elements()), v,
-                                  {batch, kvHead}, row0, limit));
+      tokens.append(
+          kvLoader.load(b, smem, offset, k, {batch, kvHead}, row0, limit));
+      tokens.append(kvLoader.load(b, smem, b.add(offset, layout.kv.elements()),
+                                  v, {batch, kvHead}, row0, limit));
       return tokens;
     });
   };
@@ -462,7 +453,8 @@ void PrefillKernelEmitter::emit() {
     produce(b.idx(n), /*withQuery=*/n == 0);
 
   int64_t unitRows = mma->getRowsPerUnit();
-  MmaOperandA query{layout.q, b.idx(layout.queryOffset),
+  MmaOperandA query{layout.q,
+                    b.idx(layout.queryOffset),
                     b.mul(b.divu(warp, unitRows / 16), unitRows),
                     {}};
   if (!wgmma) {
@@ -517,9 +509,10 @@ int64_t mlir::celeris::getAttentionPrefillSharedBytes(GPUScheduleAttr schedule,
   return SharedMemory::getReservedBytes(layout.usableBytes());
 }
 
-FailureOr<gpu::GPUFuncOp> mlir::celeris::buildAttentionPrefillKernel(
-    gpu::GPUModuleOp module, StringRef name, Location loc,
-    const AttentionKernelSpec &spec) {
+FailureOr<gpu::GPUFuncOp>
+mlir::celeris::buildAttentionPrefillKernel(gpu::GPUModuleOp module,
+                                           StringRef name, Location loc,
+                                           const AttentionKernelSpec &spec) {
   if (module.lookupSymbol(name))
     return emitError(loc) << "gpu.module @" << module.getName()
                           << " already has a symbol @" << name;

@@ -43,9 +43,9 @@ int64_t getAttentionPrefillSharedBytes(GPUScheduleAttr schedule,
                                        int64_t headDim, bool tileList = false);
 
 /// Adds the kernel `name` computing `spec` to `module`.
-FailureOr<gpu::GPUFuncOp> buildAttentionPrefillKernel(
-    gpu::GPUModuleOp module, StringRef name, Location loc,
-    const AttentionKernelSpec &spec);
+FailureOr<gpu::GPUFuncOp>
+buildAttentionPrefillKernel(gpu::GPUModuleOp module, StringRef name,
+                            Location loc, const AttentionKernelSpec &spec);
 
 } // namespace mlir::celeris
 

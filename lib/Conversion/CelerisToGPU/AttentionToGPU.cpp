@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "celeris/Conversion/CelerisToGPU/CelerisToGPU.h"
 #include "AttentionPrefillKernel.h"
+#include "celeris/Conversion/CelerisToGPU/CelerisToGPU.h"
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
 
 #include "llvm/Support/MathExtras.h"
@@ -153,10 +153,8 @@ static MemRefType toMemRef(Value value) {
   return MemRefType::get(type.getShape(), type.getElementType());
 }
 
-LogicalResult
-mlir::celeris::lowerAttentionFunctionToGPU(func::FuncOp func,
-                                           gpu::GPUModuleOp kernels,
-                                           const NvidiaChip &chip) {
+LogicalResult mlir::celeris::lowerAttentionFunctionToGPU(
+    func::FuncOp func, gpu::GPUModuleOp kernels, const NvidiaChip &chip) {
   FailureOr<AttentionOp> found = findAttention(func);
   if (failed(found))
     return failure();
@@ -199,16 +197,15 @@ mlir::celeris::lowerAttentionFunctionToGPU(func::FuncOp func,
   if (op.getBlockCounts()) {
     spec.blockCounts = toMemRef(op.getBlockCounts());
     spec.blockIndices = toMemRef(op.getBlockIndices());
-    spec.blockSize.assign(op.getBlockSize()->begin(),
-                          op.getBlockSize()->end());
+    spec.blockSize.assign(op.getBlockSize()->begin(), op.getBlockSize()->end());
     if (spec.blockSize[0] % schedule.getQueryTile() != 0 ||
         spec.blockSize[1] % schedule.getKvTile() != 0)
       return op->emitError()
              << "GPU attention: the block layout's blocks ["
              << spec.blockSize[0] << ", " << spec.blockSize[1]
              << "] must be whole tiles of the schedule (query tile "
-             << schedule.getQueryTile() << ", key tile "
-             << schedule.getKvTile() << ")";
+             << schedule.getQueryTile() << ", key tile " << schedule.getKvTile()
+             << ")";
   }
   int64_t headDim = spec.getHeadDim();
   // Simplified over the static extent of the problem when there is one.

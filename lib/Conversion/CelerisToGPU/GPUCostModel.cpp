@@ -70,8 +70,8 @@ LogicalResult mlir::celeris::verifyGPUScheduleOverrides(
 }
 
 GPUScheduleAttr mlir::celeris::getDefaultAttentionSchedule(
-    MLIRContext *ctx, const NvidiaChip &chip, int64_t headDim,
-    Type elementType, std::optional<TensorCoreKind> tensorCores) {
+    MLIRContext *ctx, const NvidiaChip &chip, int64_t headDim, Type elementType,
+    std::optional<TensorCoreKind> tensorCores) {
   // One table for bf16 and f16: f16 runs the same instruction shapes with
   // the same registers. sm_80/86/89 are unmeasured; the mma.sync schedule
   // uses only sm_80 features.
@@ -111,8 +111,7 @@ GPUScheduleAttr mlir::celeris::getDefaultAttentionSchedule(
 /// D = 64, 209 at D = 128 with 128-key tiles). mma.sync: Q (D / 4), S
 /// (kvTile / 2) and O (D / 2) plus about 32 (D = 64 fits 128 with 0
 /// spills).
-static int64_t getRequiredRegisters(GPUScheduleAttr schedule,
-                                    int64_t headDim) {
+static int64_t getRequiredRegisters(GPUScheduleAttr schedule, int64_t headDim) {
   int64_t kv = schedule.getKvTile();
   if (schedule.getTensorCores() == TensorCoreKind::MmaSync)
     return headDim / 4 + kv / 2 + headDim / 2 + 32;
@@ -140,16 +139,16 @@ LogicalResult mlir::celeris::checkAttentionSchedule(
   if (ctas == 0)
     return success();
   // Registers are allocated per warp in units of 256, i.e. 8 per thread.
-  int64_t cap = std::min(kMaxRegistersPerThread,
-                         kRegistersPerSm / (schedule.getThreads() * ctas) /
-                             8 * 8);
+  int64_t cap =
+      std::min(kMaxRegistersPerThread,
+               kRegistersPerSm / (schedule.getThreads() * ctas) / 8 * 8);
   int64_t required = getRequiredRegisters(schedule, headDim);
   if (cap < required)
     return emitError() << "min_ctas_per_sm = " << ctas
                        << " caps the registers at " << cap << " per thread ("
                        << schedule.getThreads() << " threads per CTA), below "
-                       << "the " << required << " that the head dim "
-                       << headDim << " kernel needs: it would spill";
+                       << "the " << required << " that the head dim " << headDim
+                       << " kernel needs: it would spill";
   int64_t perSm = ctas * (shared + kSharedReservedPerCta);
   if (perSm > chip.sharedPerSm)
     return emitError() << "min_ctas_per_sm = " << ctas << " needs " << perSm
@@ -161,9 +160,8 @@ LogicalResult mlir::celeris::checkAttentionSchedule(
 }
 
 FailureOr<GPUScheduleAttr> mlir::celeris::selectAttentionSchedule(
-    MLIRContext *ctx, const NvidiaChip &chip, int64_t headDim,
-    Type elementType, GPUScheduleAttr start,
-    const GPUScheduleOverrides &overrides,
+    MLIRContext *ctx, const NvidiaChip &chip, int64_t headDim, Type elementType,
+    GPUScheduleAttr start, const GPUScheduleOverrides &overrides,
     function_ref<InFlightDiagnostic()> emitError) {
   if (failed(verifyGPUScheduleOverrides(overrides, emitError)))
     return failure();
@@ -177,8 +175,8 @@ FailureOr<GPUScheduleAttr> mlir::celeris::selectAttentionSchedule(
   // A change of family starts from the model's schedule of that family.
   if (!start || (kind && start.getTensorCores() != *kind))
     start = getDefaultAttentionSchedule(ctx, chip, headDim, elementType, kind);
-  int64_t warps = overrides.queryTile ? overrides.queryTile / 16
-                                      : start.getWarps();
+  int64_t warps =
+      overrides.queryTile ? overrides.queryTile / 16 : start.getWarps();
   int64_t kvTile = overrides.kvTile ? overrides.kvTile : start.getKvTile();
   int64_t stages = overrides.kvStages ? overrides.kvStages : start.getStages();
   int64_t ctas = start.getMinCtasPerSm();

@@ -59,8 +59,8 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
   if (block == "online-softmax-update") {
     // Scores in, probabilities, the new state and alpha out.
     AccumulatorFragment s = fragmentOf(func);
-    SoftmaxUpdate update = updateOnlineSoftmax(
-        b, s, SoftmaxState::initial(b), b.f32(0.18033688));
+    SoftmaxUpdate update =
+        updateOnlineSoftmax(b, s, SoftmaxState::initial(b), b.f32(0.18033688));
     SmallVector<Value> out = update.state.toValues();
     out.append({update.alpha[0], update.alpha[1]});
     out.append(s.values);
@@ -101,10 +101,9 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
     SharedMemory smem = SharedMemory::create(b, bf16, t.bytes());
     Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
     TileLoader loader(b, t, tid, 128);
-    SmallVector<Value> tokens =
-        loader.load(b, smem, b.idx(0), func.getArgument(0),
-                    {b.idx(0), b.idx(0)}, func.getArgument(1),
-                    func.getArgument(2));
+    SmallVector<Value> tokens = loader.load(
+        b, smem, b.idx(0), func.getArgument(0), {b.idx(0), b.idx(0)},
+        func.getArgument(1), func.getArgument(2));
     nvgpu::DeviceAsyncCreateGroupOp::create(
         b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens);
     return success();
@@ -124,11 +123,10 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
     bool mbarrier = block == "pipeline-mbarrier";
     SharedMemory smem = SharedMemory::create(b, bf16, 4096);
     Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-    TilePipeline pipeline(smem,
-                          mbarrier ? PipelineSync::MBarrier
-                                   : PipelineSync::CtaBarrier,
-                          /*stages=*/2, /*threads=*/128,
-                          /*barrierBytes=*/2048);
+    TilePipeline pipeline(
+        smem, mbarrier ? PipelineSync::MBarrier : PipelineSync::CtaBarrier,
+        /*stages=*/2, /*threads=*/128,
+        /*barrierBytes=*/2048);
     pipeline.initialize(b, tid);
     Value n = func.getArgument(0);
     pipeline.produce(b, n, [&](Value) { return SmallVector<Value>(); });
@@ -139,8 +137,7 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
   }
   if (block == "mma-wgmma" || block == "mma-sync") {
     bool wgmma = block == "mma-wgmma";
-    TileLayout layout =
-        wgmma ? TileLayout::Swizzle128B : TileLayout::Padded;
+    TileLayout layout = wgmma ? TileLayout::Swizzle128B : TileLayout::Padded;
     // Small shapes: one k16 step, 16 columns.
     SharedTile a = tile(64, 16, layout), bt = tile(16, 16, layout);
     SharedMemory smem = SharedMemory::create(b, bf16, a.bytes() + bt.bytes());
@@ -149,8 +146,7 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
     std::unique_ptr<TensorCoreMma> mma = TensorCoreMma::create(
         wgmma ? TensorCoreKind::Wgmma : TensorCoreKind::MmaSync, bf16, smem,
         lane, b.remu(tid, 32));
-    MmaOperandA operandA =
-        mma->prepareA(b, {a, b.idx(0), b.idx(0), {}});
+    MmaOperandA operandA = mma->prepareA(b, {a, b.idx(0), b.idx(0), {}});
     AccumulatorFragment s = AccumulatorFragment::splat(b.f32(0.0), 16);
     // S = A B^T (B K-major), then O += toA(S) B (B MN-major).
     mma->multiply(b, s, operandA, {bt, b.idx(a.elements()), true}, 16, false);
@@ -170,8 +166,7 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
       return func.emitError("key-tile-ranges needs a celeris.mask attribute");
     Value p = func.getArgument(0), kvLength = func.getArgument(1);
     MaskTile maskTile(mask, b.idx(0), kvLength);
-    KeyTileSequence sequence =
-        maskTile.getKeyTiles(b, p, b.add(p, 128), 128);
+    KeyTileSequence sequence = maskTile.getKeyTiles(b, p, b.add(p, 128), 128);
     Value out = func.getArgument(3);
     memref::StoreOp::create(b, sequence.count, out, ValueRange{b.idx(0)});
     memref::StoreOp::create(b, sequence.tileAt(b, func.getArgument(2)), out,
@@ -199,9 +194,9 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
     SmallVector<Value> fenced = ptx::fenceRegisters(b, s.values);
     SmallVector<Value> regs = toOperandA(b, s, bf16);
     regs.resize(4, regs.front());
-    SmallVector<Value> acc = ptx::wgmmaRegisterA(
-        b, bf16, fenced, regs, b.i64(0), /*accumulate=*/true,
-        /*transposeB=*/true);
+    SmallVector<Value> acc = ptx::wgmmaRegisterA(b, bf16, fenced, regs,
+                                                 b.i64(0), /*accumulate=*/true,
+                                                 /*transposeB=*/true);
     acc.push_back(t);
     sink(b, func, acc);
     return success();
@@ -219,10 +214,10 @@ struct TestKernelBlocksPass
            "celeris.test_block";
   }
   void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<arith::ArithDialect, gpu::GPUDialect, LLVM::LLVMDialect,
-                    memref::MemRefDialect, NVVM::NVVMDialect,
-                    nvgpu::NVGPUDialect, scf::SCFDialect,
-                    vector::VectorDialect>();
+    registry
+        .insert<arith::ArithDialect, gpu::GPUDialect, LLVM::LLVMDialect,
+                memref::MemRefDialect, NVVM::NVVMDialect, nvgpu::NVGPUDialect,
+                scf::SCFDialect, vector::VectorDialect>();
   }
 
   void runOnOperation() override {

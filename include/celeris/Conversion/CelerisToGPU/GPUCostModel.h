@@ -49,9 +49,9 @@ struct GPUScheduleOverrides {
 };
 
 /// Checks the override values on their own.
-LogicalResult verifyGPUScheduleOverrides(
-    const GPUScheduleOverrides &overrides,
-    function_ref<InFlightDiagnostic()> emitError);
+LogicalResult
+verifyGPUScheduleOverrides(const GPUScheduleOverrides &overrides,
+                           function_ref<InFlightDiagnostic()> emitError);
 
 /// The cost model: the fastest measured attention prefill schedule for
 /// `headDim` and `elementType` on `chip`, with `tensorCores` forced when
@@ -64,18 +64,18 @@ getDefaultAttentionSchedule(MLIRContext *ctx, const NvidiaChip &chip,
 /// `start` (a schedule on the op, or null for the cost model's) with
 /// `overrides` applied, checked against `chip`.
 FailureOr<GPUScheduleAttr> selectAttentionSchedule(
-    MLIRContext *ctx, const NvidiaChip &chip, int64_t headDim,
-    Type elementType, GPUScheduleAttr start,
-    const GPUScheduleOverrides &overrides,
+    MLIRContext *ctx, const NvidiaChip &chip, int64_t headDim, Type elementType,
+    GPUScheduleAttr start, const GPUScheduleOverrides &overrides,
     function_ref<InFlightDiagnostic()> emitError);
 
 /// Whether `schedule` can run the attention prefill kernel of `headDim` on
 /// `chip`: its tensor cores exist there, its shared memory fits a CTA, and
 /// its CTAs per SM fit the registers (without a cap below what the kernel
 /// needs) and the shared memory of an SM.
-LogicalResult checkAttentionSchedule(const NvidiaChip &chip,
-                                     GPUScheduleAttr schedule, int64_t headDim,
-                                     function_ref<InFlightDiagnostic()> emitError);
+LogicalResult
+checkAttentionSchedule(const NvidiaChip &chip, GPUScheduleAttr schedule,
+                       int64_t headDim,
+                       function_ref<InFlightDiagnostic()> emitError);
 
 } // namespace mlir::celeris
 
