@@ -14,6 +14,16 @@ function(run)
 endfunction()
 
 run(${CMAKE_COMMAND} --install ${CELERIS_BINARY_DIR} --prefix ${prefix})
+# The installed tools start (their RUNPATH finds libMLIR.so and libLLVM.so)
+# and work.
+foreach(tool celeris-opt celeris-run celeris-compile)
+  run(${prefix}/bin/${tool} --version)
+endforeach()
+run(${prefix}/bin/celeris-opt ${SOURCE_DIR}/../../../examples/attention.mlir
+    --celeris-simplify-masks)
+if(NOT output MATCHES "celeris.attention")
+  message(FATAL_ERROR "the installed celeris-opt printed no attention:\n${output}")
+endif()
 run(${CMAKE_COMMAND} -G ${GENERATOR} -S ${SOURCE_DIR} -B ${WORK_DIR}/build
     -DCeleris_DIR=${prefix}/lib/cmake/celeris -DMLIR_DIR=${MLIR_DIR}
     -DCMAKE_BUILD_TYPE=Release)
