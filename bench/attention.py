@@ -15,15 +15,16 @@ output is only compared with Celeris's (rel diff) as a sanity check.
 import argparse
 import math
 import os
-import statistics
 import sys
 
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts", "device"))
 from celeris.runtime import load  # noqa: E402
+import timing  # noqa: E402
 from attention_kernels import Kernel  # noqa: E402
 
 REPS, WARMUP = 20, 3
@@ -38,19 +39,7 @@ WORKLOADS = [
 
 
 def median_ms(fn):
-    for _ in range(WARMUP):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(REPS):
-        start = torch.cuda.Event(enable_timing=True)
-        end = torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end))
-    return statistics.median(times)
+    return timing.median_ms(fn, REPS, WARMUP)
 
 
 def rel(a, b):

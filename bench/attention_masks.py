@@ -26,13 +26,14 @@ import argparse
 import collections
 import math
 import os
-import statistics
 import sys
 
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from celeris.runtime import load  # noqa: E402
+import timing  # noqa: E402
 
 REPS, WARMUP = 30, 5
 B, H, S, D = 2, 16, 8192, 128
@@ -119,19 +120,7 @@ def structured_rows(gen):
 
 
 def median_ms(fn):
-    for _ in range(WARMUP):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(REPS):
-        start = torch.cuda.Event(enable_timing=True)
-        end = torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end))
-    return statistics.median(times)
+    return timing.median_ms(fn, REPS, WARMUP)
 
 
 def allowed_pairs(mask_mod):

@@ -17,8 +17,10 @@ KeyTileSequence KeyTileSequence::get(KernelBuilder &b,
   KeyTileSequence sequence;
   sequence.ranges.assign(ranges.begin(), ranges.end());
   Value count = b.idx(0);
-  for (const KeyTileRange &r : ranges)
+  for (const KeyTileRange &r : ranges) {
+    sequence.rangeStarts.push_back(count);
     count = b.add(count, b.sub(r.end, r.begin));
+  }
   sequence.count = count;
   return sequence;
 }
@@ -87,13 +89,8 @@ Value KeyTileSequence::tileAt(KernelBuilder &b, Value n) const {
     return b.add(b.mul(block, tilesPerBlock), b.remu(n, tilesPerBlock));
   }
   // From the last range back: visit n is in range r when n falls below the
-  // visits of the ranges up to r.
-  SmallVector<Value> starts;
-  Value before = b.idx(0);
-  for (const KeyTileRange &r : ranges) {
-    starts.push_back(before);
-    before = b.add(before, b.sub(r.end, r.begin));
-  }
+  // start of range r + 1.
+  ArrayRef<Value> starts = rangeStarts;
   const KeyTileRange &last = ranges.back();
   Value tile = b.add(last.begin, b.sub(n, starts.back()));
   for (int64_t i = ranges.size() - 2; i >= 0; --i) {

@@ -297,11 +297,9 @@ private:
 std::unique_ptr<TensorCoreMma> TensorCoreMma::create(TensorCoreKind kind,
                                                      Type elementType,
                                                      const SharedMemory &smem,
-                                                     const FragmentLane &lane,
                                                      Value laneId) {
   if (kind == TensorCoreKind::Wgmma)
     return std::unique_ptr<TensorCoreMma>(
-        new WarpgroupMma(elementType, smem, lane, laneId));
-  return std::unique_ptr<TensorCoreMma>(
-      new WarpMma(elementType, smem, lane, laneId));
+        new WarpgroupMma(elementType, smem, laneId));
+  return std::unique_ptr<TensorCoreMma>(new WarpMma(elementType, smem, laneId));
 }

@@ -77,12 +77,7 @@ protected:
   MLIRContext ctx;
 };
 
-std::string print(MaskAttr mask) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << Attribute(mask);
-  return text;
-}
+std::string print(MaskAttr mask) { return unittest::printMask(mask); }
 
 TEST_F(KeyTileRangesTest, CoverEveryAllowedPairOnce) {
   std::random_device seed;

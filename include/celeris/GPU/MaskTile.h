@@ -26,6 +26,8 @@ namespace mlir::celeris {
 /// of a block-sparse layout (each `tilesPerBlock` consecutive tiles).
 struct KeyTileSequence {
   SmallVector<KeyTileRange> ranges;
+  /// The visit at which each range starts (index).
+  SmallVector<Value> rangeStarts;
   /// The number of tiles (index).
   Value count;
   /// Block list: the memref of block indices, the indices of this list in
@@ -81,8 +83,6 @@ public:
   /// query row rows[rowOf(i)] and key keyBase + columnOf(i).
   void apply(KernelBuilder &b, AccumulatorFragment &scores,
              ArrayRef<Value> rows, Value keyBase) const;
-
-  MaskAttr getMask() const { return mask; }
 
 private:
   MaskAttr mask;

@@ -56,8 +56,6 @@ public:
 
   /// memref<?xT, workgroup> at the aligned base.
   Value view() const { return elements; }
-  /// The aligned base as a 32-bit shared-window address.
-  Value baseAddress() const { return base32; }
   /// The aligned base as index.
   Value baseIndex() const { return base; }
   /// An !llvm.ptr<3> to byte `byteOffset` (i32) of the memory.

@@ -82,9 +82,11 @@ struct MmaOperandB {
 class TensorCoreMma {
 public:
   virtual ~TensorCoreMma();
-  static std::unique_ptr<TensorCoreMma>
-  create(TensorCoreKind kind, Type elementType, const SharedMemory &smem,
-         const FragmentLane &lane, Value laneId);
+  /// `laneId` is the thread's lane in its warp.
+  static std::unique_ptr<TensorCoreMma> create(TensorCoreKind kind,
+                                               Type elementType,
+                                               const SharedMemory &smem,
+                                               Value laneId);
 
   /// Rows of the tile one instruction group covers: 16 (a warp) or 64 (a
   /// warpgroup).
@@ -104,12 +106,10 @@ public:
                     ArrayRef<AccumulatorFragment *> fragments) = 0;
 
 protected:
-  TensorCoreMma(Type elementType, const SharedMemory &smem,
-                const FragmentLane &lane, Value laneId)
-      : elementType(elementType), smem(smem), lane(lane), laneId(laneId) {}
+  TensorCoreMma(Type elementType, const SharedMemory &smem, Value laneId)
+      : elementType(elementType), smem(smem), laneId(laneId) {}
   Type elementType;
   const SharedMemory &smem;
-  FragmentLane lane;
   Value laneId;
 };
 

@@ -302,7 +302,7 @@ void PrefillKernelEmitter::emit() {
   FragmentLane lane = FragmentLane::get(b, tid);
   quad = lane.quad;
   std::unique_ptr<TensorCoreMma> mma = TensorCoreMma::create(
-      schedule.getTensorCores(), spec.getElementType(), smem, lane, laneId);
+      schedule.getTensorCores(), spec.getElementType(), smem, laneId);
   TilePipeline pipeline(
       smem, wgmma ? PipelineSync::MBarrier : PipelineSync::CtaBarrier, stages,
       threads, layout.barrierBytes());

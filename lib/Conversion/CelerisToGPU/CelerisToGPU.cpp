@@ -32,6 +32,34 @@ using namespace mlir::celeris;
 /// The gpu.module every kernel goes into.
 static constexpr StringLiteral kKernelModuleName = "kernels";
 
+/// `overrides` with the fields an option leaves open fitted to what `op`
+/// needs of the schedule `chosen` for it.
+static GPUScheduleOverrides
+fitOverridesToOp(AttentionOp op, GPUScheduleAttr chosen,
+                 const GPUScheduleOverrides &overrides) {
+  GPUScheduleOverrides fitted = overrides;
+  // The per-element segment test holds the keys' ids in registers: at 128
+  // keys per tile ptxas spills (20 bytes at D = 128), at 64 not.
+  if (op.getQSegmentIds() && !overrides.kvTile && chosen.getKvTile() != 64)
+    fitted.kvTile = 64;
+  // Score transforms need registers the model's cap leaves no room for (48
+  // bytes of spills at D = 64 with 3 CTAs per SM).
+  if ((op.getAlibiSlopes() || op.getSoftcapAttr()) &&
+      overrides.minCtasPerSm < 0 && chosen.getMinCtasPerSm() > 2)
+    fitted.minCtasPerSm = 2;
+  // A block layout's blocks must be whole query and key tiles: the tiles
+  // not fixed by an option shrink to 64 when that makes them fit.
+  if (op.getBlockCounts() && op.getBlockSize()) {
+    ArrayRef<int64_t> blockSize = *op.getBlockSize();
+    int64_t kvTile = fitted.kvTile ? fitted.kvTile : chosen.getKvTile();
+    if (!fitted.queryTile && blockSize[0] % chosen.getQueryTile() != 0)
+      fitted.queryTile = 64;
+    if (!fitted.kvTile && blockSize[1] % kvTile != 0)
+      fitted.kvTile = 64;
+  }
+  return fitted;
+}
+
 LogicalResult
 mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
                                   const GPUScheduleOverrides &overrides) {
@@ -55,33 +83,9 @@ mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
           start, fields, [&] { return op->emitError("GPU schedule: "); });
     };
     FailureOr<GPUScheduleAttr> schedule = select(overrides);
-    if (succeeded(schedule) && op.getQSegmentIds() && !overrides.kvTile &&
-        schedule->getKvTile() != 64) {
-      // The per-element segment test holds the keys' ids in registers: at
-      // 128 keys per tile ptxas spills (20 bytes at D = 128), at 64 not.
-      GPUScheduleOverrides fitted = overrides;
-      fitted.kvTile = 64;
-      schedule = select(fitted);
-    }
-    if (succeeded(schedule) && (op.getAlibiSlopes() || op.getSoftcapAttr()) &&
-        overrides.minCtasPerSm < 0 && schedule->getMinCtasPerSm() > 2) {
-      // Score transforms need registers the model's cap leaves no room for
-      // (48 bytes of spills at D = 64 with 3 CTAs per SM).
-      GPUScheduleOverrides fitted = overrides;
-      fitted.minCtasPerSm = 2;
-      schedule = select(fitted);
-    }
-    if (succeeded(schedule) && op.getBlockCounts() && op.getBlockSize()) {
-      // A block layout's blocks must be whole query and key tiles: the tiles
-      // not fixed by an option shrink to 64 when that makes them fit.
-      ArrayRef<int64_t> blockSize = *op.getBlockSize();
-      GPUScheduleOverrides fitted = overrides;
-      if (!fitted.queryTile && blockSize[0] % schedule->getQueryTile() != 0)
-        fitted.queryTile = 64;
-      if (!fitted.kvTile && blockSize[1] % schedule->getKvTile() != 0)
-        fitted.kvTile = 64;
-      if (fitted.queryTile != overrides.queryTile ||
-          fitted.kvTile != overrides.kvTile)
+    if (succeeded(schedule)) {
+      GPUScheduleOverrides fitted = fitOverridesToOp(op, *schedule, overrides);
+      if (fitted != overrides)
         schedule = select(fitted);
     }
     if (failed(schedule)) {

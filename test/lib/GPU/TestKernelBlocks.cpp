@@ -142,10 +142,9 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
     SharedTile a = tile(64, 16, layout), bt = tile(16, 16, layout);
     SharedMemory smem = SharedMemory::create(b, bf16, a.bytes() + bt.bytes());
     Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-    FragmentLane lane = FragmentLane::get(b, tid);
     std::unique_ptr<TensorCoreMma> mma = TensorCoreMma::create(
         wgmma ? TensorCoreKind::Wgmma : TensorCoreKind::MmaSync, bf16, smem,
-        lane, b.remu(tid, 32));
+        b.remu(tid, 32));
     MmaOperandA operandA = mma->prepareA(b, {a, b.idx(0), b.idx(0), {}});
     AccumulatorFragment s = AccumulatorFragment::splat(b.f32(0.0), 16);
     // S = A B^T (B K-major), then O += toA(S) B (B MN-major).

@@ -33,12 +33,7 @@ protected:
     return llvm::dyn_cast_or_null<MaskAttr>(parseAttribute(text, &ctx));
   }
 
-  static std::string print(MaskAttr mask) {
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    os << Attribute(mask);
-    return text;
-  }
+  static std::string print(MaskAttr mask) { return unittest::printMask(mask); }
 
   /// Whether `a` and `b` allow the same pairs for queries at
   /// [pBegin, pEnd) and keys at [0, kvLen).

@@ -1,7 +1,8 @@
 //===- RandomMask.h - Random #celeris.mask trees for tests ------*- C++ -*-===//
 //
 // The random mask generator of the property tests: small parameters, so
-// that grids and tiles of a few dozen positions cross every boundary.
+// that grids and tiles of a few dozen positions cross every boundary; and
+// the printer their failure messages show masks with.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,8 +10,10 @@
 #define CELERIS_UNITTESTS_DIALECT_CELERIS_RANDOMMASK_H
 
 #include "celeris/Dialect/Celeris/IR/CelerisAttrs.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <random>
+#include <string>
 
 namespace mlir::celeris::unittest {
 
@@ -53,6 +56,14 @@ inline MaskAttr randomMask(MLIRContext *ctx, std::mt19937 &rng, int depth) {
   default:
     return MaskAttr::get(ctx, static_cast<MaskKind>(kind));
   }
+}
+
+/// `mask` in its textual form.
+inline std::string printMask(MaskAttr mask) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << Attribute(mask);
+  return text;
 }
 
 } // namespace mlir::celeris::unittest

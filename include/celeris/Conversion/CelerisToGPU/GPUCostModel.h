@@ -46,6 +46,15 @@ struct GPUScheduleOverrides {
   int64_t queryTile = 0, kvTile = 0, kvStages = 0;
   /// -1 keeps the choice.
   int64_t minCtasPerSm = -1;
+
+  bool operator==(const GPUScheduleOverrides &other) const {
+    return tensorCores == other.tensorCores && queryTile == other.queryTile &&
+           kvTile == other.kvTile && kvStages == other.kvStages &&
+           minCtasPerSm == other.minCtasPerSm;
+  }
+  bool operator!=(const GPUScheduleOverrides &other) const {
+    return !(*this == other);
+  }
 };
 
 /// Checks the override values on their own.
