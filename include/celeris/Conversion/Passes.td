@@ -149,12 +149,16 @@ def CelerisSelectGPUSchedule
     warps, key/value tile, pipeline stages and CTAs per SM. The starting point
     is a schedule already on the op (written by hand) or else the per-chip
     cost model (measured on H100, docs/performance.md): on sm_90a `wgmma`,
-    128-key tiles, two stages, 8 warps (two warpgroups) at head dim 128 and 4
-    at head dim 64; elsewhere `mma_sync` with 64-key tiles and two stages. The
+    128-key tiles, two stages, 8 warps (two warpgroups) at head dim 128, 4
+    warps and three CTAs per SM at head dim 64, 4 warps and 64-key tiles at
+    head dim 256; elsewhere `mma_sync` with 64-key tiles and two stages. The
     options override single fields; this is the one place where a schedule
-    is chosen. A schedule that cannot run on the chip (no wgmma before
-    sm_90a, more shared memory than a CTA may have, a register cap below what
-    the kernel needs) is an error at the op.
+    is chosen. Fields no option fixes are fitted to the op: 64-key tiles with
+    segment ids, at most two CTAs per SM with ALiBi or softcap, tiles that
+    divide a block layout's blocks. A schedule that cannot run on the chip
+    (no wgmma before sm_90a, head dim 256 without wgmma, more shared memory
+    than a CTA or an SM has, a register cap below what the kernel needs) is
+    an error at the op.
 
     ```mlir
     // celeris-opt --celeris-select-gpu-schedule="q-tile=64"
@@ -202,16 +206,21 @@ def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
     with P in registers) or on `mma.sync` (sm_80+: `ldmatrix` fragments,
     CTA-barrier pipeline). Both run the online softmax in base 2 in f32.
 
-    Fixed at compile time: head dim (64 or 128), element type (bf16, f16),
+    Fixed at compile time: head dim (64, 128, or 256 with wgmma), element
+    type (bf16, f16),
     the mask (every primitive and combinator of `#celeris.mask`; the kernel
     visits only the key tiles the mask reaches and does mask math only on
     partial tiles), `query_offset` (default `Sk - Sq`, or `lens[b] - Sq`
-    with `kv_lengths`), scale (default `1/sqrt(D)`), softcap, and whether
-    ALiBi slopes, `kv_lengths` and `lse` are arguments. Query head `h`
-    reads key/value head `h * Hkv / Hq`. Kernel arguments, in order: `q`,
-    `k`, `v`, `alibi_slopes`, `kv_lengths` (when present), `out`, `lse` (when
-    returned), memrefs with the function's static extents (the runtime
-    enforces them). The kernel carries its launch geometry for the artifact
+    with `kv_lengths`), scale (default `1/sqrt(D)`), softcap, and which
+    data-dependent structure the op has: ALiBi slopes, `kv_lengths`, segment
+    ids (tiles whose ids cannot meet are skipped), `varlen` packed sequences
+    (one CTA per query tile of each sequence), a block layout (its blocks
+    are the visited key tiles). Query head `h` reads key/value head
+    `h * Hkv / Hq`. Kernel arguments, in order: `q`, `k`, `v`,
+    `alibi_slopes`, `q_segment_ids`/`kv_segment_ids`,
+    `cu_seqlens_q`/`cu_seqlens_kv`, `block_counts`/`block_indices`,
+    `kv_lengths` (each when present), `out`, `lse` (when returned), memrefs
+    with the function's static extents (the runtime enforces them). The kernel carries its launch geometry for the artifact
     manifest:
 
     ```mlir
@@ -220,9 +229,8 @@ def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
                       sizes = {B = "q[0]", Hq = "q[1]", Sq = "q[2]"}}
     ```
 
-    Unsupported forms (segment ids, varlen, block layouts, page tables,
-    other head dims or element types, functions with other ops) are errors
-    at the op.
+    Unsupported forms (page tables, other head dims or element types,
+    functions with other ops) are errors at the op.
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
