@@ -1,4 +1,5 @@
-/*===- celeris-c/Runtime.h - The Celeris GPU runtime C API ---------*- C -*-===*\
+/*===- celeris-c/Runtime.h - The Celeris GPU runtime C API ---------*- C
+-*-===*\
 |*                                                                            *|
 |* Loads a Celeris artifact (kernel binaries plus a manifest) and launches    *|
 |* its kernels on device pointers with runtime sizes. No MLIR dependency:     *|
@@ -81,7 +82,12 @@ int celeris_kernel_size(const CelerisModule *module, const char *kernel,
  *  read from the memref descriptors, and `size_names[i] = size_values[i]`.
  *  A size passed that is also bound must equal the bound value; a size the
  *  geometry uses must be bound or passed. (Before manifests bound sizes,
- *  every size was passed; such calls work unchanged.) */
+ *  every size was passed; such calls work unchanged.)
+ *  A kernel with a `workspace` gets scratch memory the module owns: it grows
+ *  (synchronizing the context, so not during stream capture: launch once
+ *  before capturing) to the bytes the launch needs and is passed after the
+ *  arguments. Launches of one kernel of a module share it, so they must be
+ *  ordered (one stream, or synchronized). */
 int celeris_launch(CelerisModule *module, const char *kernel,
                    const char *const *size_names, const int64_t *size_values,
                    int num_sizes, void **args, int num_args, void *stream);

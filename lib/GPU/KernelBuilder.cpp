@@ -128,6 +128,11 @@ Value KernelBuilder::shuffleXor(Value x, int32_t mask) {
       .getShuffleResult();
 }
 
+Value KernelBuilder::shuffleIndex(Value x, int32_t lane) {
+  return gpu::ShuffleOp::create(*this, x, lane, 32, gpu::ShuffleMode::IDX)
+      .getShuffleResult();
+}
+
 void KernelBuilder::ifThen(Value condition, function_ref<void()> body) {
   auto op = scf::IfOp::create(*this, TypeRange(), condition,
                               /*withElseRegion=*/false);

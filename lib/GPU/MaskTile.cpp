@@ -66,7 +66,20 @@ KeyTileSequence::compact(KernelBuilder &b, Value listMemref, Value threadId,
   return compacted;
 }
 
+KeyTileSequence KeyTileSequence::slice(KernelBuilder &b, Value begin,
+                                       Value end) const {
+  KeyTileSequence sliced = *this;
+  sliced.firstVisit = firstVisit ? b.add(firstVisit, begin) : begin;
+  sliced.count = b.sub(end, begin);
+  return sliced;
+}
+
 Value KeyTileSequence::tileAt(KernelBuilder &b, Value n) const {
+  if (firstVisit) {
+    KeyTileSequence whole = *this;
+    whole.firstVisit = Value();
+    return whole.tileAt(b, b.add(n, firstVisit));
+  }
   if (list) {
     KeyTileSequence plain = *this;
     plain.list = plain.useList = Value();
@@ -170,20 +183,21 @@ Value ScoreTransform::apply(KernelBuilder &b, AccumulatorFragment &scores,
     return b.f32(scale * log2e);
   Value scaleValue = b.f32(softcap ? scale / *softcap : scale);
   Value positions[2], key0;
-  if (alibiSlope) {
+  if (alibiSlope[0]) {
     for (int64_t r = 0; r < 2; ++r)
       positions[r] = b.toI32(b.add(rows[r], queryOffset));
     key0 = b.toI32(keyBase);
   }
   for (auto [i, s] : llvm::enumerate(scores.values)) {
     s = b.mulF(s, scaleValue);
-    if (alibiSlope) {
+    if (alibiSlope[0]) {
       // slope (j - p); with a softcap the bias is divided by c as well.
+      int64_t row = AccumulatorFragment::rowOf(i);
       Value key = b.add(key0, AccumulatorFragment::columnOf(i));
-      Value distance = b.sub(key, positions[AccumulatorFragment::rowOf(i)]);
+      Value distance = b.sub(key, positions[row]);
       Value d = arith::SIToFPOp::create(b, b.getF32Type(), distance);
-      Value slope =
-          softcap ? b.mulF(alibiSlope, b.f32(1.0 / *softcap)) : alibiSlope;
+      Value slope = softcap ? b.mulF(alibiSlope[row], b.f32(1.0 / *softcap))
+                            : alibiSlope[row];
       s = b.fma(slope, d, s);
     }
     if (softcap)

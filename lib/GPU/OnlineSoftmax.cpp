@@ -71,13 +71,10 @@ SoftmaxResult mlir::celeris::finalizeOnlineSoftmax(KernelBuilder &b,
   return result;
 }
 
-std::tuple<Value, Value, Value>
-mlir::celeris::buildLseMerge(KernelBuilder &b, Value lseA, Value lseB) {
-  constexpr double log2e = 1.4426950408889634;
-  Value m = exponentBase(b, b.maxF(lseA, lseB));
-  Value wA = b.exp2(b.mulF(arith::SubFOp::create(b, lseA, m), b.f32(log2e)));
-  Value wB = b.exp2(b.mulF(arith::SubFOp::create(b, lseB, m), b.f32(log2e)));
-  Value total = b.addF(wA, wB);
+/// (1 / total, m + ln total) of a merge whose weights e^(lse - m) sum to
+/// `total`; (0, -inf) when nothing is left (total 0).
+static std::pair<Value, Value> normalizeMerge(KernelBuilder &b, Value m,
+                                              Value total) {
   Value positive =
       arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, total, b.f32(0.0));
   Value inverse = b.select(
@@ -85,5 +82,30 @@ mlir::celeris::buildLseMerge(KernelBuilder &b, Value lseA, Value lseB) {
   Value lse = b.select(
       positive, b.addF(m, b.mulF(b.log2(total), b.f32(0.693147180559945309))),
       b.f32(-INFINITY));
+  return {inverse, lse};
+}
+
+std::tuple<Value, Value, Value>
+mlir::celeris::buildLseMerge(KernelBuilder &b, Value lseA, Value lseB) {
+  constexpr double log2e = 1.4426950408889634;
+  Value m = exponentBase(b, b.maxF(lseA, lseB));
+  Value wA = b.exp2(b.mulF(arith::SubFOp::create(b, lseA, m), b.f32(log2e)));
+  Value wB = b.exp2(b.mulF(arith::SubFOp::create(b, lseB, m), b.f32(log2e)));
+  auto [inverse, lse] = normalizeMerge(b, m, b.addF(wA, wB));
   return {b.mulF(wA, inverse), b.mulF(wB, inverse), lse};
+}
+
+std::pair<Value, Value> mlir::celeris::buildWarpLseMerge(KernelBuilder &b,
+                                                         Value lse) {
+  constexpr double log2e = 1.4426950408889634;
+  Value m = lse;
+  for (int32_t mask = 1; mask < 32; mask *= 2)
+    m = b.maxF(m, b.shuffleXor(m, mask));
+  m = exponentBase(b, m);
+  Value w = b.exp2(b.mulF(arith::SubFOp::create(b, lse, m), b.f32(log2e)));
+  Value total = w;
+  for (int32_t mask = 1; mask < 32; mask *= 2)
+    total = b.addF(total, b.shuffleXor(total, mask));
+  auto [inverse, merged] = normalizeMerge(b, m, total);
+  return {b.mulF(w, inverse), merged};
 }

@@ -83,24 +83,33 @@ SmallVector<Value> TileLoader::load(KernelBuilder &b, const SharedMemory &smem,
                                     ValueRange outer, Value row0,
                                     Value rowLimit) const {
   Value lastRow = b.sub(rowLimit, b.idx(1));
+  return loadRows(b, smem, tileOffset, source, [&](Value r) {
+    Value row = b.add(row0, r);
+    // Clamped into the tensor: nothing is read when the row is not valid.
+    RowSource at{SmallVector<Value>(outer),
+                 b.cmp(arith::CmpIPredicate::slt, row, rowLimit)};
+    at.indices.push_back(b.maxS(b.minS(row, lastRow), b.idx(0)));
+    return at;
+  });
+}
+
+SmallVector<Value>
+TileLoader::loadRows(KernelBuilder &b, const SharedMemory &smem,
+                     Value tileOffset, Value source,
+                     function_ref<RowSource(Value r)> rowSource) const {
   auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
   SmallVector<Value> tokens;
   for (int64_t pass = 0; pass < tile.rows / rowsPerPass; ++pass) {
-    Value r = b.add(copyRow, pass * rowsPerPass);
-    Value row = b.add(row0, r);
-    Value inside = b.cmp(arith::CmpIPredicate::slt, row, rowLimit);
-    Value count = b.select(inside, b.idx(8), b.idx(0));
-    // Clamped into the tensor: nothing is read when the count is 0.
-    Value clamped = b.maxS(b.minS(row, lastRow), b.idx(0));
+    RowSource at = rowSource(b.add(copyRow, pass * rowsPerPass));
+    Value count = b.select(at.valid, b.idx(8), b.idx(0));
     int64_t period = threadOffsets.size();
     Value inTile =
         b.add(threadOffsets[pass % period],
               (pass / period) * period * rowsPerPass * tile.rowStride());
-    SmallVector<Value> src(outer);
-    src.append({clamped, column});
+    at.indices.push_back(column);
     tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
         b, tokenType, smem.view(), ValueRange{b.add(tileOffset, inTile)},
-        source, src, b.getIndexAttr(8), count, b.getUnitAttr()));
+        source, at.indices, b.getIndexAttr(8), count, b.getUnitAttr()));
   }
   return tokens;
 }

@@ -344,6 +344,12 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
         return fail("expected an expression");
       if (!parseExpr(word, kernel->sharedBytes))
         return std::nullopt;
+    } else if (key == "workspace") {
+      std::string word;
+      if (!(words >> word))
+        return fail("expected an expression");
+      if (!parseExpr(word, kernel->workspaceBytes))
+        return std::nullopt;
     } else if (key == "arg") {
       std::string kind, name, field, extents;
       if (!(words >> kind >> name))

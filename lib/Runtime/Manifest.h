@@ -21,6 +21,10 @@
 //     size B q 0        (size B is dimension 0 of the shape of q)
 //     size Hq q 1
 //     size Sq q 2
+//     workspace 4*B*Hq   (optional: bytes of scratch memory the runtime
+//                         owns and passes as a last, hidden argument, a
+//                         memref<?xi8> descriptor; zero when first
+//                         allocated, and the kernel leaves it zero)
 //   end
 //
 // Expressions: integers, size names, + - * / (floor division), ceildiv,
@@ -87,6 +91,8 @@ struct KernelSpec {
   std::unique_ptr<SizeExpr> grid[3];
   unsigned block[3] = {1, 1, 1};
   std::unique_ptr<SizeExpr> sharedBytes;
+  /// Bytes of the runtime-owned workspace, or null when the kernel has none.
+  std::unique_ptr<SizeExpr> workspaceBytes;
   std::vector<KernelArg> args;
   std::vector<SizeBinding> sizes;
 

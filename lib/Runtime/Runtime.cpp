@@ -11,11 +11,11 @@
 #include "Manifest.h"
 
 #include <dlfcn.h>
-#include <memory>
-#include <type_traits>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
+#include <type_traits>
 
 using namespace celeris::runtime;
 
@@ -28,6 +28,7 @@ using CUcontext = void *;
 using CUmodule = void *;
 using CUfunction = void *;
 using CUstream = void *;
+using CUdeviceptr = unsigned long long;
 constexpr int kMaxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_...
 
 /// The driver entry points, resolved once per process.
@@ -42,10 +43,13 @@ struct Driver {
   CUresult (*cuModuleUnload)(CUmodule);
   CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
   CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
-  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
-                             unsigned, unsigned, unsigned, unsigned, CUstream,
-                             void **, void **);
+  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
+                             unsigned, unsigned, unsigned, CUstream, void **,
+                             void **);
   CUresult (*cuGetErrorString)(CUresult, const char **);
+  CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
+  CUresult (*cuMemFree)(CUdeviceptr);
+  CUresult (*cuMemsetD8)(CUdeviceptr, unsigned char, size_t);
 };
 
 thread_local std::string lastError;
@@ -90,6 +94,9 @@ const Driver *openDriver() {
     resolve(driver.cuFuncSetAttribute, "cuFuncSetAttribute");
     resolve(driver.cuLaunchKernel, "cuLaunchKernel");
     resolve(driver.cuGetErrorString, "cuGetErrorString");
+    resolve(driver.cuMemAlloc, "cuMemAlloc_v2");
+    resolve(driver.cuMemFree, "cuMemFree_v2");
+    resolve(driver.cuMemsetD8, "cuMemsetD8_v2");
     return ok;
   }();
   if (!opened) {
@@ -123,6 +130,9 @@ struct CelerisModule {
   Manifest manifest;
   std::vector<CUmodule> modules;
   std::vector<CUfunction> functions; // One per manifest kernel.
+  /// The workspace of each kernel that has one (0: none yet), and its bytes.
+  std::vector<CUdeviceptr> workspaces;
+  std::vector<int64_t> workspaceBytes;
 };
 
 extern "C" {
@@ -138,7 +148,8 @@ int celeris_runtime_create(int device, CelerisRuntime **runtime) {
   if (!check(*driver, driver->cuInit(0), "cuInit") ||
       !check(*driver, driver->cuDeviceGet(&rt->device, device),
              "cuDeviceGet(" + std::to_string(device) + ")") ||
-      !check(*driver, driver->cuDevicePrimaryCtxRetain(&rt->context, rt->device),
+      !check(*driver,
+             driver->cuDevicePrimaryCtxRetain(&rt->context, rt->device),
              "cuDevicePrimaryCtxRetain") ||
       !check(*driver, driver->cuCtxSetCurrent(rt->context), "cuCtxSetCurrent"))
     return 1;
@@ -215,6 +226,8 @@ int celeris_module_load(CelerisRuntime *runtime, const char *manifestPath,
       return 1;
     result->functions.push_back(function);
   }
+  result->workspaces.assign(result->manifest.kernels.size(), 0);
+  result->workspaceBytes.assign(result->manifest.kernels.size(), 0);
   *module = result.release();
   return 0;
 }
@@ -222,6 +235,9 @@ int celeris_module_load(CelerisRuntime *runtime, const char *manifestPath,
 void celeris_module_unload(CelerisModule *module) {
   if (!module)
     return;
+  for (CUdeviceptr w : module->workspaces)
+    if (w)
+      module->runtime->driver->cuMemFree(w);
   for (CUmodule m : module->modules) // None without a runtime.
     module->runtime->driver->cuModuleUnload(m);
   delete module;
@@ -231,8 +247,7 @@ int celeris_module_num_kernels(const CelerisModule *module) {
   return static_cast<int>(module->manifest.kernels.size());
 }
 
-const char *celeris_module_kernel_name(const CelerisModule *module,
-                                       int index) {
+const char *celeris_module_kernel_name(const CelerisModule *module, int index) {
   if (index < 0 || index >= celeris_module_num_kernels(module))
     return nullptr;
   return module->manifest.kernels[index].name.c_str();
@@ -249,9 +264,9 @@ static int findKernel(const CelerisModule *module, const char *name) {
 
 int celeris_kernel_num_args(const CelerisModule *module, const char *kernel) {
   int index = findKernel(module, kernel);
-  return index < 0 ? -1
-                   : static_cast<int>(
-                         module->manifest.kernels[index].args.size());
+  return index < 0
+             ? -1
+             : static_cast<int>(module->manifest.kernels[index].args.size());
 }
 
 int celeris_kernel_arg(const CelerisModule *module, const char *kernel,
@@ -302,8 +317,7 @@ int celeris_launch_geometry(const CelerisModule *module, const char *kernelName,
                             int64_t *sharedBytes) {
   int index = findKernel(module, kernelName);
   if (index < 0)
-    return fail(std::string("the artifact has no kernel '") + kernelName +
-                "'");
+    return fail(std::string("the artifact has no kernel '") + kernelName + "'");
   const KernelSpec &kernel = module->manifest.kernels[index];
   if (numArgs != static_cast<int>(kernel.args.size()))
     return fail("kernel '" + kernel.name + "' takes " +
@@ -356,8 +370,12 @@ int celeris_launch(CelerisModule *module, const char *kernelName,
 
   int index = findKernel(module, kernelName);
   const KernelSpec &kernel = module->manifest.kernels[index];
+  const Driver &driver = *module->runtime->driver;
   // A memref descriptor is passed to the kernel field by field.
   std::vector<void *> params;
+  // The workspace's descriptor: allocated and aligned pointer, offset,
+  // size, stride.
+  int64_t workspace[5] = {0, 0, 0, 0, 1};
   for (size_t i = 0; i < kernel.args.size(); ++i) {
     if (kernel.args[i].kind != ArgKind::MemRef) {
       params.push_back(args[i]);
@@ -369,7 +387,45 @@ int celeris_launch(CelerisModule *module, const char *kernelName,
       params.push_back(descriptor + 8 * f);
   }
 
-  const Driver &driver = *module->runtime->driver;
+  if (kernel.workspaceBytes) {
+    std::map<std::string, int64_t> given;
+    for (int i = 0; i < numSizes; ++i)
+      given[sizeNames[i]] = sizeValues[i];
+    std::string error;
+    std::optional<std::map<std::string, int64_t>> sizes =
+        kernel.bindSizes(args, given, error);
+    std::optional<int64_t> bytes =
+        sizes ? kernel.workspaceBytes->evaluate(*sizes, error) : std::nullopt;
+    if (!bytes || *bytes < 0)
+      return fail("kernel '" + kernel.name +
+                  "': workspace: " + (bytes ? "negative size" : error));
+    CUdeviceptr &buffer = module->workspaces[index];
+    int64_t &capacity = module->workspaceBytes[index];
+    if (*bytes > capacity) {
+      // Grown (never shrunk) outside any stream's work: earlier launches
+      // may still use the old buffer. A fresh buffer is zero, as the
+      // kernel expects its counters; each launch leaves them zero.
+      if (buffer &&
+          (!check(driver, driver.cuCtxSynchronize(),
+                  "synchronizing before growing the workspace") ||
+           !check(driver, driver.cuMemFree(buffer), "freeing the workspace")))
+        return 1;
+      buffer = 0;
+      capacity = 0;
+      if (!check(driver, driver.cuMemAlloc(&buffer, *bytes),
+                 "allocating " + std::to_string(*bytes) +
+                     " bytes of workspace for '" + kernel.name + "'") ||
+          !check(driver, driver.cuMemsetD8(buffer, 0, *bytes),
+                 "clearing the workspace"))
+        return 1;
+      capacity = *bytes;
+    }
+    workspace[0] = workspace[1] = static_cast<int64_t>(buffer);
+    workspace[3] = capacity;
+    for (int64_t &field : workspace)
+      params.push_back(&field);
+  }
+
   CUfunction function = module->functions[index];
   if (shared > 48 * 1024 &&
       !check(driver,

@@ -332,18 +332,7 @@ def run_case(module, gen, kernel, fn, case):
         args["kv_lengths"] = lens
         shape += f" kv_lengths {lens.tolist()}"
 
-    def launch():
-        out = torch.full((b, hq, sq, fn.d), float("nan"), device="cuda", dtype=fn.dtype)
-        lse = torch.full((b, hq, sq), float("nan"), device="cuda", dtype=torch.float32)
-        module.launch(kernel, **args, out=out, lse=lse)
-        torch.cuda.synchronize()
-        return out, lse
-    out, lse = launch()
-    out2, lse2 = launch()
-    # Bitwise, so that the NaN of rows left unwritten compare equal.
-    deterministic = (torch.equal(out.view(torch.int16), out2.view(torch.int16))
-                     and torch.equal(lse.view(torch.int32), lse2.view(torch.int32)))
-    del out2, lse2
+    out, lse, deterministic = launch_twice(module, kernel, args, (b, hq, sq, fn.d), fn.dtype)
 
     # rows: the query rows the kernel writes (varlen: those of a sequence).
     rows = torch.ones(sq, device="cuda", dtype=torch.bool)
@@ -358,6 +347,35 @@ def run_case(module, gen, kernel, fn, case):
         out, lse, ref, ref_lse = (t[:, :, rows] for t in (out, lse, ref, ref_lse))
     else:
         ref, ref_lse = reference(fn, q, k, v, slopes, lens, ids, blocks)
+    ok, summary = compare(out, lse, ref, ref_lse, fn.softcap is not None, deterministic)
+    extra = ""
+    if cu is not None:
+        extra = (f", rows in sequences {int(rows.sum())}/{sq}, the others untouched "
+                 f"(NaN): {untouched}")
+    expect(ok and untouched, f"{kernel} {case.label} ({shape}): {summary}{extra}")
+
+
+def launch_twice(module, kernel, args, shape, dtype):
+    """(out, lse, deterministic): `kernel` launched on `args` with
+    NaN-poisoned out (`shape`, `dtype`) and lse, twice; deterministic when
+    both launches give the same bits (so that the NaN of rows left unwritten
+    compare equal)."""
+    def launch():
+        out = torch.full(shape, float("nan"), device="cuda", dtype=dtype)
+        lse = torch.full(shape[:3], float("nan"), device="cuda", dtype=torch.float32)
+        module.launch(kernel, **args, out=out, lse=lse)
+        torch.cuda.synchronize()
+        return out, lse
+    out, lse = launch()
+    out2, lse2 = launch()
+    same = (torch.equal(out.view(torch.int16), out2.view(torch.int16))
+            and torch.equal(lse.view(torch.int32), lse2.view(torch.int32)))
+    return out, lse, same
+
+
+def compare(out, lse, ref, ref_lse, softcap, deterministic):
+    """(passed, summary) of a kernel's out and lse against the float64
+    reference: the bounds of the module docstring."""
     nan_out = torch.isnan(out).sum().item()
     nan_lse = torch.isnan(lse).sum().item()
     err = (out.double() - ref).norm().item() / max(ref.norm().item(), 1e-300)
@@ -367,32 +385,47 @@ def run_case(module, gen, kernel, fn, case):
     masked = (~finite).sum().item()
     masked_ok = (bool((out[~finite] == 0).all().item())
                  and bool((lse[~finite] == float("-inf")).all().item())) if masked else True
-    lse_tol = LSE_TOL_SOFTCAP if fn.softcap is not None else LSE_TOL
+    lse_tol = LSE_TOL_SOFTCAP if softcap else LSE_TOL
     ok = (nan_out == 0 and nan_lse == 0 and math.isfinite(err) and err <= OUT_TOL
-          and lse_err <= lse_tol and lse_finite and masked_ok and deterministic and untouched)
-    extra = ""
-    if cu is not None:
-        extra = (f", rows in sequences {int(rows.sum())}/{sq}, the others untouched "
-                 f"(NaN): {untouched}")
-    expect(ok, f"{kernel} {case.label} ({shape}): out rel err {err:.2e}, lse max abs err "
-           f"{lse_err:.2e} (<= {lse_tol:g}), NaN out/lse {nan_out}/{nan_lse}, fully "
-           f"masked rows {masked} (out 0, lse -inf: {masked_ok}), deterministic: "
-           f"{deterministic}{extra}")
+          and lse_err <= lse_tol and lse_finite and masked_ok and deterministic)
+    return ok, (f"out rel err {err:.2e}, lse max abs err {lse_err:.2e} (<= {lse_tol:g}), "
+                f"NaN out/lse {nan_out}/{nan_lse}, fully masked rows {masked} (out 0, "
+                f"lse -inf: {masked_ok}), deterministic: {deterministic}")
 
 
-def check_signature(module, kernel, fn):
-    """The manifest's arguments must be those of the table's function."""
-    signature = {a[0]: a for a in module.kernels[kernel]}
-    names = (["q", "k", "v"] + (["alibi_slopes"] if fn.alibi else [])
-             + LAYOUT_ARGS.get(fn.layout, []) + (["kv_lengths"] if fn.kv_lengths else [])
-             + ["out", "lse"])
-    element = {torch.bfloat16: "bf16", torch.float16: "f16"}[fn.dtype]
-    same = list(signature) == names and signature["q"][3] == element
-    if not same:
-        expect(False, f"{kernel}: the manifest's arguments "
-               f"{[(a[0], a[3]) for a in module.kernels[kernel]]} are not those of the "
-               f"table ({names}, q {element}): FUNCTIONS is out of date")
-    return same
+def arguments(fn):
+    """The manifest arguments of the table's function `fn`."""
+    return (["q", "k", "v"] + (["alibi_slopes"] if fn.alibi else [])
+            + LAYOUT_ARGS.get(fn.layout, []) + (["kv_lengths"] if fn.kv_lengths else [])
+            + ["out", "lse"])
+
+
+def kernels_to_check(module, functions, wanted, manifest, arguments_of):
+    """The kernels of `module` in `wanted` (names) whose manifest arguments
+    and element type are those of their entry in `functions` (by
+    `arguments_of(fn)` and fn.dtype); each mismatch between the table, the
+    manifest and `wanted` is a failure."""
+    for name in sorted(wanted - set(functions)):
+        expect(False, f"{name}: not a function of the table")
+    for name in sorted(wanted & set(functions) - set(module.kernels)):
+        expect(False, f"{name}: in the table but not in {manifest}")
+    for kernel in sorted(module.kernels):
+        if kernel not in functions:
+            expect(False, f"{kernel}: kernel of the manifest missing from the table; "
+                   "add its options to check it")
+            continue
+        if kernel not in wanted:
+            continue
+        fn = functions[kernel]
+        signature = {a[0]: a for a in module.kernels[kernel]}
+        names = arguments_of(fn)
+        element = {torch.bfloat16: "bf16", torch.float16: "f16"}[fn.dtype]
+        if list(signature) != names or signature["q"][3] != element:
+            expect(False, f"{kernel}: the manifest's arguments "
+                   f"{[(a[0], a[3]) for a in module.kernels[kernel]]} are not those of the "
+                   f"table ({names}, q {element}): the table is out of date")
+            continue
+        yield kernel, fn
 
 
 def main():
@@ -412,18 +445,7 @@ def main():
     gen = torch.Generator(device="cuda").manual_seed(seed)
     print(f"seed {seed}")
     wanted = set(opts.kernel or FUNCTIONS)
-    for name in sorted(wanted - set(FUNCTIONS)):
-        expect(False, f"{name}: not a function of the table")
-    for name in sorted(wanted & set(FUNCTIONS) - set(module.kernels)):
-        expect(False, f"{name}: in the table but not in {opts.manifest}")
-    for kernel in sorted(module.kernels):
-        if kernel not in FUNCTIONS:
-            expect(False, f"{kernel}: kernel of the manifest missing from FUNCTIONS; "
-                   "add its mask and options to check it")
-            continue
-        if kernel not in wanted or not check_signature(module, kernel, FUNCTIONS[kernel]):
-            continue
-        fn = FUNCTIONS[kernel]
+    for kernel, fn in kernels_to_check(module, FUNCTIONS, wanted, opts.manifest, arguments):
         for case in CASES + LAYOUT_CASES.get(fn.layout, []):
             if (opts.small and case.big) or (opts.case and case.label not in opts.case):
                 continue

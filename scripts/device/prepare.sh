@@ -18,3 +18,6 @@ rm -rf "$root/.device" && mkdir -p "$root/.device"
     -o "$root/.device/attention_q64"
 # Every mask and score transform through the prefill kernel family.
 "$compile" "$root/examples/gpu/attention_masks.mlir" -o "$root/.device/attention_masks"
+# Decode steps through the attention_decode family (split-KV, packed GQA
+# heads, paged caches).
+"$compile" "$root/examples/gpu/decode.mlir" -o "$root/.device/decode"

@@ -15,9 +15,12 @@ python3 scripts/device/check_attention.py .device/attention/manifest.txt || stat
 python3 scripts/device/check_attention.py .device/attention_mma_sync/manifest.txt || status=1
 python3 scripts/device/check_attention.py .device/attention_q64/manifest.txt --small || status=1
 python3 scripts/device/check_attention_masks.py .device/attention_masks/manifest.txt || status=1
+python3 scripts/device/check_decode.py .device/decode/manifest.txt || status=1
 # Timing (not a check): Celeris vs SDPA flash/cuDNN and FlexAttention.
 python3 bench/attention.py .device/attention/manifest.txt \
     .device/attention_mma_sync/manifest.txt .device/attention_q64/manifest.txt || status=1
 # Masked attention (sliding window, sinks, softcap, block causal) vs FlexAttention.
 python3 bench/attention_masks.py .device/attention_masks/manifest.txt || status=1
+# Decode steps vs SDPA flash/cuDNN, in TB/s.
+python3 bench/decode.py .device/decode/manifest.txt || status=1
 exit $status

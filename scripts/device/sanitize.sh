@@ -15,6 +15,8 @@ for artifact in attention attention_mma_sync; do
 done
 "$sanitizer" --tool memcheck --error-exitcode 3 \
     python3 scripts/device/check_attention_masks.py .device/attention_masks/manifest.txt --small
+"$sanitizer" --tool memcheck --error-exitcode 3 \
+    python3 scripts/device/check_decode.py .device/decode/manifest.txt --small
 # racecheck is slow: one masked kernel (skipped key tiles between the global
 # tokens and the window) on one tail case, and only the Celeris kernel is
 # instrumented, not torch's.
@@ -22,3 +24,8 @@ done
     --kernel-name kns=global_window_causal \
     python3 scripts/device/check_attention_masks.py .device/attention_masks/manifest.txt \
     --kernel global_window_causal --case Sq77-Sk1000
+# The decode kernel's split merge (shared-memory weights after the K/V
+# loop) with several splits and a paged cache.
+"$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=paged_16 \
+    python3 scripts/device/check_decode.py .device/decode/manifest.txt --small \
+    --kernel paged_16

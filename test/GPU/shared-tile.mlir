@@ -15,9 +15,9 @@
 // CHECK: %[[LAST:.+]] = arith.subi %arg2, %c1 : index
 // CHECK: %[[R:.+]] = arith.addi %arg1, %[[ROW]] : index
 // CHECK: %[[IN:.+]] = arith.cmpi slt, %[[R]], %arg2 : index
-// CHECK: %[[COUNT:.+]] = arith.select %[[IN]], %c8, %c0 : index
 // CHECK: %[[MIN:.+]] = arith.minsi %[[R]], %[[LAST]] : index
 // CHECK: %[[CLAMPED:.+]] = arith.maxsi %[[MIN]], %c0 : index
+// CHECK: %[[COUNT:.+]] = arith.select %[[IN]], %c8, %c0 : index
 // CHECK: nvgpu.device_async_copy %arg0[%c0, %c0, %[[CLAMPED]], %[[COL]]], %[[VIEW]][%{{.+}}], 8, %[[COUNT]] {bypassL1}
 // CHECK: arith.addi %{{.+}}, %c512 : index
 // CHECK-COUNT-6: nvgpu.device_async_copy

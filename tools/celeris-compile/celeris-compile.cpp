@@ -21,7 +21,13 @@
 //
 // An optional `sizes = {N = "x[0]"}` in `celeris.launch` binds a size to a
 // dimension of a memref argument, so the runtime reads it from the shape
-// instead of the caller passing it.
+// instead of the caller passing it. An optional `workspace = "EXPR"` asks
+// the runtime for EXPR bytes of scratch memory: the kernel's last argument
+// is then a `memref<?xi8>` the runtime passes itself (it is not in the
+// manifest's argument list).
+//
+// The manifest notes the schedule of each kernel in a comment on its
+// `kernel` line, so which kernel family an op became is on record.
 //
 // The argument ABI follows from the signature: a memref becomes a memref
 // descriptor argument (`memref<RANK:ELEMENT>`, identity layout: the caller
@@ -87,6 +93,8 @@ struct KernelEntry {
   std::string grid[3];
   int block[3] = {1, 1, 1};
   std::string shared = "0";
+  std::string workspace;          // Empty: none.
+  std::string schedule;           // The #celeris.gpu_schedule, if any.
   std::vector<std::string> args;  // "<kind> <name>[ shape <extents>]"
   std::vector<std::string> sizes; // "<name> <arg> <dim>"
 };
@@ -198,9 +206,27 @@ FailureOr<KernelEntry> readKernel(gpu::GPUModuleOp module,
   }
   if (auto shared = launch.getAs<StringAttr>("shared"))
     entry.shared = shared.str();
+  ArrayRef<Type> argTypes = func.getArgumentTypes();
+  if (Attribute workspace = launch.get("workspace")) {
+    auto bytes = dyn_cast<StringAttr>(workspace);
+    auto last =
+        argTypes.empty() ? MemRefType() : dyn_cast<MemRefType>(argTypes.back());
+    if (!bytes || bytes.getValue().contains(' ') || !last ||
+        last.getRank() != 1 || !last.getElementType().isInteger(8) ||
+        !last.getLayout().isIdentity())
+      return func.emitError(
+          "'celeris.launch' workspace must be an expression string without "
+          "spaces, and the kernel's last argument a memref<?xi8> for it");
+    entry.workspace = bytes.str();
+    argTypes = argTypes.drop_back();
+  }
+  if (Attribute schedule = func->getAttr("celeris.gpu_schedule")) {
+    llvm::raw_string_ostream os(entry.schedule);
+    os << schedule;
+  }
   auto names = func->getAttrOfType<ArrayAttr>("celeris.arg_names");
   std::vector<std::string> argNames;
-  for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
+  for (auto [i, type] : llvm::enumerate(argTypes)) {
     std::string kind = argKind(type);
     if (kind.empty())
       return func.emitError()
@@ -337,10 +363,16 @@ int compile() {
      << llvm::sys::path::filename(inputFile) << " for " << chip
      << ".\nceleris-artifact 1\n";
   for (const KernelEntry &k : kernels) {
-    os << "kernel " << k.symbol << "\n  binary " << binaries[k.module]
-       << "\n  symbol " << k.symbol << "\n  grid " << k.grid[0] << " "
-       << k.grid[1] << " " << k.grid[2] << "\n  block " << k.block[0] << " "
-       << k.block[1] << " " << k.block[2] << "\n  shared " << k.shared << "\n";
+    os << "kernel " << k.symbol;
+    if (!k.schedule.empty())
+      os << "  # " << k.schedule;
+    os << "\n  binary " << binaries[k.module] << "\n  symbol " << k.symbol
+       << "\n  grid " << k.grid[0] << " " << k.grid[1] << " " << k.grid[2]
+       << "\n  block " << k.block[0] << " " << k.block[1] << " " << k.block[2]
+       << "\n  shared " << k.shared << "\n";
+    if (!k.workspace.empty())
+      os << "  workspace " << k.workspace << "\n";
+
     for (const std::string &arg : k.args)
       os << "  arg " << arg << "\n";
     for (const std::string &size : k.sizes)

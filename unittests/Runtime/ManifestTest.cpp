@@ -56,6 +56,12 @@ TEST(SizeExpr, ReportsErrors) {
   EXPECT_EQ(error, "division by zero in a launch-geometry expression");
 }
 
+constexpr const char *kDecodeWithoutWorkspaceSize = R"(celeris-artifact 1
+kernel decode
+  workspace
+end
+)";
+
 TEST(Manifest, Parses) {
   std::string error;
   std::optional<Manifest> m = Manifest::parse(R"(# an artifact
@@ -91,6 +97,41 @@ end
   EXPECT_EQ(k.args[2].name, "scale");
   EXPECT_EQ(k.grid[0]->evaluate({{"Sq", 129}}, error), 2);
   EXPECT_EQ(k.sharedBytes->evaluate({}, error), 32768);
+}
+
+// A runtime-owned workspace (the decode kernels' partial results) is sized
+// by an expression of the sizes and is no argument; the schedule comment on
+// the kernel line is ignored.
+TEST(Manifest, ParsesWorkspace) {
+  std::string error;
+  std::optional<Manifest> m = Manifest::parse(R"(celeris-artifact 1
+kernel decode  # #celeris.gpu_schedule<kernel = attention_decode>
+  binary decode.cubin
+  symbol decode
+  grid max(1,min(32,ceildiv(Sk,128))) Hkv B
+  block 32 1 1
+  shared 75072
+  workspace B*Hkv*max(1,min(32,ceildiv(Sk,128)))*8192
+  arg memref<4:bf16> k
+  size B k 0
+  size Hkv k 1
+  size Sk k 2
+end
+)",
+                                              error);
+  ASSERT_TRUE(m) << error;
+  const KernelSpec &k = m->kernels[0];
+  EXPECT_EQ(k.name, "decode");
+  ASSERT_EQ(k.args.size(), 1u);
+  ASSERT_TRUE(k.workspaceBytes);
+  EXPECT_EQ(
+      k.workspaceBytes->evaluate({{"B", 2}, {"Hkv", 8}, {"Sk", 1000}}, error),
+      2 * 8 * 8 * 8192);
+  EXPECT_EQ(k.grid[0]->evaluate({{"Sk", 100000}}, error), 32);
+
+  m = Manifest::parse(kDecodeWithoutWorkspaceSize, error);
+  EXPECT_FALSE(m);
+  EXPECT_EQ(error, "manifest line 3: expected an expression");
 }
 
 /// MLIR's StridedMemRefType, as a launch passes a memref argument.

@@ -65,6 +65,8 @@ public:
   //===--- Warps and control flow -----------------------------------------===//
   /// `x` of lane (this lane ^ mask) of the warp.
   Value shuffleXor(Value x, int32_t mask);
+  /// The value `x` of lane `lane` of the warp.
+  Value shuffleIndex(Value x, int32_t lane);
   /// Emits `body` under `scf.if condition` (no results).
   void ifThen(Value condition, function_ref<void()> body);
 

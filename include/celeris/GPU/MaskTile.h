@@ -30,6 +30,9 @@ struct KeyTileSequence {
   SmallVector<Value> rangeStarts;
   /// The number of tiles (index).
   Value count;
+  /// The visit of the whole sequence that visit 0 is (index; null for 0):
+  /// a slice, as a split of split-KV decoding walks.
+  Value firstVisit;
   /// Block list: the memref of block indices, the indices of this list in
   /// it (all but the last dimension) and its length bound.
   Value blockIndices;
@@ -52,6 +55,8 @@ struct KeyTileSequence {
   /// `capacity` tiles would be listed the sequence stays as it is.
   KeyTileSequence compact(KernelBuilder &b, Value list, Value threadId,
                           function_ref<Value(Value tile)> keep) const;
+  /// Visits [begin, end) of this sequence, as a sequence of its own.
+  KeyTileSequence slice(KernelBuilder &b, Value begin, Value end) const;
   /// The key tile of visit `n` (index). Past the end: some tile of the
   /// sequence's reach (never an out-of-bounds read), for a load that reads
   /// nothing.
@@ -95,12 +100,13 @@ struct ScoreTransform {
   double scale;
   /// softcap c, if any.
   std::optional<double> softcap;
-  /// The ALiBi slope of the head (f32), if any.
-  Value alibiSlope;
+  /// The ALiBi slopes (f32) of the heads of the thread's two fragment rows
+  /// (the same one unless query heads are packed into a tile), if any.
+  Value alibiSlope[2];
   /// Query position of row 0 (index), for ALiBi.
   Value queryOffset;
 
-  bool isIdentity() const { return !softcap && !alibiSlope; }
+  bool isIdentity() const { return !softcap && !alibiSlope[0]; }
   /// Applies the transforms in place and returns the factor the online
   /// softmax multiplies the scores by: scale log2 e when there is nothing
   /// to apply (the scale is fused into the exponent), else log2 e.

@@ -14,7 +14,8 @@
 //
 // Two partial results of the same rows over disjoint key sets (split-KV
 // decoding) merge by their lse: lse = log(e^a + e^b) and weights
-// e^(a - lse), e^(b - lse), with a -inf side weighing 0.
+// e^(a - lse), e^(b - lse), with a -inf side weighing 0; up to 32 partials,
+// one per lane, merge across a warp the same way.
 //
 //===----------------------------------------------------------------------===//
 
@@ -67,6 +68,13 @@ SoftmaxResult finalizeOnlineSoftmax(KernelBuilder &b, const SoftmaxState &state,
 /// lse -inf.
 std::tuple<Value, Value, Value> buildLseMerge(KernelBuilder &b, Value lseA,
                                               Value lseB);
+
+/// The merge of up to 32 partial results of the same row, one per lane of
+/// a warp, by their natural-log lse (-inf for a lane without one): (the
+/// weight of this lane's partial, the merged lse). The weights sum to 1, or
+/// are all 0 with lse -inf when every lse is -inf. The reduction order is
+/// fixed, so the merge is deterministic.
+std::pair<Value, Value> buildWarpLseMerge(KernelBuilder &b, Value lse);
 
 } // namespace mlir::celeris
 

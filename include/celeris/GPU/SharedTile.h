@@ -84,6 +84,19 @@ public:
                           Value tileOffset, Value source, ValueRange outer,
                           Value row0, Value rowLimit) const;
 
+  /// Where tile row `r` comes from: the indices of `source` but the last
+  /// (in bounds even when the row is not valid), and whether it is valid
+  /// (else it reads nothing and is zero-filled).
+  struct RowSource {
+    SmallVector<Value> indices;
+    Value valid;
+  };
+  /// As `load`, for rows that are not consecutive in the source (query
+  /// heads packed into one tile, pages of a paged cache).
+  SmallVector<Value> loadRows(KernelBuilder &b, const SharedMemory &smem,
+                              Value tileOffset, Value source,
+                              function_ref<RowSource(Value r)> rowSource) const;
+
 private:
   SharedTile tile;
   int64_t rowsPerPass;

@@ -3,13 +3,14 @@
 // Turns a function of model IR that is one celeris.attention into the
 // kernel computing it. The function is the unit because it is the ABI: its
 // arguments are the kernel's inputs and its results the buffers the kernel
-// writes. What the kernel does not implement (segment ids, varlen, block
-// layouts, page tables, other head dims or element types) is an error
+// writes. The schedule's family (prefill or decode) picks the kernel; what
+// it does not implement (page tables with prefill, segment ids, varlen or
+// block layouts with decode, other head dims or element types) is an error
 // naming the form, never a silently different kernel.
 //
 //===----------------------------------------------------------------------===//
 
-#include "AttentionPrefillKernel.h"
+#include "AttentionKernel.h"
 #include "celeris/Conversion/CelerisToGPU/CelerisToGPU.h"
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
 
@@ -70,6 +71,8 @@ static LogicalResult checkAttentionFunction(func::FuncOp func,
     inputs.push_back({alibi, "ALiBi slopes"});
   if (Value lengths = attention.getKvLengths())
     inputs.push_back({lengths, "kv_lengths"});
+  if (Value table = attention.getPageTable())
+    inputs.push_back({table, "page table"});
   std::pair<Value, StringRef> optional[] = {
       {attention.getQSegmentIds(), "query segment ids"},
       {attention.getKvSegmentIds(), "key segment ids"},
@@ -136,15 +139,45 @@ static LogicalResult checkSupportedForm(AttentionOp op) {
                            ? std::string("a dynamic one")
                            : std::to_string(valueDim));
 
-  if (op.getPageTable())
-    return error() << "does not support page tables yet (paged caches are "
-                      "for decoding)";
-
   if (FloatAttr scale = op.getScaleAttr();
       scale && !(scale.getValueAsDouble() > 0))
     return error() << "needs a positive scale (the running maximum is taken "
                       "over unscaled scores), got "
                    << scale.getValueAsDouble();
+  return success();
+}
+
+/// Whether the kernel family of `schedule` implements `op`'s structure.
+static LogicalResult checkFamilyForm(AttentionOp op, GPUScheduleAttr schedule) {
+  auto error = [&]() { return op->emitError("GPU attention: "); };
+  int64_t queryLength = cast<ShapedType>(op.getQuery().getType()).getDimSize(2);
+  if (schedule.getKernel() == KernelFamily::AttentionPrefill) {
+    if (op.getPageTable())
+      return error() << "paged KV caches run on the attention_decode kernel, "
+                        "for query lengths up to "
+                     << kMaxDecodeQueryLength
+                     << " known when compiling; this query length is "
+                     << (ShapedType::isDynamic(queryLength)
+                             ? std::string("dynamic")
+                             : std::to_string(queryLength));
+    return success();
+  }
+  if (ShapedType::isDynamic(queryLength) || queryLength > kMaxDecodeQueryLength)
+    return error() << "the attention_decode kernel takes static query "
+                      "lengths up to "
+                   << kMaxDecodeQueryLength << ", got "
+                   << (ShapedType::isDynamic(queryLength)
+                           ? std::string("a dynamic one")
+                           : std::to_string(queryLength));
+  std::pair<Value, StringRef> prefillOnly[] = {
+      {op.getQSegmentIds(), "segment ids"},
+      {op.getCuSeqlensQ(), "varlen offsets"},
+      {op.getBlockCounts(), "block layouts"}};
+  for (auto [value, what] : prefillOnly)
+    if (value)
+      return error() << what
+                     << " run on the attention_prefill kernel, not "
+                        "attention_decode";
   return success();
 }
 
@@ -184,8 +217,12 @@ LogicalResult mlir::celeris::lowerAttentionFunctionToGPU(
     spec.lse = toMemRef(op.getLse());
   if (op.getAlibiSlopes())
     spec.alibiSlopes = toMemRef(op.getAlibiSlopes());
+  if (failed(checkFamilyForm(op, schedule)))
+    return failure();
   if (op.getKvLengths())
     spec.kvLengths = toMemRef(op.getKvLengths());
+  if (op.getPageTable())
+    spec.pageTable = toMemRef(op.getPageTable());
   if (op.getQSegmentIds()) {
     spec.qSegmentIds = toMemRef(op.getQSegmentIds());
     spec.kvSegmentIds = toMemRef(op.getKvSegmentIds());
@@ -220,10 +257,17 @@ LogicalResult mlir::celeris::lowerAttentionFunctionToGPU(
         return op->emitError("GPU attention: ");
       })))
     return failure();
-  spec.sharedBytes = getAttentionPrefillSharedBytes(
-      schedule, headDim, spec.qSegmentIds != nullptr);
-  if (failed(buildAttentionPrefillKernel(kernels, func.getSymName(),
-                                         func.getLoc(), spec)))
+  spec.sharedBytes =
+      getAttentionSharedBytes(schedule, headDim, spec.qSegmentIds != nullptr);
+  if (spec.isDecode()) {
+    // Two waves of the CTAs an SM holds (shared memory bounds them; at most
+    // 32 per SM): enough that the splits' tails overlap.
+    int64_t perSm =
+        std::min<int64_t>(32, chip.sharedPerSm / (spec.sharedBytes + 1024));
+    spec.decodeCtaTarget = 2 * chip.smCount * std::max<int64_t>(perSm, 1);
+  }
+  if (failed(buildAttentionKernel(kernels, func.getSymName(), func.getLoc(),
+                                  spec)))
     return failure();
   func.erase();
   return success();

@@ -32,12 +32,27 @@ using namespace mlir::celeris;
 /// The gpu.module every kernel goes into.
 static constexpr StringLiteral kKernelModuleName = "kernels";
 
+KernelFamily mlir::celeris::chooseAttentionFamily(AttentionOp op) {
+  // Decode: a few query rows per sequence, known when compiling; the
+  // per-row structure of packed documents and block layouts stays with
+  // the prefill kernel.
+  int64_t queryLength = cast<ShapedType>(op.getQuery().getType()).getDimSize(2);
+  bool fewRows = !ShapedType::isDynamic(queryLength) &&
+                 queryLength <= kMaxDecodeQueryLength;
+  if (fewRows && !op.getQSegmentIds() && !op.getCuSeqlensQ() &&
+      !op.getBlockCounts())
+    return KernelFamily::AttentionDecode;
+  return KernelFamily::AttentionPrefill;
+}
+
 /// `overrides` with the fields an option leaves open fitted to what `op`
 /// needs of the schedule `chosen` for it.
 static GPUScheduleOverrides
 fitOverridesToOp(AttentionOp op, GPUScheduleAttr chosen,
                  const GPUScheduleOverrides &overrides) {
   GPUScheduleOverrides fitted = overrides;
+  if (chosen.getKernel() == KernelFamily::AttentionDecode)
+    return fitted;
   // The per-element segment test holds the keys' ids in registers: at 128
   // keys per tile ptxas spills (20 bytes at D = 128), at 64 not.
   if (op.getQSegmentIds() && !overrides.kvTile && chosen.getKvTile() != 64)
@@ -77,10 +92,12 @@ mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
     auto query = cast<ShapedType>(op.getQuery().getType());
     auto start =
         op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName());
+    KernelFamily family = chooseAttentionFamily(op);
     auto select = [&](const GPUScheduleOverrides &fields) {
       return selectAttentionSchedule(
-          op.getContext(), *chip, query.getDimSize(3), query.getElementType(),
-          start, fields, [&] { return op->emitError("GPU schedule: "); });
+          op.getContext(), *chip, family, query.getDimSize(3),
+          query.getElementType(), start, fields,
+          [&] { return op->emitError("GPU schedule: "); });
     };
     FailureOr<GPUScheduleAttr> schedule = select(overrides);
     if (succeeded(schedule)) {

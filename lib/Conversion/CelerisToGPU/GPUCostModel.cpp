@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "celeris/Conversion/CelerisToGPU/GPUCostModel.h"
-#include "AttentionPrefillKernel.h"
+#include "AttentionKernel.h"
 
 #include "llvm/ADT/STLExtras.h"
 
@@ -19,9 +19,11 @@ using namespace mlir::celeris;
 // CUDA C++ Programming Guide, "Technical Specifications per Compute
 // Capability".
 static const NvidiaChip kChips[] = {
-    {"sm_80", false, 166912, 167936}, {"sm_86", false, 101376, 102400},
-    {"sm_89", false, 101376, 102400}, {"sm_90", false, 232448, 233472},
-    {"sm_90a", true, 232448, 233472},
+    {"sm_80", false, 166912, 167936, 108},
+    {"sm_86", false, 101376, 102400, 82},
+    {"sm_89", false, 101376, 102400, 128},
+    {"sm_90", false, 232448, 233472, 132},
+    {"sm_90a", true, 232448, 233472, 132},
 };
 
 /// The driver reserves 1 KB of shared memory per resident CTA.
@@ -53,14 +55,15 @@ LogicalResult mlir::celeris::verifyGPUScheduleOverrides(
     return emitError() << "q-tile must be 64 or 128 (16 rows per warp, 4 or "
                           "8 warps), or 0 to keep the choice; got "
                        << overrides.queryTile;
-  if (overrides.kvTile != 0 && overrides.kvTile != 64 &&
-      overrides.kvTile != 128)
-    return emitError() << "kv-tile must be 64 or 128, or 0 to keep the "
-                          "choice; got "
+  if (overrides.kvTile != 0 && overrides.kvTile != 32 &&
+      overrides.kvTile != 64 && overrides.kvTile != 128)
+    return emitError() << "kv-tile must be 32 (decode only), 64 or 128, or 0 "
+                          "to keep the choice; got "
                        << overrides.kvTile;
-  if (overrides.kvStages < 0 || overrides.kvStages > 3)
-    return emitError() << "kv-stages must be 2 or 3, or 0 to keep the "
-                          "choice; got "
+  if (overrides.kvStages < 0 || overrides.kvStages == 1 ||
+      overrides.kvStages > 4)
+    return emitError() << "kv-stages must be 2 to 4 (4 for decode only), or "
+                          "0 to keep the choice; got "
                        << overrides.kvStages;
   if (overrides.minCtasPerSm < -1)
     return emitError() << "min-ctas-per-sm must be 0 (no cap) or positive, "
@@ -70,8 +73,20 @@ LogicalResult mlir::celeris::verifyGPUScheduleOverrides(
 }
 
 GPUScheduleAttr mlir::celeris::getDefaultAttentionSchedule(
-    MLIRContext *ctx, const NvidiaChip &chip, int64_t headDim, Type elementType,
+    MLIRContext *ctx, const NvidiaChip &chip, KernelFamily family,
+    int64_t headDim, Type elementType,
     std::optional<TensorCoreKind> tensorCores) {
+  if (family == KernelFamily::AttentionDecode) {
+    // One warp of mma.sync over 16 packed query rows; 32-key tiles in 4
+    // stages keep 48 KB of K/V in flight per CTA in 74 KB of shared memory
+    // at D = 128 (three CTAs per SM) with 167 registers. 64-key tiles in 2
+    // stages hold half as much in flight and spill at 255 registers.
+    (void)headDim;
+    return GPUScheduleAttr::get(ctx, family, TensorCoreKind::MmaSync,
+                                /*warps=*/int64_t(1), /*kvTile=*/int64_t(32),
+                                /*stages=*/int64_t(4),
+                                /*minCtasPerSm=*/int64_t(0));
+  }
   // One table for bf16 and f16: f16 runs the same instruction shapes with
   // the same registers. sm_80/86/89 are unmeasured; the mma.sync schedule
   // uses only sm_80 features.
@@ -123,13 +138,19 @@ LogicalResult mlir::celeris::checkAttentionSchedule(
     function_ref<InFlightDiagnostic()> emitError) {
   if (schedule.getTensorCores() == TensorCoreKind::Wgmma && !chip.hasWgmma)
     return emitError() << "wgmma needs sm_90a, not " << chip.name;
+  if (schedule.getKernel() == KernelFamily::AttentionDecode && headDim > 128)
+    return emitError() << "head dim " << headDim
+                       << " is beyond the attention_decode kernel (64 and "
+                          "128): its Q and O fragments would take "
+                       << headDim / 4 + headDim / 2
+                       << " registers a thread and spill";
   if (schedule.getTensorCores() == TensorCoreKind::MmaSync && headDim > 128)
     return emitError() << "head dim " << headDim
                        << " needs the wgmma kernels (sm_90a): the mma.sync "
                           "kernel's Q and O fragments alone would take "
                        << headDim / 4 + headDim / 2
                        << " registers a thread and spill";
-  int64_t shared = getAttentionPrefillSharedBytes(schedule, headDim);
+  int64_t shared = getAttentionSharedBytes(schedule, headDim);
   if (shared > chip.maxSharedPerBlock)
     return emitError() << "the schedule needs " << shared
                        << " bytes of shared memory, more than the "
@@ -160,11 +181,37 @@ LogicalResult mlir::celeris::checkAttentionSchedule(
 }
 
 FailureOr<GPUScheduleAttr> mlir::celeris::selectAttentionSchedule(
-    MLIRContext *ctx, const NvidiaChip &chip, int64_t headDim, Type elementType,
-    GPUScheduleAttr start, const GPUScheduleOverrides &overrides,
+    MLIRContext *ctx, const NvidiaChip &chip, KernelFamily family,
+    int64_t headDim, Type elementType, GPUScheduleAttr start,
+    const GPUScheduleOverrides &overrides,
     function_ref<InFlightDiagnostic()> emitError) {
   if (failed(verifyGPUScheduleOverrides(overrides, emitError)))
     return failure();
+  if (start && start.getKernel() != family)
+    start = {};
+  if (family == KernelFamily::AttentionDecode) {
+    // The fields that shape a decode CTA are fixed: one warp of mma.sync.
+    if (overrides.tensorCores == "wgmma")
+      return emitError() << "tensor-cores=wgmma does not apply to the "
+                            "attention_decode kernel (16 packed query rows "
+                            "run mma.sync on every chip)";
+    if (overrides.queryTile)
+      return emitError() << "q-tile does not apply to the attention_decode "
+                            "kernel (one warp over 16 packed query rows)";
+    if (!start)
+      start =
+          getDefaultAttentionSchedule(ctx, chip, family, headDim, elementType);
+    auto schedule = GPUScheduleAttr::getChecked(
+        emitError, ctx, family, TensorCoreKind::MmaSync, int64_t(1),
+        overrides.kvTile ? overrides.kvTile : start.getKvTile(),
+        overrides.kvStages ? overrides.kvStages : start.getStages(),
+        overrides.minCtasPerSm >= 0 ? overrides.minCtasPerSm
+                                    : start.getMinCtasPerSm());
+    if (!schedule ||
+        failed(checkAttentionSchedule(chip, schedule, headDim, emitError)))
+      return failure();
+    return schedule;
+  }
   std::optional<TensorCoreKind> kind;
   if (overrides.tensorCores == "wgmma")
     kind = TensorCoreKind::Wgmma;
@@ -174,7 +221,8 @@ FailureOr<GPUScheduleAttr> mlir::celeris::selectAttentionSchedule(
     return emitError() << "tensor-cores=wgmma needs sm_90a, not " << chip.name;
   // A change of family starts from the model's schedule of that family.
   if (!start || (kind && start.getTensorCores() != *kind))
-    start = getDefaultAttentionSchedule(ctx, chip, headDim, elementType, kind);
+    start = getDefaultAttentionSchedule(ctx, chip, family, headDim, elementType,
+                                        kind);
   int64_t warps =
       overrides.queryTile ? overrides.queryTile / 16 : start.getWarps();
   int64_t kvTile = overrides.kvTile ? overrides.kvTile : start.getKvTile();
@@ -185,9 +233,9 @@ FailureOr<GPUScheduleAttr> mlir::celeris::selectAttentionSchedule(
   else if (warps != start.getWarps() || kvTile != start.getKvTile())
     // The model's register cap was measured for its own tile.
     ctas = start.getTensorCores() == TensorCoreKind::Wgmma ? 1 : 0;
-  auto schedule = GPUScheduleAttr::getChecked(
-      emitError, ctx, KernelFamily::AttentionPrefill, start.getTensorCores(),
-      warps, kvTile, stages, ctas);
+  auto schedule = GPUScheduleAttr::getChecked(emitError, ctx, family,
+                                              start.getTensorCores(), warps,
+                                              kvTile, stages, ctas);
   if (!schedule ||
       failed(checkAttentionSchedule(chip, schedule, headDim, emitError)))
     return failure();

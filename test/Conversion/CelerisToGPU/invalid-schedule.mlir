@@ -3,7 +3,7 @@
 // RUN: not celeris-opt %s -celeris-select-gpu-schedule=chip=sm_70 2>&1 | FileCheck %s --check-prefix=CHIP
 // RUN: not celeris-opt %s -celeris-select-gpu-schedule=q-tile=96 2>&1 | FileCheck %s --check-prefix=QTILE
 // RUN: not celeris-opt %s -celeris-select-gpu-schedule=kv-tile=96 2>&1 | FileCheck %s --check-prefix=KVTILE
-// RUN: not celeris-opt %s -celeris-select-gpu-schedule=kv-stages=4 2>&1 | FileCheck %s --check-prefix=STAGES
+// RUN: not celeris-opt %s -celeris-select-gpu-schedule=kv-stages=5 2>&1 | FileCheck %s --check-prefix=STAGES
 // RUN: not celeris-opt %s -celeris-select-gpu-schedule=tensor-cores=tf32 2>&1 | FileCheck %s --check-prefix=CORES
 // RUN: not celeris-opt %s -celeris-select-gpu-schedule="chip=sm_90 tensor-cores=wgmma" 2>&1 | FileCheck %s --check-prefix=WGMMA-CHIP
 // RUN: not celeris-opt %s -celeris-select-gpu-schedule="tensor-cores=mma.sync kv-stages=3" 2>&1 | FileCheck %s --check-prefix=MMA-STAGES
@@ -16,8 +16,8 @@
 
 // CHIP: error: celeris-select-gpu-schedule: unsupported chip 'sm_70'; expected one of sm_80, sm_86, sm_89, sm_90, sm_90a
 // QTILE: error: celeris-select-gpu-schedule: q-tile must be 64 or 128 (16 rows per warp, 4 or 8 warps), or 0 to keep the choice; got 96
-// KVTILE: error: celeris-select-gpu-schedule: kv-tile must be 64 or 128, or 0 to keep the choice; got 96
-// STAGES: error: celeris-select-gpu-schedule: kv-stages must be 2 or 3, or 0 to keep the choice; got 4
+// KVTILE: error: celeris-select-gpu-schedule: kv-tile must be 32 (decode only), 64 or 128, or 0 to keep the choice; got 96
+// STAGES: error: celeris-select-gpu-schedule: kv-stages must be 2 to 4 (4 for decode only), or 0 to keep the choice; got 5
 // CORES: error: celeris-select-gpu-schedule: tensor-cores must be auto, mma.sync or wgmma; got 'tf32'
 // WGMMA-CHIP: error: GPU schedule: tensor-cores=wgmma needs sm_90a, not sm_90
 // MMA-STAGES: error: GPU schedule: gpu_schedule: mma_sync kernels double-buffer their key/value tiles: stages must be 2, got 3

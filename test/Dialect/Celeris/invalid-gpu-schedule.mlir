@@ -22,3 +22,23 @@ func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_
 
 // expected-error @+1 {{gpu_schedule: min_ctas_per_sm must be 0 (free) or positive, got -1}}
 func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_prefill, tensor_cores = mma_sync, warps = 4, kv_tile = 64, stages = 2, min_ctas_per_sm = -1>}
+
+// -----
+
+// expected-error @+1 {{gpu_schedule: attention_decode kernels are one warp of mma_sync (16 packed query rows), got 4 warp(s) of mma_sync}}
+func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_decode, tensor_cores = mma_sync, warps = 4, kv_tile = 32, stages = 4, min_ctas_per_sm = 0>}
+
+// -----
+
+// expected-error @+1 {{gpu_schedule: attention_decode kernels are one warp of mma_sync (16 packed query rows), got 1 warp(s) of wgmma}}
+func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_decode, tensor_cores = wgmma, warps = 1, kv_tile = 32, stages = 4, min_ctas_per_sm = 0>}
+
+// -----
+
+// expected-error @+1 {{gpu_schedule: kv_tile must be 32, 64 or 128, got 16}}
+func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_decode, tensor_cores = mma_sync, warps = 1, kv_tile = 16, stages = 4, min_ctas_per_sm = 0>}
+
+// -----
+
+// expected-error @+1 {{gpu_schedule: attention_decode kernels stream their key/value tiles through 2 to 4 stages, got 5}}
+func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_decode, tensor_cores = mma_sync, warps = 1, kv_tile = 32, stages = 5, min_ctas_per_sm = 0>}

@@ -32,7 +32,7 @@
 // DRIVER90: wrote 6 kernel(s) for sm_90a
 
 // mma.sync, on sm_80 and on sm_90a when asked for.
-// MANIFEST:      kernel d128_full
+// MANIFEST:      kernel d128_full  # #celeris.gpu_schedule<kernel = attention_prefill, tensor_cores = mma_sync, warps = 4, kv_tile = 64, stages = 2, min_ctas_per_sm = 0>
 // MANIFEST-NEXT:   binary kernels.ptx
 // MANIFEST-NEXT:   symbol d128_full
 // MANIFEST-NEXT:   grid ceildiv(Sq,64) Hq B

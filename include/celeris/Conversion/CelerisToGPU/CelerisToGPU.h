@@ -17,6 +17,17 @@
 
 namespace mlir::celeris {
 
+class AttentionOp;
+
+/// The longest query (rows per sequence) the decode family takes.
+constexpr int64_t kMaxDecodeQueryLength = 16;
+
+/// The kernel family of `op`: attention_decode when its query length is
+/// static and at most kMaxDecodeQueryLength (decode steps, speculative
+/// decoding) and it has no segment ids, varlen offsets or block layout;
+/// attention_prefill otherwise.
+KernelFamily chooseAttentionFamily(AttentionOp op);
+
 /// Whether `func` holds a Celeris op anywhere, i.e. is for the GPU lowering.
 bool hasCelerisOps(func::FuncOp func);
 

@@ -30,6 +30,9 @@ struct NvidiaChip {
   int64_t maxSharedPerBlock;
   /// Shared memory of an SM, in bytes.
   int64_t sharedPerSm;
+  /// SMs of the chip's reference part (A100, RTX 3090, RTX 4090, H100 SXM):
+  /// how many CTAs split-KV decoding aims to keep busy.
+  int64_t smCount;
 };
 
 /// The chip called `name` (sm_80, sm_86, sm_89, sm_90, sm_90a), if
@@ -62,22 +65,26 @@ LogicalResult
 verifyGPUScheduleOverrides(const GPUScheduleOverrides &overrides,
                            function_ref<InFlightDiagnostic()> emitError);
 
-/// The cost model: the fastest measured attention prefill schedule for
+/// The cost model: the fastest measured schedule of kernel `family` for
 /// `headDim` and `elementType` on `chip`, with `tensorCores` forced when
-/// given.
+/// given (prefill only: decode is always mma.sync).
 GPUScheduleAttr
 getDefaultAttentionSchedule(MLIRContext *ctx, const NvidiaChip &chip,
-                            int64_t headDim, Type elementType,
+                            KernelFamily family, int64_t headDim,
+                            Type elementType,
                             std::optional<TensorCoreKind> tensorCores = {});
 
-/// `start` (a schedule on the op, or null for the cost model's) with
-/// `overrides` applied, checked against `chip`.
-FailureOr<GPUScheduleAttr> selectAttentionSchedule(
-    MLIRContext *ctx, const NvidiaChip &chip, int64_t headDim, Type elementType,
-    GPUScheduleAttr start, const GPUScheduleOverrides &overrides,
-    function_ref<InFlightDiagnostic()> emitError);
+/// `start` (a schedule on the op, or null for the cost model's; one of
+/// another family counts as null) with `overrides` applied, checked
+/// against `chip`, for kernel `family`.
+FailureOr<GPUScheduleAttr>
+selectAttentionSchedule(MLIRContext *ctx, const NvidiaChip &chip,
+                        KernelFamily family, int64_t headDim, Type elementType,
+                        GPUScheduleAttr start,
+                        const GPUScheduleOverrides &overrides,
+                        function_ref<InFlightDiagnostic()> emitError);
 
-/// Whether `schedule` can run the attention prefill kernel of `headDim` on
+/// Whether `schedule` can run the attention kernel of `headDim` on
 /// `chip`: its tensor cores exist there, its shared memory fits a CTA, and
 /// its CTAs per SM fit the registers (without a cap below what the kernel
 /// needs) and the shared memory of an SM.

@@ -347,22 +347,40 @@ GPUScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         KernelFamily kernel, TensorCoreKind tensorCores,
                         int64_t warps, int64_t kvTile, int64_t stages,
                         int64_t minCtasPerSm) {
-  (void)kernel;
-  if (warps != 4 && warps != 8)
-    return emitError() << "gpu_schedule: warps must be 4 or 8 (query tiles "
-                          "of 64 or 128 rows), got "
-                       << warps;
-  if (kvTile != 64 && kvTile != 128)
-    return emitError() << "gpu_schedule: kv_tile must be 64 or 128, got "
-                       << kvTile;
-  if (tensorCores == TensorCoreKind::Wgmma && (stages < 2 || stages > 3))
-    return emitError() << "gpu_schedule: wgmma kernels keep the next key/value "
-                          "tile in flight: stages must be 2 or 3, got "
-                       << stages;
-  if (tensorCores == TensorCoreKind::MmaSync && stages != 2)
-    return emitError() << "gpu_schedule: mma_sync kernels double-buffer "
-                          "their key/value tiles: stages must be 2, got "
-                       << stages;
+  if (kernel == KernelFamily::AttentionDecode) {
+    // A decode CTA is one warp over at most 16 packed query rows: the rows
+    // are too few for a warpgroup, and K/V bandwidth, not the tensor
+    // cores, bounds it.
+    if (tensorCores != TensorCoreKind::MmaSync || warps != 1)
+      return emitError() << "gpu_schedule: attention_decode kernels are one "
+                            "warp of mma_sync (16 packed query rows), got "
+                         << warps << " warp(s) of "
+                         << stringifyTensorCoreKind(tensorCores);
+    if (kvTile != 32 && kvTile != 64 && kvTile != 128)
+      return emitError() << "gpu_schedule: kv_tile must be 32, 64 or 128, got "
+                         << kvTile;
+    if (stages < 2 || stages > 4)
+      return emitError() << "gpu_schedule: attention_decode kernels stream "
+                            "their key/value tiles through 2 to 4 stages, got "
+                         << stages;
+  } else {
+    if (warps != 4 && warps != 8)
+      return emitError() << "gpu_schedule: warps must be 4 or 8 (query tiles "
+                            "of 64 or 128 rows), got "
+                         << warps;
+    if (kvTile != 64 && kvTile != 128)
+      return emitError() << "gpu_schedule: kv_tile must be 64 or 128, got "
+                         << kvTile;
+    if (tensorCores == TensorCoreKind::Wgmma && (stages < 2 || stages > 3))
+      return emitError()
+             << "gpu_schedule: wgmma kernels keep the next key/value "
+                "tile in flight: stages must be 2 or 3, got "
+             << stages;
+    if (tensorCores == TensorCoreKind::MmaSync && stages != 2)
+      return emitError() << "gpu_schedule: mma_sync kernels double-buffer "
+                            "their key/value tiles: stages must be 2, got "
+                         << stages;
+  }
   if (minCtasPerSm < 0)
     return emitError() << "gpu_schedule: min_ctas_per_sm must be 0 (free) or "
                           "positive, got "
