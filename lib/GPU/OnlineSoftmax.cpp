@@ -85,14 +85,24 @@ static std::pair<Value, Value> normalizeMerge(KernelBuilder &b, Value m,
   return {inverse, lse};
 }
 
-std::tuple<Value, Value, Value>
-mlir::celeris::buildLseMerge(KernelBuilder &b, Value lseA, Value lseB) {
+std::pair<SmallVector<Value>, Value>
+mlir::celeris::buildLseMerge(KernelBuilder &b, ArrayRef<Value> lses) {
   constexpr double log2e = 1.4426950408889634;
-  Value m = exponentBase(b, b.maxF(lseA, lseB));
-  Value wA = b.exp2(b.mulF(arith::SubFOp::create(b, lseA, m), b.f32(log2e)));
-  Value wB = b.exp2(b.mulF(arith::SubFOp::create(b, lseB, m), b.f32(log2e)));
-  auto [inverse, lse] = normalizeMerge(b, m, b.addF(wA, wB));
-  return {b.mulF(wA, inverse), b.mulF(wB, inverse), lse};
+  Value m = lses.front();
+  for (Value lse : lses.drop_front())
+    m = b.maxF(m, lse);
+  m = exponentBase(b, m);
+  SmallVector<Value> weights;
+  Value total;
+  for (Value lse : lses) {
+    weights.push_back(
+        b.exp2(b.mulF(arith::SubFOp::create(b, lse, m), b.f32(log2e))));
+    total = total ? b.addF(total, weights.back()) : weights.back();
+  }
+  auto [inverse, merged] = normalizeMerge(b, m, total);
+  for (Value &w : weights)
+    w = b.mulF(w, inverse);
+  return {weights, merged};
 }
 
 std::pair<Value, Value> mlir::celeris::buildWarpLseMerge(KernelBuilder &b,

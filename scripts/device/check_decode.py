@@ -8,8 +8,8 @@ lacks, is a failure. Usage: check_decode.py MANIFEST [--small] [--kernel NAME]
 Every kernel runs B4 with cache lengths 0, the full cache and random ones
 (not multiples of 32 or of the page size) at a cache of 77, 5000 and (not
 with --small) 32768 keys, which gives every split count from 1 to 32 across
-the kernels; mqa_8_1 also runs B1 at 128 s - 5 keys for s = 1..32, one per
-split count the launch can choose. Paged kernels address a pool of twice
+the kernels; mqa_8_1 also runs B1 at one cache length per split count the
+launch can choose (1 to 32). Paged kernels address a pool of twice
 the pages the batch needs, shuffled, the unused pages random (so a wrong
 page shows). A cache length of 0 gives fully masked rows (out 0, lse -inf),
 as do the first rows of speculative decoding over a cache shorter than its
@@ -154,6 +154,21 @@ def run_case(module, gen, kernel, fn, b, sk, label):
     return grid[0]
 
 
+def split_sweep(module, kernel, fn):
+    """One cache length (B1) per split count the launch geometry chooses,
+    the first of each, from a scan of lengths (the geometry alone: nothing
+    runs)."""
+    q = torch.empty(1, fn.hq, fn.sq, fn.d, device="cuda", dtype=fn.dtype)
+    lse = torch.empty(1, fn.hq, fn.sq, device="cuda")
+    first = {}
+    cache = torch.empty(1, fn.hkv, 16384, fn.d, device="cuda", dtype=fn.dtype)
+    for sk in range(1, 16384, 7):
+        kv = cache[:, :, :sk]
+        (splits, _, _), _ = module.geometry(kernel, q=q, k=kv, v=kv, out=q, lse=lse)
+        first.setdefault(splits, sk)
+    return [first[s] for s in sorted(first)]
+
+
 def arguments(fn):
     """The manifest arguments of the table's function `fn`."""
     return (["q", "k", "v"] + (["alibi_slopes"] if fn.alibi else [])
@@ -177,7 +192,7 @@ def main():
     for kernel, fn in kernels_to_check(module, FUNCTIONS, wanted, opts.manifest, arguments):
         cases = [(4, sk, f"B4-Sk{sk}") for sk, big in CACHES if not (big and opts.small)]
         if kernel == SPLIT_SWEEP_KERNEL:
-            cases += [(1, 128 * s - 5, f"B1-Sk{128 * s - 5}") for s in range(1, 33)]
+            cases += [(1, sk, f"B1-Sk{sk}") for sk in split_sweep(module, kernel, fn)]
         for b, sk, label in cases:
             try:
                 splits_seen.add(run_case(module, gen, kernel, fn, b, sk, label))

@@ -21,3 +21,10 @@ rm -rf "$root/.device" && mkdir -p "$root/.device"
 # Decode steps through the attention_decode family (split-KV, packed GQA
 # heads, paged caches).
 "$compile" "$root/examples/gpu/decode.mlir" -o "$root/.device/decode"
+# Decode schedules besides the cost model's, for comparison in bench/decode.py.
+"$compile" "$root/examples/gpu/decode.mlir" --schedule="decode-warps=1 kv-tile=32 kv-stages=4" \
+    -o "$root/.device/decode_w1"
+"$compile" "$root/examples/gpu/decode.mlir" --schedule="decode-warps=4 kv-stages=3" \
+    -o "$root/.device/decode_w4_s3"
+"$compile" "$root/examples/gpu/decode.mlir" --schedule="decode-warps=2 kv-tile=32 kv-stages=4" \
+    -o "$root/.device/decode_w2"

@@ -149,24 +149,24 @@ def CelerisSelectGPUSchedule
     warps, key/value tile, pipeline stages and CTAs per SM.
 
     The family follows from the op: `attention_decode` (split-KV
-    flash-decoding, one warp of `mma_sync` over the query heads of a KV head
-    packed into 16 rows, 32-key tiles in 4 stages) when its query length is
-    static and at most 16 and it has no segment ids, varlen offsets or block
-    layout; `attention_prefill` otherwise. For prefill the starting point
-    is a schedule already on the op (written by hand) or else the per-chip
-    cost model (measured on H100, docs/performance.md): on sm_90a `wgmma`,
-    128-key tiles, two stages, 8 warps (two warpgroups) at head dim 128, 4
-    warps and three CTAs per SM at head dim 64, 4 warps and 64-key tiles at
-    head dim 256; elsewhere `mma_sync` with 64-key tiles and two stages. The
-    options override single fields; this is the one place where a schedule
-    is chosen. Fields no option fixes are fitted to the op: 64-key tiles with
-    segment ids, at most two CTAs per SM with ALiBi or softcap, tiles that
-    divide a block layout's blocks. For decode only kv-tile, kv-stages and
-    min-ctas-per-sm apply; q-tile and tensor-cores=wgmma are errors there. A
-    schedule that cannot run on the chip
-    (no wgmma before sm_90a, head dim 256 without wgmma, more shared memory
-    than a CTA or an SM has, a register cap below what the kernel needs) is
-    an error at the op.
+    flash-decoding: the query heads of a KV head packed into 16 rows, 4 warps
+    of `mma_sync` sharing each 64-key tile, 3 stages) when its query length
+    is static and at most 16 and it has no segment ids, varlen offsets or
+    block layout; `attention_prefill` otherwise. For prefill the starting
+    point is a schedule already on the op (written by hand) or else the
+    per-chip cost model (measured on H100, docs/performance.md): on sm_90a
+    `wgmma`, 128-key tiles, two stages, 8 warps (two warpgroups) at head dim
+    128, 4 warps and three CTAs per SM at head dim 64, 4 warps and 64-key
+    tiles at head dim 256; elsewhere `mma_sync` with 64-key tiles and two
+    stages. The options override single fields; this is the one place where
+    a schedule is chosen. Fields no option fixes are fitted to the op: 64-key
+    tiles with segment ids, at most two CTAs per SM with ALiBi or softcap,
+    tiles that divide a block layout's blocks. For decode only decode-warps,
+    kv-tile, kv-stages and min-ctas-per-sm apply; q-tile and
+    tensor-cores=wgmma are errors there. A schedule that cannot run on the
+    chip (no wgmma before sm_90a, head dim 256 without wgmma, more shared
+    memory than a CTA or an SM has, a register cap below what the kernel
+    needs) is an error at the op.
 
     ```mlir
     // celeris-opt --celeris-select-gpu-schedule="q-tile=64"
@@ -191,6 +191,9 @@ def CelerisSelectGPUSchedule
     Option<"kvStages", "kv-stages", "int64_t", /*default=*/"0",
            "Shared-memory K/V stages: 2 with mma.sync, 2 or 3 with wgmma, 2 "
            "to 4 for decode; 0 keeps the choice">,
+    Option<"decodeWarps", "decode-warps", "int64_t", /*default=*/"0",
+           "Warps of a decode CTA, 1, 2 or 4 (each takes a share of every "
+           "key tile); 0 keeps the choice">,
     Option<"minCtasPerSm", "min-ctas-per-sm", "int64_t", /*default=*/"-1",
            "CTAs per SM ptxas must fit (caps registers), 0 for none; -1 "
            "keeps the choice">,

@@ -63,11 +63,11 @@ struct SoftmaxResult {
 SoftmaxResult finalizeOnlineSoftmax(KernelBuilder &b, const SoftmaxState &state,
                                     bool withLse);
 
-/// The merge of two partial results by their natural-log lse `a` and `b`:
-/// (weight of a, weight of b, merged lse). Both -inf gives weights 0 and
-/// lse -inf.
-std::tuple<Value, Value, Value> buildLseMerge(KernelBuilder &b, Value lseA,
-                                              Value lseB);
+/// The merge of partial results of the same rows over disjoint key sets by
+/// their natural-log lse: (the weight of each, the merged lse). The weights
+/// sum to 1, or are all 0 with lse -inf when every lse is -inf.
+std::pair<SmallVector<Value>, Value> buildLseMerge(KernelBuilder &b,
+                                                   ArrayRef<Value> lses);
 
 /// The merge of up to 32 partial results of the same row, one per lane of
 /// a warp, by their natural-log lse (-inf for a lane without one): (the

@@ -66,9 +66,10 @@ constexpr int64_t kDecodeMergeWords = 16 * kMaxDecodeSplits + 16;
 /// (The decode tile of 16 rows is too small to be worth it.)
 struct SharedLayout {
   /// Entries of the in-kernel list of key tiles (segment ids).
-  static constexpr int64_t kTileListCapacity = 2048;
-
-  SharedTile q, kv;
+  static constexpr int64_t kTileListCapacity =
+      2048; /// kvPart: the rows of a K/V tile one warp multiplies (decode: a
+  /// W-th of the keys; prefill: all of them).
+  SharedTile q, kv, kvPart;
   int64_t stages, queryOffset, kvBase, listEntries;
 
   SharedLayout(GPUScheduleAttr schedule, int64_t headDim, Type elementType,
@@ -77,8 +78,11 @@ struct SharedLayout {
     listEntries = tileList ? kTileListCapacity : 0;
     bool wgmma = schedule.getTensorCores() == TensorCoreKind::Wgmma;
     TileLayout layout = wgmma ? TileLayout::Swizzle128B : TileLayout::Padded;
-    q = {schedule.getQueryTile(), headDim, elementType, layout};
+    q = {decode ? 16 : schedule.getQueryTile(), headDim, elementType, layout};
     kv = {schedule.getKvTile(), headDim, elementType, layout};
+    kvPart = kv;
+    if (decode)
+      kvPart.rows /= schedule.getWarps();
     stages = schedule.getStages();
     bool staged =
         !decode && !wgmma && stages >= 2 && q.elements() <= 2 * kv.elements();
@@ -88,9 +92,10 @@ struct SharedLayout {
   /// Element offsets.
   int64_t keyOffset(int64_t stage) const {
     return kvBase + 2 * stage * kv.elements();
-  }
-  /// Where the decode merge's words go: the K/V buffers, free after the
-  /// loop.
+  } /// Where the decode merges' words go: the K/V buffers, free after the
+  /// loop (the warps' partials, 16 W (D + 1) + 1 words, and the splits'
+  /// weights, 16 kMaxDecodeSplits + 16, fit the smallest: 2 stages of 16 W
+  /// keys).
   int64_t mergeBytes() const { return 2 * keyOffset(0); }
   int64_t listBytes() const {
     return 2 * std::max(keyOffset(stages), queryOffset + q.elements());
@@ -165,14 +170,22 @@ private:
   SmallVector<Value> emitTile(TensorCoreMma &mma, const MmaOperandA &query,
                               Value keyTile, Value stageOffset, Value isFull,
                               ValueRange carried);
-  void emitEpilogue(ValueRange results);
-  /// Decode: out and lse of the CTA's rows when it is the only split, else
-  /// its partial result, and the merge when it is the last split.
-  void emitDecodeEpilogue(const SharedMemory &smem, ValueRange results);
+  void emitEpilogue(ValueRange results); /// Decode: merges the warps' partial
+                                         /// results (each over a W-th of the
+  /// keys) in shared memory; then out and lse of the CTA's rows when it is
+  /// the only split, else its partial result, and the merge when it is the
+  /// last split.
+  void emitDecodeEpilogue(const SharedMemory &smem, ValueRange results,
+                          Value tid, Value warp);
   /// Decode: merges the S partial results of workspace group `group` in
   /// split order and writes out and lse.
   void emitDecodeMerge(const SharedMemory &smem, Value lseParts, Value outParts,
-                       Value group, Value splits);
+                       Value group, Value splits, Value tid, Value warp);
+  /// Decode: writes `values` (f32 vectors of 4) as columns [column,
+  /// column + 4 n) of tile row `r` to out, and `rowLse` to lse when
+  /// `writeLse`, if the row is one of the problem's.
+  void storeDecodeRow(Value r, Value column, ValueRange values, Value rowLse,
+                      Value writeLse);
 
   const AttentionKernelSpec &spec;
   GPUScheduleAttr schedule;
@@ -189,7 +202,10 @@ private:
   Value batch, head, kvHead, sq, sk, tile, rowBegin, rowEnd, rows[2], quad,
       qBase, kBase;
   Value laneId, kvLength, qSegmentMin, qSegmentMax;
-  Value groupSize, packedRows, rowTile, rowHeads[2], rowValid[2];
+  Value groupSize, packedRows, rowTile, rowHeads[2];
+  /// The first key of a tile this warp multiplies (decode: warps split each
+  /// tile's keys).
+  Value keyWarpOffset;
   std::optional<MaskTile> mask;
   ScoreTransform transform;
 };
@@ -265,12 +281,18 @@ AttentionKernelEmitter::emitTile(TensorCoreMma &mma, const MmaOperandA &query,
                                  Value keyTile, Value stageOffset, Value isFull,
                                  ValueRange carried) {
   int64_t headDim = spec.getHeadDim(), kvTile = schedule.getKvTile();
-  AccumulatorFragment s = AccumulatorFragment::splat(b.f32(0.0), kvTile);
-  mma.multiply(b, s, query, {layout.kv, stageOffset, /*kMajor=*/true}, headDim,
-               /*accumulate=*/false);
+  int64_t keys = layout.kvPart.rows;
+  // This warp's rows of the K and V tiles.
+  Value partOffset = b.mul(keyWarpOffset, layout.kv.rowStride());
+  Value keyOffset = b.add(stageOffset, partOffset);
+  Value valueOffset =
+      b.add(b.add(stageOffset, layout.kv.elements()), partOffset);
+  AccumulatorFragment s = AccumulatorFragment::splat(b.f32(0.0), keys);
+  mma.multiply(b, s, query, {layout.kvPart, keyOffset, /*kMajor=*/true},
+               headDim, /*accumulate=*/false);
   mma.wait(b, {&s});
 
-  Value keyBegin = b.mul(keyTile, kvTile);
+  Value keyBegin = b.add(b.mul(keyTile, kvTile), keyWarpOffset);
   Value keyBase = b.add(keyBegin, b.mul(quad, 2));
   Value factor = transform.apply(b, s, rows, keyBase);
   if (!matchPattern(isFull, m_One())) {
@@ -295,10 +317,8 @@ AttentionKernelEmitter::emitTile(TensorCoreMma &mma, const MmaOperandA &query,
   rescaleRows(b, o, update.alpha);
   MmaOperandA p;
   p.registers = toOperandA(b, s, spec.getElementType());
-  mma.multiply(b, o, p,
-               {layout.kv, b.add(stageOffset, layout.kv.elements()),
-                /*kMajor=*/false},
-               kvTile, /*accumulate=*/true);
+  mma.multiply(b, o, p, {layout.kvPart, valueOffset, /*kMajor=*/false}, keys,
+               /*accumulate=*/true);
   mma.wait(b, {&o});
   SmallVector<Value> next = update.state.toValues();
   next.append(o.values);
@@ -427,7 +447,6 @@ void AttentionKernelEmitter::locateDecodeRows(const FragmentLane &lane) {
   rowEnd = sq;
   for (int64_t r = 0; r < 2; ++r) {
     Value p = b.add(b.mul(rowTile, 16), b.add(lane.group, 8 * r));
-    rowValid[r] = b.cmp(arith::CmpIPredicate::slt, p, packedRows);
     std::tie(rowHeads[r], rows[r]) = packedRowIndex(p);
   }
 }
@@ -473,52 +492,103 @@ AttentionKernelEmitter::loadKeyRows(const TileLoader &loader,
   });
 }
 
+void AttentionKernelEmitter::storeDecodeRow(Value r, Value column,
+                                            ValueRange values, Value rowLse,
+                                            Value writeLse) {
+  Value p = b.add(b.mul(rowTile, 16), r);
+  b.ifThen(b.cmp(arith::CmpIPredicate::slt, p, packedRows), [&] {
+    auto [rowHead, position] = packedRowIndex(p);
+    auto narrowType = VectorType::get({4}, spec.getElementType());
+    for (auto [c, value] : llvm::enumerate(values)) {
+      Value narrow = arith::TruncFOp::create(b, narrowType, value);
+      vector::StoreOp::create(
+          b, narrow, out,
+          ValueRange{batch, rowHead, position, b.add(column, 4 * c)},
+          /*nontemporal=*/false, llvm::MaybeAlign(8));
+    }
+    if (lse)
+      b.ifThen(writeLse, [&] {
+        memref::StoreOp::create(b, rowLse, lse,
+                                ValueRange{batch, rowHead, position});
+      });
+  });
+}
+
 void AttentionKernelEmitter::emitDecodeEpilogue(const SharedMemory &smem,
-                                                ValueRange results) {
+                                                ValueRange results, Value tid,
+                                                Value warp) {
+  int64_t warps = schedule.getWarps(), headDim = spec.getHeadDim();
+  Type f32 = b.getF32Type();
   SoftmaxState state = SoftmaxState::fromValues(results.take_front(4));
   ValueRange o = results.drop_front(4);
   SoftmaxResult result = finalizeOnlineSoftmax(b, state, /*withLse=*/true);
+
+  // Each warp's normalised O [16][D] and lse [16] into the K/V buffers (the
+  // other warps may still read the last tile: a barrier first), then a
+  // thread per (row r, chunk c of D / 2W columns) merges the warps'.
+  gpu::BarrierOp::create(b);
+  Value parts =
+      smem.viewAt(b, f32, layout.mergeBytes(), warps * 16 * (headDim + 1) + 1);
+  Value lseBase = b.idx(warps * 16 * headDim);
   Value column = b.mul(quad, 2);
+  auto pairType = VectorType::get({2}, f32);
+  FragmentLane lane = FragmentLane::get(b, laneId);
+  for (int64_t row = 0; row < 2; ++row) {
+    Value tileRow = b.add(b.add(lane.group, 8 * row), b.mul(warp, 16));
+    for (int64_t i = 2 * row; i < int64_t(o.size()); i += 4) {
+      Value lo = b.mulF(o[i], result.inverseSum[row]);
+      Value hi = b.mulF(o[i + 1], result.inverseSum[row]);
+      Value pair =
+          vector::FromElementsOp::create(b, pairType, ValueRange{lo, hi});
+      vector::StoreOp::create(
+          b, pair, parts,
+          b.add(b.mul(tileRow, headDim), b.add(column, 8 * (i / 4))));
+    }
+    b.ifThen(b.cmp(arith::CmpIPredicate::eq, quad, b.idx(0)), [&] {
+      memref::StoreOp::create(b, result.lse[row], parts,
+                              b.add(lseBase, tileRow));
+    });
+  }
+  gpu::BarrierOp::create(b);
+  int64_t width = headDim / (2 * warps), vectors = width / 4;
+  Value r = b.remu(tid, 16);
+  Value chunkColumn = b.mul(b.divu(tid, 16), width);
+  SmallVector<Value> warpLse;
+  for (int64_t w = 0; w < warps; ++w)
+    warpLse.push_back(
+        memref::LoadOp::create(b, parts, b.add(lseBase, b.add(r, 16 * w))));
+  auto [weights, rowLse] = buildLseMerge(b, warpLse);
+  auto quadType = VectorType::get({4}, f32);
+  SmallVector<Value> merged;
+  for (int64_t c = 0; c < vectors; ++c) {
+    Value sum;
+    for (int64_t w = 0; w < warps; ++w) {
+      Value at =
+          b.add(b.mul(b.add(r, 16 * w), headDim), b.add(chunkColumn, 4 * c));
+      Value part = vector::LoadOp::create(b, quadType, parts, at);
+      Value weight = vector::BroadcastOp::create(b, quadType, weights[w]);
+      sum = sum ? vector::FMAOp::create(b, weight, part, sum).getResult()
+                : arith::MulFOp::create(b, weight, part).getResult();
+    }
+    merged.push_back(sum);
+  }
+  Value firstChunk = b.cmp(arith::CmpIPredicate::eq, chunkColumn, b.idx(0));
+
   Value splits = gpu::GridDimOp::create(b, gpu::Dimension::x);
   Value single = b.cmp(arith::CmpIPredicate::eq, splits, b.idx(1));
-  auto narrowType = VectorType::get({2}, spec.getElementType());
-  auto pairType = VectorType::get({2}, b.getF32Type());
-  auto normalizedPair = [&](int64_t row, int64_t i) {
-    Value lo = b.mulF(o[i], result.inverseSum[row]);
-    Value hi = b.mulF(o[i + 1], result.inverseSum[row]);
-    return vector::FromElementsOp::create(b, pairType, ValueRange{lo, hi});
-  };
   auto ifElse = scf::IfOp::create(b, TypeRange(), single,
                                   /*withElseRegion=*/true);
   {
     // One split: out and lse directly.
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifElse.thenBlock());
-    for (int64_t row = 0; row < 2; ++row) {
-      b.ifThen(rowValid[row], [&] {
-        for (int64_t i = 2 * row; i < int64_t(o.size()); i += 4) {
-          Value narrow =
-              arith::TruncFOp::create(b, narrowType, normalizedPair(row, i));
-          vector::StoreOp::create(b, narrow, out,
-                                  ValueRange{batch, rowHeads[row], rows[row],
-                                             b.add(column, 8 * (i / 4))},
-                                  /*nontemporal=*/false, llvm::MaybeAlign(4));
-        }
-        if (lse)
-          b.ifThen(b.cmp(arith::CmpIPredicate::eq, quad, b.idx(0)), [&] {
-            memref::StoreOp::create(
-                b, result.lse[row], lse,
-                ValueRange{batch, rowHeads[row], rows[row]});
-          });
-      });
-    }
+    storeDecodeRow(r, chunkColumn, merged, rowLse, firstChunk);
   }
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifElse.elseBlock());
   // Workspace: a count per group (a row tile of a KV head of a sequence),
   // then lse[group][16 rows][kMaxDecodeSplits], then
   // out[group][split][16 rows][D], all f32 but the counts.
-  int64_t headDim = spec.getHeadDim();
   Value split = gpu::BlockIdOp::create(b, gpu::Dimension::x);
   Value tilesPerBatch = gpu::GridDimOp::create(b, gpu::Dimension::y);
   Value groups =
@@ -533,54 +603,41 @@ void AttentionKernelEmitter::emitDecodeEpilogue(const SharedMemory &smem,
   Value countBytes = b.mul(b.divu(b.add(b.mul(groups, 4), 255), 256), 256);
   Value counts = view(b.getI32Type(), b.idx(0), groups);
   Value lseWords = b.mul(groups, 16 * kMaxDecodeSplits);
-  Value lseParts = view(b.getF32Type(), countBytes, lseWords);
-  Value outParts = view(b.getF32Type(), b.add(countBytes, b.mul(lseWords, 4)),
+  Value lseParts = view(f32, countBytes, lseWords);
+  Value outParts = view(f32, b.add(countBytes, b.mul(lseWords, 4)),
                         b.mul(b.mul(groups, splits), 16 * headDim));
-  Value localRows[2];
-  {
-    // The rows of the tile this thread holds (0..15).
-    FragmentLane lane = FragmentLane::get(b, laneId);
-    localRows[0] = lane.group;
-    localRows[1] = b.add(lane.group, 8);
-  }
-  for (int64_t row = 0; row < 2; ++row) {
-    Value rowBase = b.mul(
-        b.add(b.mul(b.add(b.mul(group, splits), split), 16), localRows[row]),
-        headDim);
-    for (int64_t i = 2 * row; i < int64_t(o.size()); i += 4)
-      vector::StoreOp::create(b, normalizedPair(row, i), outParts,
-                              b.add(rowBase, b.add(column, 8 * (i / 4))),
-                              /*nontemporal=*/false, llvm::MaybeAlign(8));
-    b.ifThen(b.cmp(arith::CmpIPredicate::eq, quad, b.idx(0)), [&] {
-      Value at = b.add(
-          b.mul(b.add(b.mul(group, 16), localRows[row]), kMaxDecodeSplits),
-          split);
-      memref::StoreOp::create(b, result.lse[row], lseParts, at);
-    });
-  }
+  Value rowBase = b.add(
+      b.mul(b.add(b.mul(b.add(b.mul(group, splits), split), 16), r), headDim),
+      chunkColumn);
+  for (auto [c, value] : llvm::enumerate(merged))
+    vector::StoreOp::create(b, value, outParts, b.add(rowBase, 4 * c),
+                            /*nontemporal=*/false, llvm::MaybeAlign(16));
+  b.ifThen(firstChunk, [&] {
+    Value at =
+        b.add(b.mul(b.add(b.mul(group, 16), r), kMaxDecodeSplits), split);
+    memref::StoreOp::create(b, rowLse, lseParts, at);
+  });
   // Publish the partial (every thread's writes reach the GPU scope before
   // the count moves), then count; the last split merges.
   NVVM::MembarOp::create(b, NVVM::MemScopeKind::GPU);
   gpu::BarrierOp::create(b);
-  Value leader = b.cmp(arith::CmpIPredicate::eq, laneId, b.idx(0));
-  auto count = scf::IfOp::create(b, b.getI32Type(), leader,
-                                 /*withElseRegion=*/true);
-  {
-    OpBuilder::InsertionGuard countGuard(b);
-    b.setInsertionPointToStart(count.thenBlock());
+  Value countWord = b.idx(warps * 16 * (headDim + 1));
+  Value leader = b.cmp(arith::CmpIPredicate::eq, tid, b.idx(0));
+  b.ifThen(leader, [&] {
     Value before = memref::AtomicRMWOp::create(
         b, arith::AtomicRMWKind::addi, b.i32(1), counts, ValueRange{group});
-    scf::YieldOp::create(b, before);
-    b.setInsertionPointToStart(count.elseBlock());
-    scf::YieldOp::create(b, b.i32(0));
-  }
-  Value before = b.shuffleIndex(count.getResult(0), 0);
+    memref::StoreOp::create(b, arith::BitcastOp::create(b, f32, before), parts,
+                            countWord);
+  });
+  gpu::BarrierOp::create(b);
+  Value before = arith::BitcastOp::create(
+      b, b.getI32Type(), memref::LoadOp::create(b, parts, countWord));
   Value last = b.cmp(arith::CmpIPredicate::eq, b.toIndex(before),
                      b.sub(splits, b.idx(1)));
   b.ifThen(last, [&] {
     // Acquire: the other splits' partials are visible past the count.
     NVVM::MembarOp::create(b, NVVM::MemScopeKind::GPU);
-    emitDecodeMerge(smem, lseParts, outParts, group, splits);
+    emitDecodeMerge(smem, lseParts, outParts, group, splits, tid, warp);
     // Ready for the next launch.
     b.ifThen(leader, [&] {
       memref::StoreOp::create(b, b.i32(0), counts, ValueRange{group});
@@ -590,32 +647,37 @@ void AttentionKernelEmitter::emitDecodeEpilogue(const SharedMemory &smem,
 
 void AttentionKernelEmitter::emitDecodeMerge(const SharedMemory &smem,
                                              Value lseParts, Value outParts,
-                                             Value group, Value splits) {
-  int64_t headDim = spec.getHeadDim();
+                                             Value group, Value splits,
+                                             Value tid, Value warp) {
+  int64_t headDim = spec.getHeadDim(), warps = schedule.getWarps();
   Type f32 = b.getF32Type();
+  // The weights go where the warps' partials were: every thread read those
+  // before the barrier after the count.
   Value merge = smem.viewAt(b, f32, layout.mergeBytes(), kDecodeMergeWords);
-  // Lane j holds split j of each row: the weights of the splits and the
-  // merged lse, per row, into shared memory.
-  Value inRange = b.cmp(arith::CmpIPredicate::slt, laneId, splits);
-  for (int64_t r = 0; r < 16; ++r) {
-    Value at = b.add(b.mul(b.add(b.mul(group, 16), r), kMaxDecodeSplits),
-                     b.minS(laneId, b.sub(splits, b.idx(1))));
-    Value partLse = b.select(inRange, memref::LoadOp::create(b, lseParts, at),
-                             b.f32(-INFINITY));
-    auto [weight, merged] = buildWarpLseMerge(b, partLse);
-    memref::StoreOp::create(b, weight, merge,
-                            b.add(b.idx(r * kMaxDecodeSplits), laneId));
-    b.ifThen(b.cmp(arith::CmpIPredicate::eq, laneId, b.idx(0)), [&] {
-      memref::StoreOp::create(b, merged, merge,
-                              b.idx(16 * kMaxDecodeSplits + r));
-    });
-  }
+  // Warp 0, lane j holding split j of each row: the weights of the splits
+  // and the merged lse, per row, into shared memory.
+  b.ifThen(b.cmp(arith::CmpIPredicate::eq, warp, b.idx(0)), [&] {
+    Value inRange = b.cmp(arith::CmpIPredicate::slt, laneId, splits);
+    for (int64_t r = 0; r < 16; ++r) {
+      Value at = b.add(b.mul(b.add(b.mul(group, 16), r), kMaxDecodeSplits),
+                       b.minS(laneId, b.sub(splits, b.idx(1))));
+      Value partLse = b.select(inRange, memref::LoadOp::create(b, lseParts, at),
+                               b.f32(-INFINITY));
+      auto [weight, merged] = buildWarpLseMerge(b, partLse);
+      memref::StoreOp::create(b, weight, merge,
+                              b.add(b.idx(r * kMaxDecodeSplits), laneId));
+      b.ifThen(b.cmp(arith::CmpIPredicate::eq, laneId, b.idx(0)), [&] {
+        memref::StoreOp::create(b, merged, merge,
+                                b.idx(16 * kMaxDecodeSplits + r));
+      });
+    }
+  });
   gpu::BarrierOp::create(b);
-  // Lane l sums row l / 2, half l mod 2 of the columns, over the splits in
-  // order.
-  Value row = b.divu(laneId, 2);
-  int64_t width = headDim / 2, vectors = width / 4;
-  Value columnBase = b.mul(b.remu(laneId, 2), width);
+  // Thread t sums row t mod 16, chunk t / 16 of the columns, over the
+  // splits in order.
+  Value r = b.remu(tid, 16);
+  int64_t width = headDim / (2 * warps), vectors = width / 4;
+  Value chunkColumn = b.mul(b.divu(tid, 16), width);
   auto quadType = VectorType::get({4}, f32);
   SmallVector<Value> zeros(
       vectors, arith::ConstantOp::create(b, quadType, b.getZeroAttr(quadType)));
@@ -624,12 +686,12 @@ void AttentionKernelEmitter::emitDecodeMerge(const SharedMemory &smem,
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(sum.getBody());
     Value j = sum.getInductionVar();
-    Value weight = memref::LoadOp::create(
-        b, merge, b.add(b.mul(row, kMaxDecodeSplits), j));
+    Value weight =
+        memref::LoadOp::create(b, merge, b.add(b.mul(r, kMaxDecodeSplits), j));
     Value weights = vector::BroadcastOp::create(b, quadType, weight);
     Value base = b.add(
-        b.mul(b.add(b.mul(b.add(b.mul(group, splits), j), 16), row), headDim),
-        columnBase);
+        b.mul(b.add(b.mul(b.add(b.mul(group, splits), j), 16), r), headDim),
+        chunkColumn);
     SmallVector<Value> next;
     for (int64_t c = 0; c < vectors; ++c) {
       Value part =
@@ -640,25 +702,10 @@ void AttentionKernelEmitter::emitDecodeMerge(const SharedMemory &smem,
     }
     scf::YieldOp::create(b, next);
   }
-  Value p = b.add(b.mul(rowTile, 16), row);
-  b.ifThen(b.cmp(arith::CmpIPredicate::slt, p, packedRows), [&] {
-    auto [rowHead, position] = packedRowIndex(p);
-    auto narrowType = VectorType::get({4}, spec.getElementType());
-    for (int64_t c = 0; c < vectors; ++c) {
-      Value narrow = arith::TruncFOp::create(b, narrowType, sum.getResult(c));
-      vector::StoreOp::create(
-          b, narrow, out,
-          ValueRange{batch, rowHead, position, b.add(columnBase, 4 * c)},
-          /*nontemporal=*/false, llvm::MaybeAlign(8));
-    }
-    if (lse)
-      b.ifThen(b.cmp(arith::CmpIPredicate::eq, columnBase, b.idx(0)), [&] {
-        Value merged =
-            memref::LoadOp::create(b, merge, b.add(row, 16 * kMaxDecodeSplits));
-        memref::StoreOp::create(b, merged, lse,
-                                ValueRange{batch, rowHead, position});
-      });
-  });
+  Value rowLse =
+      memref::LoadOp::create(b, merge, b.add(r, 16 * kMaxDecodeSplits));
+  storeDecodeRow(r, chunkColumn, sum.getResults(), rowLse,
+                 b.cmp(arith::CmpIPredicate::eq, chunkColumn, b.idx(0)));
 }
 
 void AttentionKernelEmitter::emit() {
@@ -688,6 +735,8 @@ void AttentionKernelEmitter::emit() {
     locateDecodeRows(lane);
   else
     locatePrefillRows(warp, lane);
+  // Decode: warp w multiplies keys [w K / W, (w + 1) K / W) of each tile.
+  keyWarpOffset = decode ? b.mul(warp, layout.kvPart.rows) : b.idx(0);
   kvLength = sk;
   Value lengthForOffset = sk;
   if (kvLengths) {
@@ -797,7 +846,8 @@ void AttentionKernelEmitter::emit() {
   int64_t unitRows = mma->getRowsPerUnit();
   MmaOperandA query{layout.q,
                     b.idx(layout.queryOffset),
-                    b.mul(b.divu(warp, unitRows / 16), unitRows),
+                    decode ? b.idx(0)
+                           : b.mul(b.divu(warp, unitRows / 16), unitRows),
                     {}};
   if (!wgmma) {
     // mma.sync reads Q from registers: load them once, when Q landed.
@@ -839,7 +889,7 @@ void AttentionKernelEmitter::emit() {
   // No copy may still write shared memory when the CTA exits.
   pipeline.drain(b);
   if (decode)
-    emitDecodeEpilogue(smem, loop.getResults());
+    emitDecodeEpilogue(smem, loop.getResults(), tid, warp);
   else
     emitEpilogue(loop.getResults());
   gpu::ReturnOp::create(b);

@@ -158,9 +158,13 @@ struct CelerisSelectGPUSchedulePass
     : impl::CelerisSelectGPUScheduleBase<CelerisSelectGPUSchedulePass> {
   using Base::Base;
 
-  void runOnOperation() override {
-    GPUScheduleOverrides overrides{tensorCores, qTile, kvTile, kvStages,
-                                   minCtasPerSm};
+  void runOnOperation() override {    GPUScheduleOverrides overrides;
+    overrides.tensorCores = tensorCores;
+    overrides.queryTile = qTile;
+    overrides.kvTile = kvTile;
+    overrides.kvStages = kvStages;
+    overrides.decodeWarps = decodeWarps;
+    overrides.minCtasPerSm = minCtasPerSm;
     if (failed(selectGPUSchedules(getOperation(), chip, overrides)))
       signalPassFailure();
   }

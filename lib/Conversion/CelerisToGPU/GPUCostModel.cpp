@@ -64,7 +64,11 @@ LogicalResult mlir::celeris::verifyGPUScheduleOverrides(
       overrides.kvStages > 4)
     return emitError() << "kv-stages must be 2 to 4 (4 for decode only), or "
                           "0 to keep the choice; got "
-                       << overrides.kvStages;
+                       << overrides.kvStages;  if (overrides.decodeWarps != 0 && overrides.decodeWarps != 1 &&
+      overrides.decodeWarps != 2 && overrides.decodeWarps != 4)
+    return emitError() << "decode-warps must be 1, 2 or 4, or 0 to keep the "
+                          "choice; got "
+                       << overrides.decodeWarps;
   if (overrides.minCtasPerSm < -1)
     return emitError() << "min-ctas-per-sm must be 0 (no cap) or positive, "
                           "or -1 to keep the choice; got "
@@ -77,14 +81,13 @@ GPUScheduleAttr mlir::celeris::getDefaultAttentionSchedule(
     int64_t headDim, Type elementType,
     std::optional<TensorCoreKind> tensorCores) {
   if (family == KernelFamily::AttentionDecode) {
-    // One warp of mma.sync over 16 packed query rows; 32-key tiles in 4
-    // stages keep 48 KB of K/V in flight per CTA in 74 KB of shared memory
-    // at D = 128 (three CTAs per SM) with 167 registers. 64-key tiles in 2
-    // stages hold half as much in flight and spill at 255 registers.
+    // Four warps of mma.sync share each 64-key tile (16 keys each) over 16
+    // packed query rows, two stages: 74 KB of shared memory at D = 128,
+    // three CTAs per SM, about 165 registers, 0 spills.
     (void)headDim;
     return GPUScheduleAttr::get(ctx, family, TensorCoreKind::MmaSync,
-                                /*warps=*/int64_t(1), /*kvTile=*/int64_t(32),
-                                /*stages=*/int64_t(4),
+                                /*warps=*/int64_t(4), /*kvTile=*/int64_t(64),
+                                /*stages=*/int64_t(2),
                                 /*minCtasPerSm=*/int64_t(0));
   }
   // One table for bf16 and f16: f16 runs the same instruction shapes with
@@ -200,9 +203,9 @@ FailureOr<GPUScheduleAttr> mlir::celeris::selectAttentionSchedule(
                             "kernel (one warp over 16 packed query rows)";
     if (!start)
       start =
-          getDefaultAttentionSchedule(ctx, chip, family, headDim, elementType);
-    auto schedule = GPUScheduleAttr::getChecked(
-        emitError, ctx, family, TensorCoreKind::MmaSync, int64_t(1),
+          getDefaultAttentionSchedule(ctx, chip, family, headDim, elementType);    auto schedule = GPUScheduleAttr::getChecked(
+        emitError, ctx, family, TensorCoreKind::MmaSync,
+        overrides.decodeWarps ? overrides.decodeWarps : start.getWarps(),
         overrides.kvTile ? overrides.kvTile : start.getKvTile(),
         overrides.kvStages ? overrides.kvStages : start.getStages(),
         overrides.minCtasPerSm >= 0 ? overrides.minCtasPerSm

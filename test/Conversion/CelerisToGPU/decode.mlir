@@ -1,5 +1,5 @@
 // RUN: celeris-opt %s -celeris-select-gpu-schedule | FileCheck %s --check-prefix=FAMILY
-// RUN: celeris-opt %s -celeris-select-gpu-schedule="kv-tile=64 kv-stages=2" | FileCheck %s --check-prefix=OVERRIDE
+// RUN: celeris-opt %s -celeris-select-gpu-schedule=decode-warps=2 | FileCheck %s --check-prefix=OVERRIDE
 // RUN: celeris-opt %s -celeris-gpu -canonicalize -cse | FileCheck %s --check-prefix=KERNEL
 
 // The kernel family follows from the op: a static query length of at most
@@ -7,26 +7,30 @@
 // (split-KV, GQA heads packed), anything else is prefill.
 
 // FAMILY-LABEL: func.func @decode_step
-// FAMILY: #celeris.gpu_schedule<kernel = attention_decode, tensor_cores = mma_sync, warps = 1, kv_tile = 32, stages = 4, min_ctas_per_sm = 0>
+// FAMILY: #celeris.gpu_schedule<kernel = attention_decode, tensor_cores = mma_sync, warps = 4, kv_tile = 64, stages = 2, min_ctas_per_sm = 0>
 // OVERRIDE-LABEL: func.func @decode_step
-// OVERRIDE: #celeris.gpu_schedule<kernel = attention_decode, tensor_cores = mma_sync, warps = 1, kv_tile = 64, stages = 2, min_ctas_per_sm = 0>
+// OVERRIDE: #celeris.gpu_schedule<kernel = attention_decode, tensor_cores = mma_sync, warps = 2, kv_tile = 64, stages = 2, min_ctas_per_sm = 0>
 // Grid (splits, Hkv x row tiles of 16 packed rows, B); the splits and the
 // workspace follow from the runtime sizes.
 // KERNEL-LABEL: gpu.func @decode_step
 // KERNEL-SAME: %{{.+}}: memref<?xi8>
 // KERNEL-SAME: celeris.arg_names = ["q", "k", "v", "kv_lengths", "out", "lse", "workspace"]
-// KERNEL-SAME: block = array<i32: 32, 1, 1>
-// KERNEL-SAME: grid = ["max(1,min(min(32,ceildiv(ceildiv(Sk,32),4)),ceildiv(792,B*Hkv*ceildiv((Hq/Hkv)*Sq,16))))", "Hkv*ceildiv((Hq/Hkv)*Sq,16)", "B"]
+// KERNEL-SAME: block = array<i32: 128, 1, 1>
+// KERNEL-SAME: grid = ["max(1,min(min(32,ceildiv(ceildiv(Sk,64),4)),ceildiv(792,B*Hkv*ceildiv((Hq/Hkv)*Sq,16))))", "Hkv*ceildiv((Hq/Hkv)*Sq,16)", "B"]
 // KERNEL-SAME: sizes = {B = "q[0]", Hkv = "k[1]", Hq = "q[1]", Sk = "k[2]", Sq = "q[2]"}
-// KERNEL-SAME: workspace = "256*ceildiv(B*Hkv*ceildiv((Hq/Hkv)*Sq,16)*4,256)+B*Hkv*ceildiv((Hq/Hkv)*Sq,16)*2048+B*Hkv*ceildiv((Hq/Hkv)*Sq,16)*max(1,min(min(32,ceildiv(ceildiv(Sk,32),4)),ceildiv(792,B*Hkv*ceildiv((Hq/Hkv)*Sq,16))))*8192"
-// One split writes out directly; several write partials, count, and the
-// last merges them in split order.
-// KERNEL: %[[SPLITS:.+]] = gpu.grid_dim x
-// KERNEL: arith.cmpi eq, %[[SPLITS]], %c1
+// KERNEL-SAME: workspace = "256*ceildiv(B*Hkv*ceildiv((Hq/Hkv)*Sq,16)*4,256)+B*Hkv*ceildiv((Hq/Hkv)*Sq,16)*2048+B*Hkv*ceildiv((Hq/Hkv)*Sq,16)*max(1,min(min(32,ceildiv(ceildiv(Sk,64),4)),ceildiv(792,B*Hkv*ceildiv((Hq/Hkv)*Sq,16))))*8192"
+// The four warps' partials (each over 16 keys of a tile) merge in shared
+// memory; then one split writes out directly, several write partials,
+// count, and the last (told through shared memory) merges them in split
+// order.
+// KERNEL: gpu.barrier
+// KERNEL-COUNT-4: vector.load %{{.+}} : memref<8257xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // KERNEL: memref.view %{{.+}} : memref<?xi8> to memref<?xi32>
 // KERNEL: nvvm.memory.barrier <gpu>
 // KERNEL: memref.atomic_rmw addi
-// KERNEL: gpu.shuffle idx
+// KERNEL: memref.store %{{.+}}, %{{.+}}[%c8256]
+// KERNEL: gpu.barrier
+// KERNEL: memref.load %{{.+}}[%c8256]
 // KERNEL: nvvm.memory.barrier <gpu>
 // KERNEL: scf.for
 // KERNEL: vector.fma
@@ -44,7 +48,7 @@ func.func @decode_step(%q: tensor<?x32x1x128xbf16>, %k: tensor<?x8x?x128xbf16>, 
 // FAMILY: kernel = attention_decode
 // KERNEL-LABEL: gpu.func @paged
 // KERNEL-SAME: celeris.arg_names = ["q", "k", "v", "kv_lengths", "page_table", "out", "lse", "workspace"]
-// KERNEL-SAME: ceildiv(ceildiv(NP*P,32),4)
+// KERNEL-SAME: ceildiv(ceildiv(NP*P,64),4)
 // KERNEL-SAME: sizes = {B = "q[0]", Hkv = "k[1]", Hq = "q[1]", NP = "page_table[1]", P = "k[2]", Sq = "q[2]"}
 // KERNEL: %[[PAGE:.+]] = memref.load %arg4[%{{.+}}, %{{.+}}] : memref<?x?xi32>
 // KERNEL-NOT: memref.load %arg4

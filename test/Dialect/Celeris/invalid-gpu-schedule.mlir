@@ -25,12 +25,17 @@ func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_
 
 // -----
 
-// expected-error @+1 {{gpu_schedule: attention_decode kernels are one warp of mma_sync (16 packed query rows), got 4 warp(s) of mma_sync}}
+// expected-error @+1 {{gpu_schedule: attention_decode kernels are 1, 2 or 4 warps of mma_sync (16 packed query rows), got 8 warp(s) of mma_sync}}
+func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_decode, tensor_cores = mma_sync, warps = 8, kv_tile = 128, stages = 4, min_ctas_per_sm = 0>}
+
+// -----
+
+// expected-error @+1 {{gpu_schedule: attention_decode warps take at least 16 keys of a tile each: kv_tile 32 is too small for 4 warps}}
 func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_decode, tensor_cores = mma_sync, warps = 4, kv_tile = 32, stages = 4, min_ctas_per_sm = 0>}
 
 // -----
 
-// expected-error @+1 {{gpu_schedule: attention_decode kernels are one warp of mma_sync (16 packed query rows), got 1 warp(s) of wgmma}}
+// expected-error @+1 {{gpu_schedule: attention_decode kernels are 1, 2 or 4 warps of mma_sync (16 packed query rows), got 1 warp(s) of wgmma}}
 func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_decode, tensor_cores = wgmma, warps = 1, kv_tile = 32, stages = 4, min_ctas_per_sm = 0>}
 
 // -----

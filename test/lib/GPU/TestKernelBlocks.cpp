@@ -79,8 +79,14 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
   }
   if (block == "lse-merge") {
     AccumulatorFragment s = fragmentOf(func);
-    auto [wA, wB, lse] = buildLseMerge(b, s.values[0], s.values[1]);
-    sink(b, func, {wA, wB, lse});
+    auto [weights, lse] = buildLseMerge(b, {s.values[0], s.values[1]});
+    sink(b, func, {weights[0], weights[1], lse});
+    return success();
+  }
+  if (block == "warp-lse-merge") {
+    AccumulatorFragment s = fragmentOf(func);
+    auto [weight, lse] = buildWarpLseMerge(b, s.values[0]);
+    sink(b, func, {weight, lse});
     return success();
   }
   if (block == "fragment") {

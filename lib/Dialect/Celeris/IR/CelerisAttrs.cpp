@@ -348,17 +348,23 @@ GPUScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         int64_t warps, int64_t kvTile, int64_t stages,
                         int64_t minCtasPerSm) {
   if (kernel == KernelFamily::AttentionDecode) {
-    // A decode CTA is one warp over at most 16 packed query rows: the rows
-    // are too few for a warpgroup, and K/V bandwidth, not the tensor
-    // cores, bounds it.
-    if (tensorCores != TensorCoreKind::MmaSync || warps != 1)
-      return emitError() << "gpu_schedule: attention_decode kernels are one "
-                            "warp of mma_sync (16 packed query rows), got "
+    // A decode CTA is 1, 2 or 4 warps of mma_sync over 16 packed query rows,
+    // each warp taking a W-th of every key tile: the rows are too few for a
+    // warpgroup, and K/V bandwidth, not the tensor cores, bounds it.
+    if (tensorCores != TensorCoreKind::MmaSync ||
+        (warps != 1 && warps != 2 && warps != 4))
+      return emitError() << "gpu_schedule: attention_decode kernels are 1, 2 "
+                            "or 4 warps of mma_sync (16 packed query rows), "
+                            "got "
                          << warps << " warp(s) of "
                          << stringifyTensorCoreKind(tensorCores);
     if (kvTile != 32 && kvTile != 64 && kvTile != 128)
       return emitError() << "gpu_schedule: kv_tile must be 32, 64 or 128, got "
                          << kvTile;
+    if (kvTile / warps < 16)
+      return emitError() << "gpu_schedule: attention_decode warps take at "
+                            "least 16 keys of a tile each: kv_tile "
+                         << kvTile << " is too small for " << warps << " warps";
     if (stages < 2 || stages > 4)
       return emitError() << "gpu_schedule: attention_decode kernels stream "
                             "their key/value tiles through 2 to 4 stages, got "
