@@ -105,17 +105,26 @@ mlir::celeris::buildLseMerge(KernelBuilder &b, ArrayRef<Value> lses) {
   return {weights, merged};
 }
 
-std::pair<Value, Value> mlir::celeris::buildWarpLseMerge(KernelBuilder &b,
-                                                         Value lse) {
+std::pair<SmallVector<Value>, Value>
+mlir::celeris::buildWarpLseMerge(KernelBuilder &b, ArrayRef<Value> lses) {
   constexpr double log2e = 1.4426950408889634;
-  Value m = lse;
+  Value m = lses.front();
+  for (Value lse : lses.drop_front())
+    m = b.maxF(m, lse);
   for (int32_t mask = 1; mask < 32; mask *= 2)
     m = b.maxF(m, b.shuffleXor(m, mask));
   m = exponentBase(b, m);
-  Value w = b.exp2(b.mulF(arith::SubFOp::create(b, lse, m), b.f32(log2e)));
-  Value total = w;
+  SmallVector<Value> weights;
+  Value total;
+  for (Value lse : lses) {
+    weights.push_back(
+        b.exp2(b.mulF(arith::SubFOp::create(b, lse, m), b.f32(log2e))));
+    total = total ? b.addF(total, weights.back()) : weights.back();
+  }
   for (int32_t mask = 1; mask < 32; mask *= 2)
     total = b.addF(total, b.shuffleXor(total, mask));
   auto [inverse, merged] = normalizeMerge(b, m, total);
-  return {b.mulF(w, inverse), merged};
+  for (Value &w : weights)
+    w = b.mulF(w, inverse);
+  return {weights, merged};
 }

@@ -70,20 +70,25 @@ gpu.module @blocks {
 
 // -----
 
-// The merge of up to 32 partials, one per lane (split-KV decoding): the
-// maximum and the total by xor shuffles over the warp (a fixed tree: every
-// lane gets the same bits), then the lane's weight and the merged lse.
+// The merge of partials spread over a warp, two per lane here (split-KV
+// decoding): the lane's maximum, then the warp's by xor shuffles (a fixed
+// tree: every lane gets the same bits); the weights, their lane total, the
+// warp's total, then the weights and the merged lse.
 // CHECK-LABEL: gpu.func @warp_merge
+// CHECK: arith.maximumf %arg0, %arg1 : f32
 // CHECK-COUNT-5: gpu.shuffle xor
 // CHECK: %[[INF:.+]] = arith.cmpf oeq
 // CHECK: %[[M:.+]] = arith.select %[[INF]]
 // CHECK: arith.subf %arg0, %[[M]] : f32
-// CHECK: %[[W:.+]] = llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHECK: arith.subf %arg1, %[[M]] : f32
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHECK: arith.addf
 // CHECK-COUNT-5: gpu.shuffle xor
 // CHECK: arith.cmpf ogt
 // CHECK: llvm.call_intrinsic "llvm.nvvm.lg2.approx.f"
 gpu.module @blocks {
-  gpu.func @warp_merge(%lse: f32, %out: memref<?xf32>) kernel attributes {celeris.test_block = "warp-lse-merge"} {
+  gpu.func @warp_merge(%a: f32, %b: f32, %out: memref<?xf32>) kernel attributes {celeris.test_block = "warp-lse-merge"} {
     gpu.return
   }
 }

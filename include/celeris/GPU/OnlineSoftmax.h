@@ -14,8 +14,8 @@
 //
 // Two partial results of the same rows over disjoint key sets (split-KV
 // decoding) merge by their lse: lse = log(e^a + e^b) and weights
-// e^(a - lse), e^(b - lse), with a -inf side weighing 0; up to 32 partials,
-// one per lane, merge across a warp the same way.
+// e^(a - lse), e^(b - lse), with a -inf side weighing 0; partials spread
+// over the lanes of a warp merge the same way.
 //
 //===----------------------------------------------------------------------===//
 
@@ -69,12 +69,14 @@ SoftmaxResult finalizeOnlineSoftmax(KernelBuilder &b, const SoftmaxState &state,
 std::pair<SmallVector<Value>, Value> buildLseMerge(KernelBuilder &b,
                                                    ArrayRef<Value> lses);
 
-/// The merge of up to 32 partial results of the same row, one per lane of
-/// a warp, by their natural-log lse (-inf for a lane without one): (the
-/// weight of this lane's partial, the merged lse). The weights sum to 1, or
-/// are all 0 with lse -inf when every lse is -inf. The reduction order is
-/// fixed, so the merge is deterministic.
-std::pair<Value, Value> buildWarpLseMerge(KernelBuilder &b, Value lse);
+/// The merge of partial results of the same row spread over a warp, each
+/// lane holding `lses.size()` of them by their natural-log lse (-inf for a
+/// slot without one): (the weight of each of this lane's partials, the
+/// merged lse). The weights over the warp sum to 1, or are all 0 with lse
+/// -inf when every lse is -inf. The reductions run in a fixed order (a xor
+/// tree), so every lane gets the same bits and the merge is deterministic.
+std::pair<SmallVector<Value>, Value> buildWarpLseMerge(KernelBuilder &b,
+                                                       ArrayRef<Value> lses);
 
 } // namespace mlir::celeris
 

@@ -55,6 +55,8 @@ namespace {
 /// Words of the decode merge: the weights of 16 rows x kMaxDecodeSplits
 /// splits and the 16 merged lse.
 constexpr int64_t kDecodeMergeWords = 16 * kMaxDecodeSplits + 16;
+/// Splits the decode merge reads at once.
+constexpr int64_t kDecodeMergeUnroll = 4;
 
 /// Shared-memory layout: per stage a K tile and a V tile, the Q tile, the
 /// list of key tiles, then the pipeline's mbarriers (the decode merge
@@ -654,18 +656,24 @@ void AttentionKernelEmitter::emitDecodeMerge(const SharedMemory &smem,
   // The weights go where the warps' partials were: every thread read those
   // before the barrier after the count.
   Value merge = smem.viewAt(b, f32, layout.mergeBytes(), kDecodeMergeWords);
-  // Warp 0, lane j holding split j of each row: the weights of the splits
-  // and the merged lse, per row, into shared memory.
+  // Warp 0, lane l holding splits l, l + 32, ... of each row: the weights
+  // of the splits and the merged lse, per row, into shared memory.
   b.ifThen(b.cmp(arith::CmpIPredicate::eq, warp, b.idx(0)), [&] {
-    Value inRange = b.cmp(arith::CmpIPredicate::slt, laneId, splits);
     for (int64_t r = 0; r < 16; ++r) {
-      Value at = b.add(b.mul(b.add(b.mul(group, 16), r), kMaxDecodeSplits),
-                       b.minS(laneId, b.sub(splits, b.idx(1))));
-      Value partLse = b.select(inRange, memref::LoadOp::create(b, lseParts, at),
-                               b.f32(-INFINITY));
-      auto [weight, merged] = buildWarpLseMerge(b, partLse);
-      memref::StoreOp::create(b, weight, merge,
-                              b.add(b.idx(r * kMaxDecodeSplits), laneId));
+      SmallVector<Value> partLse, slots;
+      for (int64_t i = 0; i < kMaxDecodeSplits / 32; ++i) {
+        Value j = b.add(laneId, 32 * i);
+        Value inRange = b.cmp(arith::CmpIPredicate::slt, j, splits);
+        Value at = b.add(b.mul(b.add(b.mul(group, 16), r), kMaxDecodeSplits),
+                         b.minS(j, b.sub(splits, b.idx(1))));
+        partLse.push_back(b.select(inRange,
+                                   memref::LoadOp::create(b, lseParts, at),
+                                   b.f32(-INFINITY)));
+        slots.push_back(b.add(b.idx(r * kMaxDecodeSplits), j));
+      }
+      auto [weights, merged] = buildWarpLseMerge(b, partLse);
+      for (auto [weight, slot] : llvm::zip(weights, slots))
+        memref::StoreOp::create(b, weight, merge, slot);
       b.ifThen(b.cmp(arith::CmpIPredicate::eq, laneId, b.idx(0)), [&] {
         memref::StoreOp::create(b, merged, merge,
                                 b.idx(16 * kMaxDecodeSplits + r));
@@ -674,32 +682,42 @@ void AttentionKernelEmitter::emitDecodeMerge(const SharedMemory &smem,
   });
   gpu::BarrierOp::create(b);
   // Thread t sums row t mod 16, chunk t / 16 of the columns, over the
-  // splits in order.
+  // splits in order, kDecodeMergeUnroll at a time so that their loads are
+  // in flight together (a split past the last weighs 0 and reads the last).
   Value r = b.remu(tid, 16);
   int64_t width = headDim / (2 * warps), vectors = width / 4;
   Value chunkColumn = b.mul(b.divu(tid, 16), width);
   auto quadType = VectorType::get({4}, f32);
   SmallVector<Value> zeros(
       vectors, arith::ConstantOp::create(b, quadType, b.getZeroAttr(quadType)));
-  auto sum = scf::ForOp::create(b, b.idx(0), splits, b.idx(1), zeros);
+  auto sum =
+      scf::ForOp::create(b, b.idx(0), splits, b.idx(kDecodeMergeUnroll), zeros);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(sum.getBody());
-    Value j = sum.getInductionVar();
-    Value weight =
-        memref::LoadOp::create(b, merge, b.add(b.mul(r, kMaxDecodeSplits), j));
-    Value weights = vector::BroadcastOp::create(b, quadType, weight);
-    Value base = b.add(
-        b.mul(b.add(b.mul(b.add(b.mul(group, splits), j), 16), r), headDim),
-        chunkColumn);
-    SmallVector<Value> next;
-    for (int64_t c = 0; c < vectors; ++c) {
-      Value part =
-          vector::LoadOp::create(b, quadType, outParts, b.add(base, 4 * c),
-                                 /*nontemporal=*/false, llvm::MaybeAlign(16));
-      next.push_back(
-          vector::FMAOp::create(b, weights, part, sum.getRegionIterArgs()[c]));
+    SmallVector<Value> weights;
+    SmallVector<SmallVector<Value>> parts;
+    for (int64_t u = 0; u < kDecodeMergeUnroll; ++u) {
+      Value j = b.add(sum.getInductionVar(), u);
+      Value inRange = b.cmp(arith::CmpIPredicate::slt, j, splits);
+      j = b.minS(j, b.sub(splits, b.idx(1)));
+      Value weight = memref::LoadOp::create(
+          b, merge, b.add(b.mul(r, kMaxDecodeSplits), j));
+      weights.push_back(vector::BroadcastOp::create(
+          b, quadType, b.select(inRange, weight, b.f32(0.0))));
+      Value base = b.add(
+          b.mul(b.add(b.mul(b.add(b.mul(group, splits), j), 16), r), headDim),
+          chunkColumn);
+      parts.emplace_back();
+      for (int64_t c = 0; c < vectors; ++c)
+        parts.back().push_back(vector::LoadOp::create(
+            b, quadType, outParts, b.add(base, 4 * c),
+            /*nontemporal=*/false, llvm::MaybeAlign(16)));
     }
+    SmallVector<Value> next(sum.getRegionIterArgs());
+    for (int64_t u = 0; u < kDecodeMergeUnroll; ++u)
+      for (int64_t c = 0; c < vectors; ++c)
+        next[c] = vector::FMAOp::create(b, weights[u], parts[u][c], next[c]);
     scf::YieldOp::create(b, next);
   }
   Value rowLse =
@@ -975,9 +993,13 @@ mlir::celeris::buildAttentionKernel(gpu::GPUModuleOp module, StringRef name,
   }
   NamedAttrList launch;
   if (spec.isDecode()) {
-    // T row tiles of 16 packed rows per KV head; S splits of the key tiles
-    // so that about decodeCtaTarget CTAs run, each walking at least 4 key
-    // tiles, at most kMaxDecodeSplits.
+    // T row tiles of 16 packed rows per KV head, G = B Hkv T groups; S
+    // splits of the key tiles. The chip holds C = decodeSlots CTAs at once:
+    // S = floor(k C / G) fills k whole waves but for less than G CTAs, and
+    // k = ceildiv(3 G, C) keeps that loss below a third of a wave (G = 128
+    // on 396 slots: S = 3, 0.97 of a wave; G = 512: S = 3, 3.9 waves; G =
+    // 8: S = 49). Each split walks at least 4 key tiles; at most
+    // kMaxDecodeSplits.
     sizes.append("Hkv", builder.getStringAttr("k[1]"));
     std::string keys = "Sk";
     if (spec.pageTable) {
@@ -991,10 +1013,11 @@ mlir::celeris::buildAttentionKernel(gpu::GPUModuleOp module, StringRef name,
     std::string groups = "B*Hkv*" + rowTiles;
     std::string keyTiles =
         "ceildiv(" + keys + "," + std::to_string(schedule.getKvTile()) + ")";
+    std::string slots = std::to_string(spec.decodeSlots);
+    std::string waves = "ceildiv(3*" + groups + "," + slots + ")";
     std::string splits = "max(1,min(min(" + std::to_string(kMaxDecodeSplits) +
-                         ",ceildiv(" + keyTiles + ",4)),ceildiv(" +
-                         std::to_string(spec.decodeCtaTarget) + "," + groups +
-                         ")))";
+                         ",ceildiv(" + keyTiles + ",4)),(" + waves + "*" +
+                         slots + ")/(" + groups + ")))";
     launch.append("grid",
                   builder.getStrArrayAttr({splits, "Hkv*" + rowTiles, "B"}));
     // Counts (padded to 256 bytes), lse[groups][16][kMaxDecodeSplits] and

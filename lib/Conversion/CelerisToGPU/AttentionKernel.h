@@ -16,8 +16,8 @@
 namespace mlir::celeris {
 
 /// The most splits of the key sequence a decode launch uses: the merge
-/// reduces one split per lane of a warp.
-constexpr int64_t kMaxDecodeSplits = 32;
+/// reduces them over the lanes of a warp, kMaxDecodeSplits / 32 a lane.
+constexpr int64_t kMaxDecodeSplits = 64;
 
 /// A celeris.attention as the kernel sees it; what is fixed at compile time.
 struct AttentionKernelSpec {
@@ -35,9 +35,9 @@ struct AttentionKernelSpec {
   std::optional<double> softcap;
   /// Bytes of dynamic shared memory the launch reserves.
   int64_t sharedBytes = 0;
-  /// Decode: the CTAs a launch aims for (a few waves of the chip's SMs at
-  /// the CTAs per SM the shared memory allows); the split count follows.
-  int64_t decodeCtaTarget = 0;
+  /// Decode: the CTAs the chip holds at once (its SMs times the CTAs per SM
+  /// the shared memory allows); the split count follows.
+  int64_t decodeSlots = 0;
 
   int64_t getHeadDim() const { return query.getDimSize(3); }
   bool isDecode() const {

@@ -260,11 +260,10 @@ LogicalResult mlir::celeris::lowerAttentionFunctionToGPU(
   spec.sharedBytes =
       getAttentionSharedBytes(schedule, headDim, spec.qSegmentIds != nullptr);
   if (spec.isDecode()) {
-    // Two waves of the CTAs an SM holds (shared memory bounds them; at most
-    // 32 per SM): enough that the splits' tails overlap.
+    // Shared memory bounds the CTAs of an SM (at most 32).
     int64_t perSm =
         std::min<int64_t>(32, chip.sharedPerSm / (spec.sharedBytes + 1024));
-    spec.decodeCtaTarget = 2 * chip.smCount * std::max<int64_t>(perSm, 1);
+    spec.decodeSlots = chip.smCount * std::max<int64_t>(perSm, 1);
   }
   if (failed(buildAttentionKernel(kernels, func.getSymName(), func.getLoc(),
                                   spec)))

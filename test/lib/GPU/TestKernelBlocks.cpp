@@ -85,8 +85,10 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
   }
   if (block == "warp-lse-merge") {
     AccumulatorFragment s = fragmentOf(func);
-    auto [weight, lse] = buildWarpLseMerge(b, s.values[0]);
-    sink(b, func, {weight, lse});
+    auto [weights, lse] = buildWarpLseMerge(b, s.values);
+    SmallVector<Value> out(weights);
+    out.push_back(lse);
+    sink(b, func, out);
     return success();
   }
   if (block == "fragment") {
