@@ -85,13 +85,17 @@ static std::pair<Value, Value> normalizeMerge(KernelBuilder &b, Value m,
   return {inverse, lse};
 }
 
-std::pair<SmallVector<Value>, Value>
-mlir::celeris::buildLseMerge(KernelBuilder &b, ArrayRef<Value> lses) {
+/// The weights and merged lse of the partials `lses`, with `across` folding
+/// a max or a sum over whatever else holds partials (the identity for a
+/// thread's own; shuffles for a warp's).
+static std::pair<SmallVector<Value>, Value>
+mergeByLse(KernelBuilder &b, ArrayRef<Value> lses,
+           function_ref<Value(Value, bool isMax)> across) {
   constexpr double log2e = 1.4426950408889634;
   Value m = lses.front();
   for (Value lse : lses.drop_front())
     m = b.maxF(m, lse);
-  m = exponentBase(b, m);
+  m = exponentBase(b, across(m, /*isMax=*/true));
   SmallVector<Value> weights;
   Value total;
   for (Value lse : lses) {
@@ -99,32 +103,24 @@ mlir::celeris::buildLseMerge(KernelBuilder &b, ArrayRef<Value> lses) {
         b.exp2(b.mulF(arith::SubFOp::create(b, lse, m), b.f32(log2e))));
     total = total ? b.addF(total, weights.back()) : weights.back();
   }
-  auto [inverse, merged] = normalizeMerge(b, m, total);
+  auto [inverse, merged] = normalizeMerge(b, m, across(total, /*isMax=*/false));
   for (Value &w : weights)
     w = b.mulF(w, inverse);
   return {weights, merged};
 }
 
 std::pair<SmallVector<Value>, Value>
+mlir::celeris::buildLseMerge(KernelBuilder &b, ArrayRef<Value> lses) {
+  return mergeByLse(b, lses, [](Value x, bool) { return x; });
+}
+
+std::pair<SmallVector<Value>, Value>
 mlir::celeris::buildWarpLseMerge(KernelBuilder &b, ArrayRef<Value> lses) {
-  constexpr double log2e = 1.4426950408889634;
-  Value m = lses.front();
-  for (Value lse : lses.drop_front())
-    m = b.maxF(m, lse);
-  for (int32_t mask = 1; mask < 32; mask *= 2)
-    m = b.maxF(m, b.shuffleXor(m, mask));
-  m = exponentBase(b, m);
-  SmallVector<Value> weights;
-  Value total;
-  for (Value lse : lses) {
-    weights.push_back(
-        b.exp2(b.mulF(arith::SubFOp::create(b, lse, m), b.f32(log2e))));
-    total = total ? b.addF(total, weights.back()) : weights.back();
-  }
-  for (int32_t mask = 1; mask < 32; mask *= 2)
-    total = b.addF(total, b.shuffleXor(total, mask));
-  auto [inverse, merged] = normalizeMerge(b, m, total);
-  for (Value &w : weights)
-    w = b.mulF(w, inverse);
-  return {weights, merged};
+  return mergeByLse(b, lses, [&](Value x, bool isMax) {
+    for (int32_t mask = 1; mask < 32; mask *= 2) {
+      Value other = b.shuffleXor(x, mask);
+      x = isMax ? b.maxF(x, other) : b.addF(x, other);
+    }
+    return x;
+  });
 }
