@@ -17,7 +17,7 @@ namespace mlir::celeris {
 
 /// The most splits of the key sequence a decode launch uses: the merge
 /// reduces them over the lanes of a warp, kMaxDecodeSplits / 32 a lane.
-constexpr int64_t kMaxDecodeSplits = 64;
+constexpr int64_t kMaxDecodeSplits = 32;
 
 /// A celeris.attention as the kernel sees it; what is fixed at compile time.
 struct AttentionKernelSpec {
