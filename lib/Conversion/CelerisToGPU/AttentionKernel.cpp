@@ -68,9 +68,10 @@ constexpr int64_t kDecodeMergeUnroll = 4;
 /// (The decode tile of 16 rows is too small to be worth it.)
 struct SharedLayout {
   /// Entries of the in-kernel list of key tiles (segment ids).
-  static constexpr int64_t kTileListCapacity =
-      2048; /// kvPart: the rows of a K/V tile one warp multiplies (decode: a
-  /// W-th of the keys; prefill: all of them).
+  static constexpr int64_t kTileListCapacity = 2048;
+
+  /// kvPart: the rows of a K/V tile one warp multiplies (decode: a W-th of
+  /// the keys; prefill: all of them).
   SharedTile q, kv, kvPart;
   int64_t stages, queryOffset, kvBase, listEntries;
 
