@@ -173,8 +173,8 @@ private:
   SmallVector<Value> emitTile(TensorCoreMma &mma, const MmaOperandA &query,
                               Value keyTile, Value stageOffset, Value isFull,
                               ValueRange carried);
-  void emitEpilogue(ValueRange results); /// Decode: merges the warps' partial
-                                         /// results (each over a W-th of the
+  void emitEpilogue(ValueRange results);
+  /// Decode: merges the warps' partial results (each over a W-th of the
   /// keys) in shared memory; then out and lse of the CTA's rows when it is
   /// the only split, else its partial result, and the merge when it is the
   /// last split.
