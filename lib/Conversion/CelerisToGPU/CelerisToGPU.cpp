@@ -158,7 +158,8 @@ struct CelerisSelectGPUSchedulePass
     : impl::CelerisSelectGPUScheduleBase<CelerisSelectGPUSchedulePass> {
   using Base::Base;
 
-  void runOnOperation() override {    GPUScheduleOverrides overrides;
+  void runOnOperation() override {
+    GPUScheduleOverrides overrides;
     overrides.tensorCores = tensorCores;
     overrides.queryTile = qTile;
     overrides.kvTile = kvTile;

@@ -64,7 +64,8 @@ LogicalResult mlir::celeris::verifyGPUScheduleOverrides(
       overrides.kvStages > 4)
     return emitError() << "kv-stages must be 2 to 4 (4 for decode only), or "
                           "0 to keep the choice; got "
-                       << overrides.kvStages;  if (overrides.decodeWarps != 0 && overrides.decodeWarps != 1 &&
+                       << overrides.kvStages;
+  if (overrides.decodeWarps != 0 && overrides.decodeWarps != 1 &&
       overrides.decodeWarps != 2 && overrides.decodeWarps != 4)
     return emitError() << "decode-warps must be 1, 2 or 4, or 0 to keep the "
                           "choice; got "
@@ -203,7 +204,8 @@ FailureOr<GPUScheduleAttr> mlir::celeris::selectAttentionSchedule(
                             "kernel (one warp over 16 packed query rows)";
     if (!start)
       start =
-          getDefaultAttentionSchedule(ctx, chip, family, headDim, elementType);    auto schedule = GPUScheduleAttr::getChecked(
+          getDefaultAttentionSchedule(ctx, chip, family, headDim, elementType);
+    auto schedule = GPUScheduleAttr::getChecked(
         emitError, ctx, family, TensorCoreKind::MmaSync,
         overrides.decodeWarps ? overrides.decodeWarps : start.getWarps(),
         overrides.kvTile ? overrides.kvTile : start.getKvTile(),

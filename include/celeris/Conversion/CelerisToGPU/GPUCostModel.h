@@ -45,13 +45,15 @@ StringRef getSupportedNvidiaChipNames();
 /// Fields of a schedule to override; unset fields keep the choice.
 struct GPUScheduleOverrides {
   /// "auto", "mma.sync" or "wgmma".
-  std::string tensorCores = "auto";  int64_t queryTile = 0, kvTile = 0, kvStages = 0;
+  std::string tensorCores = "auto";
+  int64_t queryTile = 0, kvTile = 0, kvStages = 0;
   /// Warps of a decode CTA (1, 2 or 4); 0 keeps the choice.
   int64_t decodeWarps = 0;
   /// -1 keeps the choice.
   int64_t minCtasPerSm = -1;
 
-  bool operator==(const GPUScheduleOverrides &other) const {    return tensorCores == other.tensorCores && queryTile == other.queryTile &&
+  bool operator==(const GPUScheduleOverrides &other) const {
+    return tensorCores == other.tensorCores && queryTile == other.queryTile &&
            kvTile == other.kvTile && kvStages == other.kvStages &&
            decodeWarps == other.decodeWarps &&
            minCtasPerSm == other.minCtasPerSm;
