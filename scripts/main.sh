@@ -4,8 +4,8 @@
 # celeris-cpu pipeline, JIT), printing one line per function. Run
 # scripts/setup.sh first. CELERIS_TILED=1 runs the tiled algorithms instead
 # of the reference lowering. On a machine with an NVIDIA GPU and PyTorch,
-# the attention model IR of examples/gpu is also compiled for the GPU
-# (celeris-compile) and each of its kernels run against a float64
+# the attention and decode model IR of examples/gpu is also compiled for
+# the GPU (celeris-compile) and each of its kernels run against a float64
 # reference.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -49,15 +49,21 @@ if nvidia-smi -L > /dev/null 2>&1 &&
   format=()
   command -v ptxas > /dev/null || [[ -x /usr/local/cuda/bin/ptxas ]] || format=(--format=isa)
   chip=$(python3 -c "import torch; m, n = torch.cuda.get_device_capability(); print(f'sm_{m}{n}' + ('a' if m == 9 else ''))")
-  artifact=$out/gpu-attention
-  if "$build/bin/celeris-compile" "$root/examples/gpu/attention.mlir" --chip="$chip" \
-       "${format[@]}" -o "$artifact" &&
-     python3 "$root/scripts/device/check_attention.py" "$artifact/manifest.txt" --small; then
-    echo "main job: examples/gpu/attention.mlir ran on the GPU ($chip)"
-  else
-    echo "main job: the GPU path FAILED"
-    failed=$((failed + 1))
-  fi
+  # Prefill (attention.mlir) and decode steps (decode.mlir), each against
+  # float64.
+  for model in attention decode; do
+    artifact=$out/gpu-$model
+    check=check_attention.py
+    [[ $model == decode ]] && check=check_decode.py
+    if "$build/bin/celeris-compile" "$root/examples/gpu/$model.mlir" --chip="$chip" \
+         "${format[@]}" -o "$artifact" &&
+       python3 "$root/scripts/device/$check" "$artifact/manifest.txt" --small; then
+      echo "main job: examples/gpu/$model.mlir ran on the GPU ($chip)"
+    else
+      echo "main job: examples/gpu/$model.mlir FAILED on the GPU"
+      failed=$((failed + 1))
+    fi
+  done
 else
   echo "main job: no usable NVIDIA GPU (or no PyTorch): the GPU path was skipped"
 fi

@@ -201,7 +201,7 @@ FailureOr<GPUScheduleAttr> mlir::celeris::selectAttentionSchedule(
                             "run mma.sync on every chip)";
     if (overrides.queryTile)
       return emitError() << "q-tile does not apply to the attention_decode "
-                            "kernel (one warp over 16 packed query rows)";
+                            "kernel (its CTAs take 16 packed query rows)";
     if (!start)
       start =
           getDefaultAttentionSchedule(ctx, chip, family, headDim, elementType);

@@ -5,7 +5,7 @@
 // RUN: not celeris-opt %s -split-input-file -celeris-select-gpu-schedule=tensor-cores=wgmma 2>&1 | FileCheck %s --check-prefix=WGMMA
 // RUN: celeris-opt %s -split-input-file -convert-celeris-to-gpu -verify-diagnostics
 
-// QTILE: error: GPU schedule: q-tile does not apply to the attention_decode kernel (one warp over 16 packed query rows)
+// QTILE: error: GPU schedule: q-tile does not apply to the attention_decode kernel (its CTAs take 16 packed query rows)
 // WGMMA: error: GPU schedule: tensor-cores=wgmma does not apply to the attention_decode kernel (16 packed query rows run mma.sync on every chip)
 func.func @step(%q: tensor<?x8x1x128xbf16>, %k: tensor<?x8x?x128xbf16>, %v: tensor<?x8x?x128xbf16>) -> tensor<?x8x1x128xbf16> {
   // expected-error @+1 {{GPU attention: no #celeris.gpu_schedule on the op; run celeris-select-gpu-schedule first (the celeris-gpu pipeline does)}}
