@@ -658,28 +658,37 @@ void AttentionKernelEmitter::emitDecodeMerge(const SharedMemory &smem,
   // before the barrier after the count.
   Value merge = smem.viewAt(b, f32, layout.mergeBytes(), kDecodeMergeWords);
   // Warp 0, lane l holding splits l, l + 32, ... of each row: the weights
-  // of the splits and the merged lse, per row, into shared memory.
+  // of the splits and the merged lse, per row, into shared memory. Every
+  // row's lse are loaded before any merge, so that the loads are in flight
+  // together (a store under a branch between them would serialise them).
   b.ifThen(b.cmp(arith::CmpIPredicate::eq, warp, b.idx(0)), [&] {
+    int64_t perLane = kMaxDecodeSplits / 32;
+    SmallVector<Value> partLse, inRange, slots;
     for (int64_t r = 0; r < 16; ++r) {
-      SmallVector<Value> partLse, slots;
-      for (int64_t i = 0; i < kMaxDecodeSplits / 32; ++i) {
+      for (int64_t i = 0; i < perLane; ++i) {
         Value j = b.add(laneId, 32 * i);
-        Value inRange = b.cmp(arith::CmpIPredicate::slt, j, splits);
         Value at = b.add(b.mul(b.add(b.mul(group, 16), r), kMaxDecodeSplits),
                          b.minS(j, b.sub(splits, b.idx(1))));
-        partLse.push_back(b.select(inRange,
-                                   memref::LoadOp::create(b, lseParts, at),
-                                   b.f32(-INFINITY)));
+        partLse.push_back(memref::LoadOp::create(b, lseParts, at));
+        inRange.push_back(b.cmp(arith::CmpIPredicate::slt, j, splits));
         slots.push_back(b.add(b.idx(r * kMaxDecodeSplits), j));
       }
-      auto [weights, merged] = buildWarpLseMerge(b, partLse);
-      for (auto [weight, slot] : llvm::zip(weights, slots))
-        memref::StoreOp::create(b, weight, merge, slot);
-      b.ifThen(b.cmp(arith::CmpIPredicate::eq, laneId, b.idx(0)), [&] {
+    }
+    SmallVector<Value> mergedLse;
+    for (int64_t r = 0; r < 16; ++r) {
+      SmallVector<Value> rowLse;
+      for (int64_t i = r * perLane; i < (r + 1) * perLane; ++i)
+        rowLse.push_back(b.select(inRange[i], partLse[i], b.f32(-INFINITY)));
+      auto [weights, merged] = buildWarpLseMerge(b, rowLse);
+      for (auto [w, weight] : llvm::enumerate(weights))
+        memref::StoreOp::create(b, weight, merge, slots[r * perLane + w]);
+      mergedLse.push_back(merged);
+    }
+    b.ifThen(b.cmp(arith::CmpIPredicate::eq, laneId, b.idx(0)), [&] {
+      for (auto [r, merged] : llvm::enumerate(mergedLse))
         memref::StoreOp::create(b, merged, merge,
                                 b.idx(16 * kMaxDecodeSplits + r));
-      });
-    }
+    });
   });
   gpu::BarrierOp::create(b);
   // Thread t sums row t mod 16, chunk t / 16 of the columns, over the
