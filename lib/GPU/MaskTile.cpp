@@ -38,30 +38,55 @@ KeyTileSequence KeyTileSequence::getBlockList(KernelBuilder &b, Value indices,
 }
 
 KeyTileSequence
-KeyTileSequence::compact(KernelBuilder &b, Value listMemref, Value threadId,
+KeyTileSequence::compact(KernelBuilder &b, Value scratch, Value threadId,
+                         int64_t warps,
                          function_ref<Value(Value tile)> keep) const {
-  int64_t capacity = cast<MemRefType>(listMemref.getType()).getDimSize(0);
-  auto scan =
-      scf::ForOp::create(b, b.idx(0), count, b.idx(1), ValueRange{b.idx(0)});
+  using Pred = arith::CmpIPredicate;
+  int64_t capacity =
+      (cast<MemRefType>(scratch.getType()).getDimSize(0) - 1) / 2;
+  Value warp = b.divu(threadId, 32), lane = b.remu(threadId, 32);
+  Value candidates = b.minS(count, b.idx(capacity));
+  // A flag per visit, the visits spread over the warps: each test is a
+  // warp-wide reduction that waits on memory, so they run side by side.
+  auto test = scf::ForOp::create(b, warp, candidates, b.idx(warps));
   {
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(scan.getBody());
-    Value n = scan.getInductionVar(), kept = scan.getRegionIterArgs()[0];
-    Value tile = tileAt(b, n);
-    Value take = keep(tile);
-    Value room = b.cmp(arith::CmpIPredicate::slt, kept, b.idx(capacity));
-    Value first = b.cmp(arith::CmpIPredicate::eq, threadId, b.idx(0));
-    b.ifThen(b.andI(b.andI(take, room), first), [&] {
-      memref::StoreOp::create(b, b.toI32(tile), listMemref, kept);
+    b.setInsertionPointToStart(test.getBody());
+    Value n = test.getInductionVar();
+    Value take = keep(tileAt(b, n));
+    b.ifThen(b.cmp(Pred::eq, lane, b.idx(0)), [&] {
+      memref::StoreOp::create(b, b.select(take, b.i32(1), b.i32(0)), scratch,
+                              b.add(n, capacity));
     });
-    scf::YieldOp::create(b, b.select(take, b.add(kept, 1), kept));
   }
+  gpu::BarrierOp::create(b);
+  // Thread 0 lists the kept tiles in visit order.
+  b.ifThen(b.cmp(Pred::eq, threadId, b.idx(0)), [&] {
+    auto list = scf::ForOp::create(b, b.idx(0), candidates, b.idx(1),
+                                   ValueRange{b.i32(0)});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(list.getBody());
+      Value n = list.getInductionVar(), kept = list.getRegionIterArgs()[0];
+      Value flag =
+          memref::LoadOp::create(b, scratch, ValueRange{b.add(n, capacity)});
+      b.ifThen(b.cmp(Pred::ne, flag, b.i32(0)), [&] {
+        memref::StoreOp::create(b, b.toI32(tileAt(b, n)), scratch,
+                                ValueRange{b.toIndex(kept)});
+      });
+      scf::YieldOp::create(b, ValueRange{b.add(kept, flag)});
+    }
+    memref::StoreOp::create(b, list.getResult(0), scratch,
+                            ValueRange{b.idx(2 * capacity)});
+  });
   // The list is read by every thread.
   gpu::BarrierOp::create(b);
+  Value kept = b.toIndex(
+      memref::LoadOp::create(b, scratch, ValueRange{b.idx(2 * capacity)}));
   KeyTileSequence compacted = *this;
-  Value kept = scan.getResult(0);
-  compacted.list = listMemref;
-  compacted.useList = b.cmp(arith::CmpIPredicate::sle, kept, b.idx(capacity));
+  compacted.list = scratch;
+  compacted.listCapacity = capacity;
+  compacted.useList = b.cmp(Pred::sle, count, b.idx(capacity));
   compacted.count = b.select(compacted.useList, kept, count);
   return compacted;
 }
@@ -83,8 +108,7 @@ Value KeyTileSequence::tileAt(KernelBuilder &b, Value n) const {
   if (list) {
     KeyTileSequence plain = *this;
     plain.list = plain.useList = Value();
-    int64_t capacity = cast<MemRefType>(list.getType()).getDimSize(0);
-    Value at = b.minS(n, b.idx(capacity - 1));
+    Value at = b.minS(n, b.idx(listCapacity - 1));
     Value listed = b.toIndex(memref::LoadOp::create(b, list, at));
     return b.select(useList, listed, plain.tileAt(b, n));
   }

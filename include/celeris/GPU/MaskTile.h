@@ -38,9 +38,10 @@ struct KeyTileSequence {
   Value blockIndices;
   SmallVector<Value> listPrefix;
   int64_t tilesPerBlock = 0;
-  /// Compacted: when `useList` holds, visit n is `list[n]` (a memref of
-  /// i32 key tiles the kernel wrote), else the sequence above.
+  /// Compacted: when `useList` holds, visit n is `list[n]` (i32 key tiles
+  /// the kernel wrote in shared memory), else the sequence above.
   Value list, useList;
+  int64_t listCapacity = 0;
 
   static KeyTileSequence get(KernelBuilder &b, ArrayRef<KeyTileRange> ranges);
   /// The first `blockCount` entries of `indices[prefix..., :]`, each block
@@ -49,11 +50,14 @@ struct KeyTileSequence {
   static KeyTileSequence getBlockList(KernelBuilder &b, Value indices,
                                       ValueRange prefix, Value blockCount,
                                       int64_t tilesPerBlock);
-  /// This sequence restricted to the visits `keep(tile)` accepts, listed in
-  /// `list` (memref<capacity x i32> in shared memory) by thread 0 of the
-  /// CTA; `keep` must give every thread the same answer. When more than
-  /// `capacity` tiles would be listed the sequence stays as it is.
-  KeyTileSequence compact(KernelBuilder &b, Value list, Value threadId,
+  /// This sequence restricted to the visits `keep(tile)` accepts, listed
+  /// in `scratch` (memref<2 C + 1 x i32> in shared memory: the list, a flag
+  /// per visit, the count). The `warps` warps of the CTA test the visits in
+  /// parallel (`keep` must give all lanes of a warp the same answer), then
+  /// thread 0 lists the kept tiles in order. With more than C visits the
+  /// sequence stays as it is.
+  KeyTileSequence compact(KernelBuilder &b, Value scratch, Value threadId,
+                          int64_t warps,
                           function_ref<Value(Value tile)> keep) const;
   /// Visits [begin, end) of this sequence, as a sequence of its own.
   KeyTileSequence slice(KernelBuilder &b, Value begin, Value end) const;

@@ -47,6 +47,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include "llvm/Support/MathExtras.h"
+
 using namespace mlir;
 using namespace mlir::celeris;
 
@@ -103,7 +105,11 @@ struct SharedLayout {
   int64_t listBytes() const {
     return 2 * std::max(keyOffset(stages), queryOffset + q.elements());
   }
-  int64_t barrierBytes() const { return listBytes() + 4 * listEntries; }
+  /// The list, a flag per entry and the count.
+  int64_t listScratch() const { return listEntries ? 2 * listEntries + 1 : 0; }
+  int64_t barrierBytes() const {
+    return llvm::alignTo(listBytes() + 4 * listScratch(), 8);
+  }
   int64_t usableBytes() const {
     return barrierBytes() + TilePipeline::getBarrierBytes(stages);
   }
@@ -813,11 +819,11 @@ void AttentionKernelEmitter::emit() {
       // Segment ids: list the tiles whose ids meet the rows' before the
       // loop, so that tiles of other documents are neither loaded nor
       // visited.
-      Value list = smem.viewAt(b, b.getI32Type(), layout.listBytes(),
-                               layout.listEntries);
-      keyTiles = keyTiles.compact(b, list, tid, [&](Value keyTile) {
-        return b.notI(classifyTile(keyTile).first);
-      });
+      Value scratch = smem.viewAt(b, b.getI32Type(), layout.listBytes(),
+                                  layout.listScratch());
+      keyTiles = keyTiles.compact(
+          b, scratch, tid, schedule.getWarps(),
+          [&](Value keyTile) { return b.notI(classifyTile(keyTile).first); });
     }
   }
   if (decode) {
