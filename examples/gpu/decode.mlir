@@ -116,3 +116,12 @@ func.func @gqa_f16(%q: tensor<?x32x1x128xf16>, %k: tensor<?x8x?x128xf16>, %v: te
       -> tensor<?x32x1x128xf16>, tensor<?x32x1xf32>
   return %out, %lse : tensor<?x32x1x128xf16>, tensor<?x32x1xf32>
 }
+
+// Gemma-2-like: head dim 256, 16 query heads over 8 KV heads, softcap 50.
+func.func @gemma_d256_softcap(%q: tensor<?x16x1x256xbf16>, %k: tensor<?x8x?x256xbf16>, %v: tensor<?x8x?x256xbf16>, %lens: tensor<?xi32>)
+    -> (tensor<?x16x1x256xbf16>, tensor<?x16x1xf32>) {
+  %out, %lse = celeris.attention %q, %k, %v kv_lengths(%lens : tensor<?xi32>) mask <causal> softcap 50.0
+      : tensor<?x16x1x256xbf16>, tensor<?x8x?x256xbf16>, tensor<?x8x?x256xbf16>
+      -> tensor<?x16x1x256xbf16>, tensor<?x16x1xf32>
+  return %out, %lse : tensor<?x16x1x256xbf16>, tensor<?x16x1xf32>
+}

@@ -59,6 +59,7 @@ FUNCTIONS = {
     "softcap_50_alibi": Fn(32, 8, 1, softcap=50.0, alibi=True),
     "gqa_d64": Fn(32, 8, 1, d=64),
     "gqa_f16": Fn(32, 8, 1, dtype=torch.float16),
+    "gemma_d256_softcap": Fn(16, 8, 1, softcap=50.0, d=256),
 }
 CACHES = [(77, False), (5000, False), (32768, True)]  # (keys, big)
 SPLIT_SWEEP_KERNEL = "mqa_8_1"

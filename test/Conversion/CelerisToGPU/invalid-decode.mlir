@@ -1,6 +1,5 @@
-// Decode errors: options that do not apply to the decode kernel, decode
-// schedules written on ops the decode kernel does not implement, and a head
-// dim beyond it.
+// Decode errors: options that do not apply to the decode kernel, and
+// decode schedules written on ops the decode kernel does not implement.
 // RUN: not celeris-opt %s -split-input-file -celeris-select-gpu-schedule=q-tile=64 2>&1 | FileCheck %s --check-prefix=QTILE
 // RUN: not celeris-opt %s -split-input-file -celeris-select-gpu-schedule=tensor-cores=wgmma 2>&1 | FileCheck %s --check-prefix=WGMMA
 // RUN: celeris-opt %s -split-input-file -convert-celeris-to-gpu -verify-diagnostics
@@ -35,12 +34,4 @@ func.func @segments(%q: tensor<?x8x1x64xbf16>, %k: tensor<?x8x?x64xbf16>, %v: te
   // expected-error @+1 {{GPU attention: segment ids run on the attention_prefill kernel, not attention_decode}}
   %o = celeris.attention %q, %k, %v segment_ids(%qid, %kid : tensor<?x1xi32>, tensor<?x?xi32>) {celeris.gpu_schedule = #celeris.gpu_schedule<kernel = attention_decode, tensor_cores = mma_sync, warps = 1, kv_tile = 32, stages = 4, min_ctas_per_sm = 0>} : tensor<?x8x1x64xbf16>, tensor<?x8x?x64xbf16>, tensor<?x8x?x64xbf16> -> tensor<?x8x1x64xbf16>
   return %o : tensor<?x8x1x64xbf16>
-}
-
-// -----
-
-func.func @d256(%q: tensor<?x8x1x256xbf16>, %k: tensor<?x8x?x256xbf16>, %v: tensor<?x8x?x256xbf16>) -> tensor<?x8x1x256xbf16> {
-  // expected-error @+1 {{GPU attention: head dim 256 is beyond the attention_decode kernel (64 and 128): its Q and O fragments would take 192 registers a thread and spill}}
-  %o = celeris.attention %q, %k, %v {celeris.gpu_schedule = #celeris.gpu_schedule<kernel = attention_decode, tensor_cores = mma_sync, warps = 1, kv_tile = 32, stages = 4, min_ctas_per_sm = 0>} : tensor<?x8x1x256xbf16>, tensor<?x8x?x256xbf16>, tensor<?x8x?x256xbf16> -> tensor<?x8x1x256xbf16>
-  return %o : tensor<?x8x1x256xbf16>
 }
