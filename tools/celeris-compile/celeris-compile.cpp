@@ -383,6 +383,10 @@ int compile() {
     return 1;
   llvm::outs() << "wrote " << kernels.size() << " kernel(s) for " << chip
                << " to " << outputDir << "\n";
+  // Which kernel each op became (prefill or decode, and its schedule).
+  for (const KernelEntry &k : kernels)
+    if (!k.schedule.empty())
+      llvm::outs() << "  " << k.symbol << ": " << k.schedule << "\n";
   return 0;
 }
 
