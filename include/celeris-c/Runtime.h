@@ -75,6 +75,14 @@ int celeris_kernel_size(const CelerisModule *module, const char *kernel,
                         int index, const char **name, const char **arg,
                         int *dim);
 
+/** Number of outputs whose shape the manifest of `kernel` gives (-1 if there
+ *  is no such kernel), and the argument name and shape of output `index`:
+ *  one word a dimension, `ARG[DIM]` (dimension DIM of memref argument ARG)
+ *  or an extent, e.g. "q[0] q[1] q[2] 128". */
+int celeris_kernel_num_results(const CelerisModule *module, const char *kernel);
+int celeris_kernel_result(const CelerisModule *module, const char *kernel,
+                          int index, const char **name, const char **shape);
+
 /** Launches `kernel` on `stream` (NULL: the default stream). `args` holds one
  *  pointer per manifest argument, pointing at its value (a device pointer, a
  *  scalar, or a memref descriptor). The launch geometry is evaluated from

@@ -250,6 +250,12 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
     int line;
   };
   std::vector<PendingSize> pendingSizes;
+  struct PendingResult {
+    std::string name;
+    std::vector<std::string> dims;
+    int line;
+  };
+  std::vector<PendingResult> pendingResults;
   auto failAt = [&](int line,
                     const std::string &message) -> std::optional<Manifest> {
     error = "manifest line " + std::to_string(line) + ": " + message;
@@ -319,6 +325,63 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
         kernel->sizes.push_back(size.binding);
       }
       pendingSizes.clear();
+      auto memrefArg = [&](const std::string &name) {
+        auto arg =
+            std::find_if(kernel->args.begin(), kernel->args.end(),
+                         [&](const KernelArg &a) { return a.name == name; });
+        return arg != kernel->args.end() && arg->kind == ArgKind::MemRef
+                   ? static_cast<int>(arg - kernel->args.begin())
+                   : -1;
+      };
+      for (PendingResult &result : pendingResults) {
+        int out = memrefArg(result.name);
+        if (out < 0)
+          return failAt(result.line, "result '" + result.name +
+                                         "' is no memref argument of kernel '" +
+                                         kernel->name + "'");
+        if (result.dims.size() != kernel->args[out].rank)
+          return failAt(result.line,
+                        "result '" + result.name + "' has " +
+                            std::to_string(result.dims.size()) +
+                            " dimensions, but the memref has rank " +
+                            std::to_string(kernel->args[out].rank));
+        ResultShape shape{static_cast<unsigned>(out), {}, ""};
+        for (const std::string &dim : result.dims) {
+          shape.text += (shape.text.empty() ? "" : " ") + dim;
+          ResultShape::Dim d;
+          size_t open = dim.find('[');
+          if (open == std::string::npos) {
+            std::vector<int64_t> extent;
+            if (!parseShape(dim, extent) || extent.size() != 1 ||
+                extent[0] == KernelArg::kDynamic)
+              return failAt(result.line, "bad dimension '" + dim +
+                                             "' of result '" + result.name +
+                                             "', expected ARG[DIM] or an "
+                                             "extent");
+            d.extent = extent[0];
+          } else {
+            std::string source = dim.substr(0, open);
+            std::string index = dim.substr(open + 1);
+            if (index.empty() || index.back() != ']')
+              return failAt(result.line, "bad dimension '" + dim +
+                                             "' of result '" + result.name +
+                                             "', expected ARG[DIM]");
+            index.pop_back();
+            d.arg = memrefArg(source);
+            if (d.arg < 0 || !isSmallNumber(index) ||
+                static_cast<unsigned>(std::stoi(index)) >=
+                    kernel->args[d.arg].rank)
+              return failAt(result.line,
+                            "dimension '" + dim + "' of result '" +
+                                result.name +
+                                "' reads no dimension of a memref argument");
+            d.dim = static_cast<unsigned>(std::stoi(index));
+          }
+          shape.dims.push_back(d);
+        }
+        kernel->results.push_back(std::move(shape));
+      }
+      pendingResults.clear();
       kernel = nullptr;
     } else if (key == "binary") {
       if (!(words >> kernel->binary))
@@ -344,6 +407,14 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
         return fail("expected an expression");
       if (!parseExpr(word, kernel->sharedBytes))
         return std::nullopt;
+    } else if (key == "result") {
+      PendingResult result{"", {}, lineNo};
+      if (!(words >> result.name) || !isIdentifier(result.name))
+        return fail("expected 'result <memref argument> <ARG[DIM] or "
+                    "extent>...'");
+      for (std::string dim; words >> dim;)
+        result.dims.push_back(dim);
+      pendingResults.push_back(std::move(result));
     } else if (key == "workspace") {
       std::string word;
       if (!(words >> word))

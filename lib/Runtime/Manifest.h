@@ -21,6 +21,9 @@
 //     size B q 0        (size B is dimension 0 of the shape of q)
 //     size Hq q 1
 //     size Sq q 2
+//     result out q[0] q[1] q[2] 128
+//                       (optional: the shape of output argument out in terms
+//                        of the inputs', so a caller can allocate it)
 //     workspace 4*B*Hq   (optional: bytes of scratch memory the runtime
 //                         owns and passes as a last, hidden argument, a
 //                         memref<?xi8> descriptor; zero when first
@@ -84,6 +87,22 @@ struct SizeBinding {
   unsigned dim;
 };
 
+/// The shape of an output argument in terms of the inputs': per dimension
+/// either an extent or a dimension of a memref argument.
+struct ResultShape {
+  /// The index in KernelSpec::args of the output (a MemRef argument).
+  unsigned arg;
+  struct Dim {
+    /// A MemRef argument's index, or -1 for `extent`.
+    int arg = -1;
+    unsigned dim = 0;
+    int64_t extent = 0;
+  };
+  std::vector<Dim> dims;
+  /// As the manifest writes it: `q[0] q[1] 128`.
+  std::string text;
+};
+
 struct KernelSpec {
   std::string name;
   std::string binary;
@@ -95,6 +114,7 @@ struct KernelSpec {
   std::unique_ptr<SizeExpr> workspaceBytes;
   std::vector<KernelArg> args;
   std::vector<SizeBinding> sizes;
+  std::vector<ResultShape> results;
 
   /// Whether the memref arguments of a launch with `args` have the static
   /// extents of their `shape`; otherwise returns false and sets `error`.

@@ -310,6 +310,28 @@ int celeris_kernel_size(const CelerisModule *module, const char *kernel,
   return 0;
 }
 
+int celeris_kernel_num_results(const CelerisModule *module,
+                               const char *kernel) {
+  int index = findKernel(module, kernel);
+  return index < 0
+             ? -1
+             : static_cast<int>(module->manifest.kernels[index].results.size());
+}
+
+int celeris_kernel_result(const CelerisModule *module, const char *kernel,
+                          int index, const char **name, const char **shape) {
+  int k = findKernel(module, kernel);
+  if (k < 0)
+    return fail(std::string("the artifact has no kernel '") + kernel + "'");
+  const KernelSpec &spec = module->manifest.kernels[k];
+  if (index < 0 || index >= static_cast<int>(spec.results.size()))
+    return fail("result index " + std::to_string(index) +
+                " out of range for kernel '" + kernel + "'");
+  *name = spec.args[spec.results[index].arg].name.c_str();
+  *shape = spec.results[index].text.c_str();
+  return 0;
+}
+
 int celeris_launch_geometry(const CelerisModule *module, const char *kernelName,
                             const char *const *sizeNames,
                             const int64_t *sizeValues, int numSizes,

@@ -13,12 +13,19 @@ the manifest binds them (saxpy's N is the length of x); others are passed in
     from celeris.runtime import load
     module = load("artifact/manifest.txt")
     module.launch("saxpy", a=2.0, x=x, y=y)
+
+A kernel whose manifest gives its outputs' shapes (`result` lines: the
+attention kernels) is also a function of its inputs, which allocates the
+outputs and launches on the current torch stream:
+
+    attention = module.function("gqa_32_8")
+    out, lse = attention(q, k, v, kv_lengths=lens)
 """
 
 import ctypes
 import os
 
-__all__ = ["CelerisError", "Module", "load", "library_path"]
+__all__ = ["CelerisError", "KernelFunction", "Module", "load", "library_path"]
 
 _KIND_PTR, _KIND_I32, _KIND_I64, _KIND_F32, _KIND_MEMREF = range(5)
 _MLIR_TO_DTYPE_NAME = {
@@ -67,6 +74,10 @@ def _library():
         lib.celeris_kernel_size.argtypes = [
             ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p),
             ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_int)]
+        lib.celeris_kernel_num_results.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        lib.celeris_kernel_result.argtypes = [
+            ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p),
+            ctypes.POINTER(ctypes.c_char_p)]
         size_args = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p),
                      ctypes.POINTER(ctypes.c_int64), ctypes.c_int,
                      ctypes.POINTER(ctypes.c_void_p), ctypes.c_int]
@@ -153,10 +164,12 @@ class Module:
         self._handle = handle
         self.kernels = {}
         self.sizes = {}
+        self.results = {}
         for i in range(lib.celeris_module_num_kernels(handle)):
             name = lib.celeris_module_kernel_name(handle, i).decode()
             self.kernels[name] = self._signature(name)
             self.sizes[name] = self._bound_sizes(name)
+            self.results[name] = self._result_shapes(name)
 
     def _signature(self, kernel):
         lib = _library()
@@ -180,6 +193,75 @@ class Module:
                    "reading the manifest")
             sizes[name.value.decode()] = (arg.value.decode(), dim.value)
         return sizes
+
+    def _result_shapes(self, kernel):
+        """{output: [(argument, dimension) or extent, ...]} from the manifest."""
+        lib = _library()
+        results = {}
+        for i in range(lib.celeris_kernel_num_results(self._handle, kernel.encode())):
+            name, shape = ctypes.c_char_p(), ctypes.c_char_p()
+            _check(lib.celeris_kernel_result(self._handle, kernel.encode(), i,
+                                             ctypes.byref(name), ctypes.byref(shape)),
+                   "reading the manifest")
+            dims = []
+            for word in shape.value.decode().split():
+                if "[" in word:
+                    arg, dim = word[:-1].split("[")
+                    dims.append((arg, int(dim)))
+                else:
+                    dims.append(int(word))
+            results[name.value.decode()] = dims
+        return results
+
+    def result_shapes(self, kernel, *positional, **named):
+        """The shapes of `kernel`'s outputs for its inputs, given in order (the
+        arguments that are no output) or by name: {output: shape}."""
+        inputs = self._inputs(kernel, positional, named)
+        shapes = {}
+        for output, dims in self.results[kernel].items():
+            shape = []
+            for dim in dims:
+                if isinstance(dim, int):
+                    shape.append(dim)
+                    continue
+                arg, index = dim
+                shape.append(int(tuple(inputs[arg].shape)[index]))
+            shapes[output] = tuple(shape)
+        return shapes
+
+    def _inputs(self, kernel, positional, named):
+        """{input: value} of a call of `kernel` as a function: its arguments
+        but the outputs the manifest gives shapes for, in order or by name."""
+        self._require_results(kernel)
+        names = [a[0] for a in self.kernels[kernel] if a[0] not in self.results[kernel]]
+        if len(positional) > len(names):
+            raise CelerisError(f"kernel '{kernel}' takes {len(names)} inputs "
+                               f"({', '.join(names)}), got {len(positional)} positional")
+        values = dict(zip(names, positional))
+        for name, value in named.items():
+            if name in values:
+                raise CelerisError(f"input '{name}' given twice")
+            values[name] = value
+        missing = [n for n in names if n not in values]
+        unknown = sorted(set(values) - set(names))
+        if missing or unknown:
+            raise CelerisError(
+                f"kernel '{kernel}' takes inputs ({', '.join(names)})"
+                + (f"; missing {', '.join(missing)}" if missing else "")
+                + (f"; unknown {', '.join(unknown)}" if unknown else ""))
+        return values
+
+    def _require_results(self, kernel):
+        if kernel not in self.kernels:
+            raise CelerisError(f"the artifact has no kernel '{kernel}'; it has "
+                               f"{', '.join(sorted(self.kernels))}")
+        if not self.results[kernel]:
+            raise CelerisError(f"the manifest gives no output shapes for kernel "
+                               f"'{kernel}': launch it with `launch`")
+
+    def function(self, kernel):
+        """`kernel` as a function of its inputs (see KernelFunction)."""
+        return KernelFunction(self, kernel)
 
     def launch(self, kernel, *positional, sizes=None, stream=None, **named):
         """Launches `kernel` with its arguments given in order or by name.
@@ -285,6 +367,41 @@ class Module:
         if self._runtime is None:
             raise CelerisError("the module was loaded without a device (device=None)")
         _check(_library().celeris_synchronize(self._runtime), "synchronizing")
+
+
+class KernelFunction:
+    """A kernel of a module as a function of its inputs: called with torch
+    CUDA tensors (in order or by name), it checks them as `launch` does,
+    allocates the outputs (shapes from the manifest's `result` lines, element
+    types from its arguments) on the inputs' device, launches on the current
+    torch stream of that device (so it works on side streams and under CUDA
+    graph capture) and returns the outputs: one tensor, or a tuple in the
+    kernel's argument order."""
+
+    def __init__(self, module, kernel):
+        module._require_results(kernel)
+        self.module, self.kernel = module, kernel
+        signature = module.kernels[kernel]
+        self.outputs = [a for a in signature if a[0] in module.results[kernel]]
+        self.inputs = [a[0] for a in signature if a[0] not in module.results[kernel]]
+
+    def __call__(self, *positional, sizes=None, **named):
+        import torch
+
+        values = self.module._inputs(self.kernel, positional, named)
+        shapes = self.module.result_shapes(self.kernel, **values)
+        device = next((v.device for v in values.values() if hasattr(v, "device")
+                       and getattr(v, "is_cuda", False)), None)
+        if device is None:
+            raise CelerisError(f"kernel '{self.kernel}' needs CUDA torch tensors as inputs")
+        outputs = {}
+        for name, _, _, element in self.outputs:
+            dtype = getattr(torch, _MLIR_TO_DTYPE_NAME.get(element, element))
+            outputs[name] = torch.empty(shapes[name], dtype=dtype, device=device)
+        self.module.launch(self.kernel, **values, **outputs, sizes=sizes,
+                           stream=torch.cuda.current_stream(device))
+        result = tuple(outputs[name] for name, _, _, _ in self.outputs)
+        return result[0] if len(result) == 1 else result
 
 
 def _size_arrays(sizes):

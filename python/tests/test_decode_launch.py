@@ -94,3 +94,31 @@ def test_long_queries_stay_with_prefill(artifact):
     kv = FakeCudaTensor(2, 8, 1000, 128, dtype="bfloat16")
     grid, _ = module.geometry("prefill", q=q, k=kv, v=kv, out=q)
     assert grid[1:] == (32, 2)
+
+
+def test_output_shapes_come_from_the_inputs(artifact):
+    manifest, module = artifact
+    assert "  result out q[0] q[1] q[2] v[3]" in open(manifest).read()
+    assert module.results["gqa"] == {"lse": [("q", 0), ("q", 1), ("q", 2)],
+                                     "out": [("q", 0), ("q", 1), ("q", 2), ("v", 3)]}
+    q = FakeCudaTensor(3, 32, 1, 128, dtype="bfloat16")
+    kv = FakeCudaTensor(3, 8, 500, 128, dtype="bfloat16")
+    lens = FakeCudaTensor(3, dtype="int32")
+    assert module.result_shapes("gqa", q, kv, kv, lens) == {
+        "out": (3, 32, 1, 128), "lse": (3, 32, 1)}
+    assert module.result_shapes("gqa", q=q, k=kv, v=kv, kv_lengths=lens)["lse"] == (3, 32, 1)
+
+
+def test_kernels_as_functions_take_their_inputs(artifact):
+    _, module = artifact
+    function = module.function("paged")
+    assert function.inputs == ["q", "k", "v", "page_table"]
+    assert [o[0] for o in function.outputs] == ["out"]
+    q = FakeCudaTensor(2, 12, 3, 64, dtype="float16")
+    with pytest.raises(runtime.CelerisError, match=r"takes inputs \(q, k, v, page_table\); "
+                       r"missing page_table"):
+        module.result_shapes("paged", q, q, q)
+    with pytest.raises(runtime.CelerisError, match="takes 4 inputs"):
+        module.result_shapes("paged", q, q, q, q, q)
+    with pytest.raises(runtime.CelerisError, match="no kernel 'nope'"):
+        module.function("nope")

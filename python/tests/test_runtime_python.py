@@ -118,3 +118,9 @@ def test_bad_size_lines_are_explained(tmp_path):
     with pytest.raises(runtime.CelerisError,
                        match="line 8: size 'N' reads 'a', which is not a memref argument"):
         runtime.load(manifest, device=None)
+
+
+def test_kernels_without_output_shapes_are_no_functions(saxpy_module):
+    assert saxpy_module.results["saxpy"] == {}
+    with pytest.raises(runtime.CelerisError, match="gives no output shapes for kernel 'saxpy'"):
+        saxpy_module.function("saxpy")

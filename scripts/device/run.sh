@@ -16,6 +16,8 @@ python3 scripts/device/check_attention.py .device/attention_mma_sync/manifest.tx
 python3 scripts/device/check_attention.py .device/attention_q64/manifest.txt --small || status=1
 python3 scripts/device/check_attention_masks.py .device/attention_masks/manifest.txt || status=1
 python3 scripts/device/check_decode.py .device/decode/manifest.txt || status=1
+python3 scripts/device/check_function.py .device/decode/manifest.txt \
+    .device/attention/manifest.txt || status=1
 # Timing (not a check): Celeris vs SDPA flash/cuDNN and FlexAttention.
 python3 bench/attention.py .device/attention/manifest.txt \
     .device/attention_mma_sync/manifest.txt .device/attention_q64/manifest.txt || status=1

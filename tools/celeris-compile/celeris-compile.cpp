@@ -26,6 +26,10 @@
 // is then a `memref<?xi8>` the runtime passes itself (it is not in the
 // manifest's argument list).
 //
+// An optional `results = {out = ["q[0]", "128"]}` gives an output
+// argument's shape in terms of the inputs' (`result out q[0] 128` in the
+// manifest), so that a caller can allocate it.
+//
 // The manifest notes the schedule of each kernel in a comment on its
 // `kernel` line, so which kernel family an op became is on record.
 //
@@ -93,10 +97,11 @@ struct KernelEntry {
   std::string grid[3];
   int block[3] = {1, 1, 1};
   std::string shared = "0";
-  std::string workspace;          // Empty: none.
-  std::string schedule;           // The #celeris.gpu_schedule, if any.
-  std::vector<std::string> args;  // "<kind> <name>[ shape <extents>]"
-  std::vector<std::string> sizes; // "<name> <arg> <dim>"
+  std::string workspace;            // Empty: none.
+  std::string schedule;             // The #celeris.gpu_schedule, if any.
+  std::vector<std::string> args;    // "<kind> <name>[ shape <extents>]"
+  std::vector<std::string> sizes;   // "<name> <arg> <dim>"
+  std::vector<std::string> results; // "<arg> <ARG[DIM] or extent>..."
 };
 
 /// The manifest kind of a kernel argument type, or empty if unsupported.
@@ -183,6 +188,65 @@ LogicalResult readSizes(gpu::GPUFuncOp func, DictionaryAttr launch,
   return success();
 }
 
+/// Reads the optional `results = {OUT = ["ARG[DIM]" or "EXTENT", ...]}` of
+/// `launch`: the shape of each output argument in terms of the inputs', so
+/// that a caller can allocate the outputs.
+LogicalResult readResults(gpu::GPUFuncOp func, DictionaryAttr launch,
+                          ArrayRef<std::string> argNames,
+                          ArrayRef<Type> argTypes, KernelEntry &entry) {
+  Attribute attr = launch.get("results");
+  if (!attr)
+    return success();
+  auto results = dyn_cast<DictionaryAttr>(attr);
+  if (!results)
+    return func.emitError()
+           << "'celeris.launch' results of kernel '" << func.getName()
+           << "' must be a dictionary of shape arrays";
+  for (NamedAttribute result : results) {
+    StringRef name = result.getName().getValue();
+    auto error = [&] {
+      InFlightDiagnostic diag = func.emitError();
+      diag << "result '" << name << "' of kernel '" << func.getName() << "' ";
+      return diag;
+    };
+    const auto *out = llvm::find(argNames, name);
+    if (out == argNames.end())
+      return error() << "is no argument of the kernel";
+    auto outType = dyn_cast<MemRefType>(argTypes[out - argNames.begin()]);
+    auto dims = dyn_cast<ArrayAttr>(result.getValue());
+    if (!outType || !dims || dims.size() != size_t(outType.getRank()))
+      return error() << "must be a memref argument with one \"ARG[DIM]\" or "
+                        "extent string per dimension";
+    std::string line = name.str();
+    for (Attribute dim : dims) {
+      auto text = dyn_cast<StringAttr>(dim);
+      StringRef arg, rest;
+      unsigned index = 0, extent = 0;
+      if (text && !text.getValue().getAsInteger(10, extent)) {
+        line += " " + text.str();
+        continue;
+      }
+      if (text)
+        std::tie(arg, rest) = text.getValue().split('[');
+      if (!text || !rest.consume_back("]") || rest.getAsInteger(10, index))
+        return error() << "has a dimension that is neither an extent nor "
+                          "\"ARG[DIM]\": "
+                       << dim;
+      const auto *source = llvm::find(argNames, arg);
+      auto sourceType =
+          source == argNames.end()
+              ? MemRefType()
+              : dyn_cast<MemRefType>(argTypes[source - argNames.begin()]);
+      if (!sourceType || index >= sourceType.getRank())
+        return error() << "reads dimension " << index << " of '" << arg
+                       << "', which is no memref argument of that rank";
+      line += " " + text.str();
+    }
+    entry.results.push_back(line);
+  }
+  return success();
+}
+
 FailureOr<KernelEntry> readKernel(gpu::GPUModuleOp module,
                                   gpu::GPUFuncOp func) {
   KernelEntry entry;
@@ -241,7 +305,8 @@ FailureOr<KernelEntry> readKernel(gpu::GPUModuleOp module,
     entry.args.push_back(kind + " " + name + argShape(type));
     argNames.push_back(name);
   }
-  if (failed(readSizes(func, launch, argNames, entry)))
+  if (failed(readSizes(func, launch, argNames, entry)) ||
+      failed(readResults(func, launch, argNames, argTypes, entry)))
     return failure();
   return entry;
 }
@@ -377,6 +442,8 @@ int compile() {
       os << "  arg " << arg << "\n";
     for (const std::string &size : k.sizes)
       os << "  size " << size << "\n";
+    for (const std::string &result : k.results)
+      os << "  result " << result << "\n";
     os << "end\n";
   }
   if (failed(writeFile(outputDir + "/manifest.txt", manifest)))

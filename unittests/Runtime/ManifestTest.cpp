@@ -134,6 +134,58 @@ end
   EXPECT_EQ(error, "manifest line 3: expected an expression");
 }
 
+// `result` lines give an output's shape in terms of the inputs', so that a
+// caller can allocate it; they are checked against the arguments.
+TEST(Manifest, ParsesResultShapes) {
+  std::string error;
+  std::optional<Manifest> m = Manifest::parse(R"(celeris-artifact 1
+kernel attention
+  binary a.cubin
+  symbol attention
+  grid 1 1 1
+  block 32 1 1
+  shared 0
+  result out q[0] q[1] q[2] 128
+  arg memref<4:bf16> q
+  arg memref<4:bf16> out
+end
+)",
+                                              error);
+  ASSERT_TRUE(m) << error;
+  ASSERT_EQ(m->kernels[0].results.size(), 1u);
+  const ResultShape &out = m->kernels[0].results[0];
+  EXPECT_EQ(out.arg, 1u);
+  EXPECT_EQ(out.text, "q[0] q[1] q[2] 128");
+  ASSERT_EQ(out.dims.size(), 4u);
+  EXPECT_EQ(out.dims[2].arg, 0);
+  EXPECT_EQ(out.dims[2].dim, 2u);
+  EXPECT_EQ(out.dims[3].arg, -1);
+  EXPECT_EQ(out.dims[3].extent, 128);
+
+  struct Case {
+    const char *result, *message;
+  } cases[] = {
+      {"result x q[0]",
+       "manifest line 3: result 'x' is no memref argument of kernel 'k'"},
+      {"result out q[0]", "manifest line 3: result 'out' has 1 dimensions, but "
+                          "the memref has rank 2"},
+      {"result out q[2] 4", "manifest line 3: dimension 'q[2]' of result 'out' "
+                            "reads no dimension of a "
+                            "memref argument"},
+      {"result out q[0] four", "manifest line 3: bad dimension 'four' of "
+                               "result 'out', expected ARG[DIM] or an "
+                               "extent"},
+  };
+  for (const Case &c : cases) {
+    std::string text = std::string("celeris-artifact 1\nkernel k\n") +
+                       c.result +
+                       "\nbinary k.cubin\nsymbol k\ngrid 1 1 1\nshared 0\n"
+                       "arg memref<2:f32> q\narg memref<2:f32> out\nend\n";
+    EXPECT_FALSE(Manifest::parse(text, error)) << c.result;
+    EXPECT_EQ(error, c.message);
+  }
+}
+
 /// MLIR's StridedMemRefType, as a launch passes a memref argument.
 template <int Rank> struct Descriptor {
   void *allocated = nullptr, *aligned = nullptr;

@@ -608,6 +608,14 @@ mlir::celeris::buildAttentionKernel(gpu::GPUModuleOp module, StringRef name,
   launch.append("shared",
                 builder.getStringAttr(std::to_string(spec.sharedBytes)));
   launch.append("sizes", sizes.getDictionary(ctx));
+  // The results' shapes in terms of the inputs', so that a caller can
+  // allocate them: out is [B, Hq, Sq, Dv], lse [B, Hq, Sq].
+  NamedAttrList results;
+  results.append("out",
+                 builder.getStrArrayAttr({"q[0]", "q[1]", "q[2]", "v[3]"}));
+  if (spec.lse)
+    results.append("lse", builder.getStrArrayAttr({"q[0]", "q[1]", "q[2]"}));
+  launch.append("results", results.getDictionary(ctx));
   kernel->setAttr("celeris.launch", launch.getDictionary(ctx));
   kernel->setAttr("celeris.arg_names", builder.getStrArrayAttr(argNames));
   kernel->setAttr("celeris.gpu_schedule", schedule);

@@ -46,6 +46,8 @@
 // MANIFEST-NEXT:   size B q 0
 // MANIFEST-NEXT:   size Hq q 1
 // MANIFEST-NEXT:   size Sq q 2
+// MANIFEST-NEXT:   result lse q[0] q[1] q[2]
+// MANIFEST-NEXT:   result out q[0] q[1] q[2] v[3]
 // MANIFEST-NEXT: end
 // MANIFEST:      kernel d128_causal
 // MANIFEST:        grid ceildiv(Sq,64) Hq B
@@ -78,6 +80,7 @@
 // MANIFEST-NEXT:   size B q 0
 // MANIFEST-NEXT:   size Hq q 1
 // MANIFEST-NEXT:   size Sq q 2
+// MANIFEST-NEXT:   result out q[0] q[1] q[2] v[3]
 // MANIFEST-NEXT: end
 
 // TILE128:      kernel d128_full
@@ -110,6 +113,8 @@
 // WGMMA-MANIFEST-NEXT:   size B q 0
 // WGMMA-MANIFEST-NEXT:   size Hq q 1
 // WGMMA-MANIFEST-NEXT:   size Sq q 2
+// WGMMA-MANIFEST-NEXT:   result lse q[0] q[1] q[2]
+// WGMMA-MANIFEST-NEXT:   result out q[0] q[1] q[2] v[3]
 // WGMMA-MANIFEST-NEXT: end
 // WGMMA-MANIFEST:      kernel d128_causal
 // WGMMA-MANIFEST:        grid ceildiv(Sq,128) Hq B
@@ -139,6 +144,7 @@
 // WGMMA-MANIFEST-NEXT:   size B q 0
 // WGMMA-MANIFEST-NEXT:   size Hq q 1
 // WGMMA-MANIFEST-NEXT:   size Sq q 2
+// WGMMA-MANIFEST-NEXT:   result out q[0] q[1] q[2] v[3]
 // WGMMA-MANIFEST-NEXT: end
 
 // ERROR: error: celeris-select-gpu-schedule: q-tile must be 64 or 128
