@@ -225,7 +225,8 @@ class Module:
                     shape.append(dim)
                     continue
                 arg, index = dim
-                shape.append(int(tuple(inputs[arg].shape)[index]))
+                # As the input has it: symbolic under torch.compile.
+                shape.append(tuple(inputs[arg].shape)[index])
             shapes[output] = tuple(shape)
         return shapes
 

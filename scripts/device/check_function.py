@@ -3,7 +3,9 @@ the outputs it allocates and returns are bit for bit those of a launch into
 caller-allocated outputs; the call runs on the current torch stream, so it
 works on a side stream and inside CUDA graph capture (replays give the same
 bits, including the decode kernels' runtime-owned workspace after a
-warm-up launch). Usage (repository root, GPU machine, CELERIS_RUNTIME_LIB set
+warm-up launch). And the decode kernel as a PyTorch operator
+(celeris.torch_ops): eager, in a torch.compile graph, under torch.compile's
+CUDA graphs. Usage (repository root, GPU machine, CELERIS_RUNTIME_LIB set
 as in scripts/device/run.sh):
     check_function.py DECODE_MANIFEST PREFILL_MANIFEST
 (.device/decode/manifest.txt and .device/attention/manifest.txt from
@@ -55,6 +57,28 @@ def check(module, kernel, inputs, launch_outputs):
     expect(same(captured, expected), f"{kernel}: captured in a CUDA graph and replayed")
 
 
+def check_torch_op(module, q, k, v, lens):
+    """celeris::gqa_32_8 as a PyTorch operator: eager, inside a
+    torch.compile graph without graph breaks, and under torch.compile's CUDA
+    graphs (mode="reduce-overhead")."""
+    from celeris import torch_ops
+
+    op = torch_ops.register(module, "gqa_32_8")
+    expected = module.function("gqa_32_8")(q, k, v, lens)
+    expect(same(op(q, k, v, lens), expected), "torch.ops.celeris.gqa_32_8 eager")
+
+    def step(q, k, v, lens):
+        out, lse = op(q, k, v, lens)
+        return out * 1, lse
+
+    compiled = torch.compile(step, fullgraph=True)
+    expect(same(compiled(q, k, v, lens), expected), "inside torch.compile(fullgraph=True)")
+    graphs = torch.compile(step, mode="reduce-overhead", fullgraph=True)
+    for _ in range(3):  # warm-up, record, replay
+        got = graphs(q, k, v, lens)
+    expect(same(got, expected), "under torch.compile(mode='reduce-overhead') (CUDA graphs)")
+
+
 def main():
     decode, prefill = load(sys.argv[1]), load(sys.argv[2])
     torch.manual_seed(0)
@@ -64,6 +88,8 @@ def main():
     lens = torch.tensor([0, 1, 1700, length], device="cuda", dtype=torch.int32)
     check(decode, "gqa_32_8", dict(q=q, k=k, v=v, kv_lengths=lens),
           dict(out=torch.empty_like(q), lse=torch.empty(b, 32, 1, device="cuda")))
+
+    check_torch_op(decode, q, k, v, lens)
 
     kernel = "attention_full_d128_bf16"
     if kernel in prefill.kernels:
