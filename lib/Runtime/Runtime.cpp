@@ -332,11 +332,14 @@ int celeris_kernel_result(const CelerisModule *module, const char *kernel,
   return 0;
 }
 
-int celeris_launch_geometry(const CelerisModule *module, const char *kernelName,
-                            const char *const *sizeNames,
-                            const int64_t *sizeValues, int numSizes,
-                            void **args, int numArgs, int64_t grid[3],
-                            int64_t *sharedBytes) {
+/// What celeris_launch_geometry computes, and with `workspaceBytes` also
+/// the workspace the launch needs (0 for a kernel without one), from the
+/// same bound sizes.
+static int evaluateLaunch(const CelerisModule *module, const char *kernelName,
+                          const char *const *sizeNames,
+                          const int64_t *sizeValues, int numSizes, void **args,
+                          int numArgs, int64_t grid[3], int64_t *sharedBytes,
+                          int64_t *workspaceBytes) {
   int index = findKernel(module, kernelName);
   if (index < 0)
     return fail(std::string("the artifact has no kernel '") + kernelName + "'");
@@ -372,15 +375,36 @@ int celeris_launch_geometry(const CelerisModule *module, const char *kernelName,
   if (!shared)
     return fail("kernel '" + kernel.name + "': " + error);
   *sharedBytes = *shared;
+  if (workspaceBytes) {
+    // An empty grid launches nothing and needs no workspace.
+    *workspaceBytes = 0;
+    if (kernel.workspaceBytes && grid[0] && grid[1] && grid[2]) {
+      std::optional<int64_t> bytes =
+          kernel.workspaceBytes->evaluate(*sizes, error);
+      if (!bytes || *bytes < 0)
+        return fail("kernel '" + kernel.name +
+                    "': workspace: " + (bytes ? "negative size" : error));
+      *workspaceBytes = *bytes;
+    }
+  }
   return 0;
+}
+
+int celeris_launch_geometry(const CelerisModule *module, const char *kernelName,
+                            const char *const *sizeNames,
+                            const int64_t *sizeValues, int numSizes,
+                            void **args, int numArgs, int64_t grid[3],
+                            int64_t *sharedBytes) {
+  return evaluateLaunch(module, kernelName, sizeNames, sizeValues, numSizes,
+                        args, numArgs, grid, sharedBytes, nullptr);
 }
 
 int celeris_launch(CelerisModule *module, const char *kernelName,
                    const char *const *sizeNames, const int64_t *sizeValues,
                    int numSizes, void **args, int numArgs, void *stream) {
-  int64_t grid[3], shared;
-  if (celeris_launch_geometry(module, kernelName, sizeNames, sizeValues,
-                              numSizes, args, numArgs, grid, &shared))
+  int64_t grid[3], shared, workspaceBytes;
+  if (evaluateLaunch(module, kernelName, sizeNames, sizeValues, numSizes, args,
+                     numArgs, grid, &shared, &workspaceBytes))
     return 1;
   if (!module->runtime)
     return fail(std::string("cannot launch '") + kernelName +
@@ -410,20 +434,9 @@ int celeris_launch(CelerisModule *module, const char *kernelName,
   }
 
   if (kernel.workspaceBytes) {
-    std::map<std::string, int64_t> given;
-    for (int i = 0; i < numSizes; ++i)
-      given[sizeNames[i]] = sizeValues[i];
-    std::string error;
-    std::optional<std::map<std::string, int64_t>> sizes =
-        kernel.bindSizes(args, given, error);
-    std::optional<int64_t> bytes =
-        sizes ? kernel.workspaceBytes->evaluate(*sizes, error) : std::nullopt;
-    if (!bytes || *bytes < 0)
-      return fail("kernel '" + kernel.name +
-                  "': workspace: " + (bytes ? "negative size" : error));
     CUdeviceptr &buffer = module->workspaces[index];
     int64_t &capacity = module->workspaceBytes[index];
-    if (*bytes > capacity) {
+    if (workspaceBytes > capacity) {
       // Grown (never shrunk) outside any stream's work: earlier launches
       // may still use the old buffer. A fresh buffer is zero, as the
       // kernel expects its counters; each launch leaves them zero.
@@ -434,13 +447,13 @@ int celeris_launch(CelerisModule *module, const char *kernelName,
         return 1;
       buffer = 0;
       capacity = 0;
-      if (!check(driver, driver.cuMemAlloc(&buffer, *bytes),
-                 "allocating " + std::to_string(*bytes) +
+      if (!check(driver, driver.cuMemAlloc(&buffer, workspaceBytes),
+                 "allocating " + std::to_string(workspaceBytes) +
                      " bytes of workspace for '" + kernel.name + "'") ||
-          !check(driver, driver.cuMemsetD8(buffer, 0, *bytes),
+          !check(driver, driver.cuMemsetD8(buffer, 0, workspaceBytes),
                  "clearing the workspace"))
         return 1;
-      capacity = *bytes;
+      capacity = workspaceBytes;
     }
     workspace[0] = workspace[1] = static_cast<int64_t>(buffer);
     workspace[3] = capacity;
