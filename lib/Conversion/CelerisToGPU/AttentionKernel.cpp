@@ -588,10 +588,11 @@ mlir::celeris::buildAttentionKernel(gpu::GPUModuleOp module, StringRef name,
     std::string keyTiles =
         "ceildiv(" + keys + "," + std::to_string(schedule.getKvTile()) + ")";
     std::string slots = std::to_string(spec.decodeSlots);
+    // An empty batch (G = 0) must give an empty grid, not a division by 0.
     std::string waves = "ceildiv(3*" + groups + "," + slots + ")";
     std::string splits = "max(1,min(min(" + std::to_string(kMaxDecodeSplits) +
                          ",ceildiv(" + keyTiles + ",4)),(" + waves + "*" +
-                         slots + ")/(" + groups + ")))";
+                         slots + ")/max(1," + groups + ")))";
     launch.append("grid",
                   builder.getStrArrayAttr({splits, "Hkv*" + rowTiles, "B"}));
     // Counts (padded to 256 bytes), lse[groups][16][kMaxDecodeSplits] and

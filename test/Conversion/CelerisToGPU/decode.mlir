@@ -16,9 +16,9 @@
 // KERNEL-SAME: %{{.+}}: memref<?xi8>
 // KERNEL-SAME: celeris.arg_names = ["q", "k", "v", "kv_lengths", "out", "lse", "workspace"]
 // KERNEL-SAME: block = array<i32: 128, 1, 1>
-// KERNEL-SAME: grid = ["max(1,min(min(32,ceildiv(ceildiv(Sk,64),4)),(ceildiv(3*B*Hkv*ceildiv((Hq/Hkv)*Sq,16),396)*396)/(B*Hkv*ceildiv((Hq/Hkv)*Sq,16))))", "Hkv*ceildiv((Hq/Hkv)*Sq,16)", "B"]
+// KERNEL-SAME: grid = ["max(1,min(min(32,ceildiv(ceildiv(Sk,64),4)),(ceildiv(3*B*Hkv*ceildiv((Hq/Hkv)*Sq,16),396)*396)/max(1,B*Hkv*ceildiv((Hq/Hkv)*Sq,16))))", "Hkv*ceildiv((Hq/Hkv)*Sq,16)", "B"]
 // KERNEL-SAME: sizes = {B = "q[0]", Hkv = "k[1]", Hq = "q[1]", Sk = "k[2]", Sq = "q[2]"}
-// KERNEL-SAME: workspace = "256*ceildiv(B*Hkv*ceildiv((Hq/Hkv)*Sq,16)*4,256)+B*Hkv*ceildiv((Hq/Hkv)*Sq,16)*2048+B*Hkv*ceildiv((Hq/Hkv)*Sq,16)*max(1,min(min(32,ceildiv(ceildiv(Sk,64),4)),(ceildiv(3*B*Hkv*ceildiv((Hq/Hkv)*Sq,16),396)*396)/(B*Hkv*ceildiv((Hq/Hkv)*Sq,16))))*8192"
+// KERNEL-SAME: workspace = "256*ceildiv(B*Hkv*ceildiv((Hq/Hkv)*Sq,16)*4,256)+B*Hkv*ceildiv((Hq/Hkv)*Sq,16)*2048+B*Hkv*ceildiv((Hq/Hkv)*Sq,16)*max(1,min(min(32,ceildiv(ceildiv(Sk,64),4)),(ceildiv(3*B*Hkv*ceildiv((Hq/Hkv)*Sq,16),396)*396)/max(1,B*Hkv*ceildiv((Hq/Hkv)*Sq,16))))*8192"
 // The four warps' partials (each over 16 keys of a tile) merge in shared
 // memory; then one split writes out directly, several write partials,
 // count, and the last (told through shared memory) merges them in split
