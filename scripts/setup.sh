@@ -15,7 +15,7 @@ packages=(
   cmake ninja-build g++ git
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libgtest-dev
-  python3 python3-venv python3-pip
+  python3 python3-venv python3-pip python3-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,8 @@
 """Celeris from Python.
 
     import celeris
+    fn = celeris.jit("model.mlir", "attention")              # a function as a callable
+    out = fn(q, k, v)                                         # GPU: torch; CPU: NumPy/torch
     manifest = celeris.compile("kernels.mlir", "artifact")   # needs the Celeris build
     manifest = celeris.compile("kernels.mlir")               # through the disk cache
     module = celeris.load(manifest)                           # needs a GPU, not MLIR
@@ -10,7 +12,8 @@
 $CELERIS_BUILD_DIR); without an output directory it goes through the disk
 cache (celeris.cache), which also serves a process with no compiler at
 all. `load` is celeris.runtime.load, which needs only libCelerisRuntime.so
-and a CUDA driver.
+and a CUDA driver. `jit` (celeris.jit) picks the GPU path where torch sees
+a GPU and the CPU path (the _celeris_host extension) elsewhere.
 """
 
 import os
@@ -18,9 +21,10 @@ import shutil
 import subprocess
 
 from . import cache as _cache
+from .jit import jit
 from .runtime import CelerisError, Module, load
 
-__all__ = ["CelerisError", "Module", "compile", "load"]
+__all__ = ["CelerisError", "Module", "compile", "jit", "load"]
 
 
 def _find_tool(name):

@@ -22,34 +22,17 @@
 
 #include "NpyIO.h"
 
-#include "celeris/InitAllDialects.h"
-#include "celeris/InitAllPasses.h"
-#include "celeris/Pipelines/Pipelines.h"
-
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/BuiltinTypes.h"
-#include "mlir/IR/DialectRegistry.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/InitAllPasses.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "celeris/ExecutionEngine/HostFunction.h"
 
 #include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -58,7 +41,10 @@
 #include <optional>
 #include <random>
 
-using namespace mlir;
+using namespace mlir::celeris;
+using llvm::SmallString;
+using llvm::SmallVector;
+using llvm::StringRef;
 namespace cl = llvm::cl;
 
 //===----------------------------------------------------------------------===//
@@ -126,120 +112,113 @@ static cl::opt<bool>
 namespace {
 llvm::raw_ostream &error() { return llvm::errs() << "celeris-run: error: "; }
 
-/// Exits after an error message was printed (the tool is built without
-/// exceptions; nothing needs unwinding before exit).
-[[noreturn]] void exitWithFailure() {
-  llvm::outs().flush();
-  llvm::errs().flush();
-  std::exit(1);
+/// Reports an error from the host function library and fails.
+int fail(llvm::Error err) {
+  error() << llvm::toString(std::move(err)) << "\n";
+  return 1;
 }
 
-double msSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - start)
-      .count();
+/// The .npy descr of each element type ('<V2' is how ml_dtypes.bfloat16
+/// saves).
+StringRef getNpyDescr(HostElementType type) {
+  switch (type) {
+  case HostElementType::F16:
+    return "<f2";
+  case HostElementType::BF16:
+    return "<V2";
+  case HostElementType::F32:
+    return "<f4";
+  case HostElementType::F64:
+    return "<f8";
+  case HostElementType::I1:
+    return "|b1";
+  case HostElementType::I8:
+    return "|i1";
+  case HostElementType::I16:
+    return "<i2";
+  case HostElementType::I32:
+    return "<i4";
+  case HostElementType::I64:
+    return "<i8";
+  }
+  llvm_unreachable("unknown host element type");
 }
 
-/// The element types the runner can move in and out of .npy files.
-struct ElementKind {
-  const char *descr; // .npy descr ('<V2' is how ml_dtypes.bfloat16 saves)
-  const char *name;
-  size_t size;
-  bool isFloat;
-};
+bool isFloat(HostElementType type) {
+  return type == HostElementType::F16 || type == HostElementType::BF16 ||
+         type == HostElementType::F32 || type == HostElementType::F64;
+}
 
-std::optional<ElementKind> getElementKind(Type type) {
-  if (type.isF16())
-    return ElementKind{"<f2", "f16", 2, true};
-  if (type.isBF16())
-    return ElementKind{"<V2", "bf16", 2, true};
-  if (type.isF32())
-    return ElementKind{"<f4", "f32", 4, true};
-  if (type.isF64())
-    return ElementKind{"<f8", "f64", 8, true};
-  if (type.isSignlessInteger(1))
-    return ElementKind{"|b1", "i1", 1, false};
-  if (type.isSignlessInteger(8))
-    return ElementKind{"|i1", "i8", 1, false};
-  if (type.isSignlessInteger(16))
-    return ElementKind{"<i2", "i16", 2, false};
-  if (type.isSignlessInteger(32))
-    return ElementKind{"<i4", "i32", 4, false};
-  if (type.isSignlessInteger(64))
-    return ElementKind{"<i8", "i64", 8, false};
-  return std::nullopt;
+const llvm::fltSemantics &getHalfSemantics(HostElementType type) {
+  return type == HostElementType::F16 ? llvm::APFloat::IEEEhalf()
+                                      : llvm::APFloat::BFloat();
 }
 
 /// Stores `value` as one element of `type` at `dst`.
-void storeFloat(Type type, double value, char *dst) {
-  if (type.isF64()) {
+void storeFloat(HostElementType type, double value, char *dst) {
+  if (type == HostElementType::F64) {
     std::memcpy(dst, &value, 8);
-  } else if (type.isF32()) {
+  } else if (type == HostElementType::F32) {
     float f = static_cast<float>(value);
     std::memcpy(dst, &f, 4);
   } else {
     llvm::APFloat ap(value);
     bool losesInfo;
-    ap.convert(type.isF16() ? llvm::APFloat::IEEEhalf()
-                            : llvm::APFloat::BFloat(),
-               llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+    ap.convert(getHalfSemantics(type), llvm::APFloat::rmNearestTiesToEven,
+               &losesInfo);
     uint16_t bits = static_cast<uint16_t>(ap.bitcastToAPInt().getZExtValue());
     std::memcpy(dst, &bits, 2);
   }
 }
 
 /// Loads one element of `type` at `src` as a double (for printing).
-double loadAsDouble(Type type, const char *src) {
-  if (type.isF64()) {
+double loadAsDouble(HostElementType type, const char *src) {
+  switch (type) {
+  case HostElementType::F64: {
     double d;
     std::memcpy(&d, src, 8);
     return d;
   }
-  if (type.isF32()) {
+  case HostElementType::F32: {
     float f;
     std::memcpy(&f, src, 4);
     return f;
   }
-  if (type.isF16() || type.isBF16()) {
+  case HostElementType::F16:
+  case HostElementType::BF16: {
     uint16_t bits;
     std::memcpy(&bits, src, 2);
-    llvm::APFloat ap(type.isF16() ? llvm::APFloat::IEEEhalf()
-                                  : llvm::APFloat::BFloat(),
-                     llvm::APInt(16, bits));
+    llvm::APFloat ap(getHalfSemantics(type), llvm::APInt(16, bits));
     bool losesInfo;
     ap.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven,
                &losesInfo);
     return ap.convertToDouble();
   }
-  unsigned width = type.getIntOrFloatBitWidth();
-  int64_t v = 0;
-  switch (width) {
-  case 1:
-  case 8:
-    v = static_cast<int8_t>(*src);
-    break;
-  case 16: {
+  case HostElementType::I1:
+  case HostElementType::I8:
+    return static_cast<int8_t>(*src);
+  case HostElementType::I16: {
     int16_t x;
     std::memcpy(&x, src, 2);
-    v = x;
-    break;
+    return x;
   }
-  case 32: {
+  case HostElementType::I32: {
     int32_t x;
     std::memcpy(&x, src, 4);
-    v = x;
-    break;
+    return x;
   }
-  default:
-    std::memcpy(&v, src, 8);
+  case HostElementType::I64: {
+    int64_t x;
+    std::memcpy(&x, src, 8);
+    return static_cast<double>(x);
   }
-  return static_cast<double>(v);
+  }
+  llvm_unreachable("unknown host element type");
 }
 
-void storeInt(Type type, int64_t value, char *dst) {
-  size_t size = getElementKind(type)->size;
+void storeInt(HostElementType type, int64_t value, char *dst) {
   // Little-endian: the low bytes of the int64 are the narrower integer.
-  std::memcpy(dst, &value, size);
+  std::memcpy(dst, &value, getHostElementByteSize(type));
 }
 
 std::string formatShape(llvm::ArrayRef<int64_t> shape) {
@@ -249,19 +228,10 @@ std::string formatShape(llvm::ArrayRef<int64_t> shape) {
   return s + "]";
 }
 
-std::string typeToString(Type type) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  type.print(os);
-  return s;
-}
-
-/// A dense row-major buffer plus the memref descriptor the JIT-compiled code
-/// reads: {allocated, aligned, offset, sizes[rank], strides[rank]}.
+/// An input argument: a dense row-major buffer (8-byte aligned).
 struct Buffer {
-  std::vector<int64_t> shape;
-  std::vector<uint64_t> storage; // 8-byte aligned
-  std::vector<int64_t> descriptor;
+  SmallVector<int64_t> shape;
+  std::vector<uint64_t> storage;
 
   char *data() { return reinterpret_cast<char *>(storage.data()); }
 
@@ -272,122 +242,43 @@ struct Buffer {
       n *= d;
     storage.assign((n * elementSize + 7) / 8 + 1, 0);
   }
-
-  void makeDescriptor() {
-    int64_t rank = shape.size();
-    descriptor.assign(3 + 2 * rank, 0);
-    descriptor[0] = reinterpret_cast<int64_t>(data());
-    descriptor[1] = reinterpret_cast<int64_t>(data());
-    int64_t stride = 1;
-    for (int64_t i = rank - 1; i >= 0; --i) {
-      descriptor[3 + i] = shape[i];
-      descriptor[3 + rank + i] = stride;
-      stride *= shape[i];
-    }
-  }
 };
 
 //===----------------------------------------------------------------------===//
-// Entry function and inputs
+// Inputs
 //===----------------------------------------------------------------------===//
 
-/// Erases the functions that the entry cannot reach, so that a module with
-/// several models runs one of them without lowering the others.
-void eraseUnreachableFunctions(ModuleOp module, func::FuncOp entry) {
-  bool erased = true;
-  while (erased) {
-    erased = false;
-    for (auto func :
-         llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
-      if (func == entry || !SymbolTable::symbolKnownUseEmpty(func, module))
-        continue;
-      func.erase();
-      erased = true;
-    }
-  }
-}
-
-func::FuncOp findEntry(ModuleOp module) {
-  if (!entryName.empty()) {
-    auto func = module.lookupSymbol<func::FuncOp>(entryName);
-    if (!func || func.isExternal()) {
-      error() << "entry function '" << entryName << "' not found in '"
-              << inputFile << "'\n";
-      exitWithFailure();
-    }
-    return func;
-  }
-  SmallVector<func::FuncOp> publicFuncs;
-  for (auto func : module.getOps<func::FuncOp>())
-    if (func.isPublic() && !func.isExternal())
-      publicFuncs.push_back(func);
-  if (publicFuncs.size() == 1)
-    return publicFuncs.front();
-  if (auto main = module.lookupSymbol<func::FuncOp>("main"))
-    if (!main.isExternal())
-      return main;
-  if (publicFuncs.empty())
-    error() << "no public function with a body in '" << inputFile
-            << "' to run\n";
-  else
-    error() << "cannot choose the entry function: '" << inputFile << "' has "
-            << publicFuncs.size()
-            << " public functions and none is 'main'; pass --entry=<name>\n";
-  exitWithFailure();
-}
-
-/// Checks that `type` (argument or result `index`) is a ranked tensor of a
-/// supported element type.
-RankedTensorType checkTensorType(Type type, StringRef what, unsigned index) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor || tensor.getEncoding()) {
-    error() << what << " " << index << " has unsupported type "
-            << typeToString(type)
-            << " (celeris-run takes and returns ranked tensors without "
-               "encoding)\n";
-    exitWithFailure();
-  }
-  if (!getElementKind(tensor.getElementType())) {
-    error() << what << " " << index << " has unsupported element type "
-            << typeToString(tensor.getElementType()) << " in "
-            << typeToString(type)
-            << " (supported: f16, bf16, f32, f64, i1, i8, i16, i32, i64)\n";
-    exitWithFailure();
-  }
-  return tensor;
-}
-
-Buffer loadInput(unsigned index, RankedTensorType type) {
+std::optional<Buffer> loadInput(unsigned index, const HostTensorType &type) {
   const std::string &path = inputs[index];
   auto array = ::celeris::npy::read(path);
   if (!array) {
     error() << "input " << index << ": " << llvm::toString(array.takeError())
             << "\n";
-    exitWithFailure();
+    return std::nullopt;
   }
-  ElementKind kind = *getElementKind(type.getElementType());
-  if (array->descr != kind.descr) {
+  StringRef descr = getNpyDescr(type.elementType);
+  if (array->descr != descr) {
     error() << "input " << index << " ('" << path << "'): dtype '"
-            << array->descr << "' does not match argument type "
-            << typeToString(type) << " (expects '" << kind.descr << "')\n";
-    exitWithFailure();
+            << array->descr << "' does not match argument type " << type.str()
+            << " (expects '" << descr << "')\n";
+    return std::nullopt;
   }
-  if (static_cast<int64_t>(array->shape.size()) != type.getRank()) {
+  if (array->shape.size() != type.shape.size()) {
     error() << "input " << index << " ('" << path << "'): rank "
             << array->shape.size() << " (shape " << formatShape(array->shape)
-            << ") does not match argument type " << typeToString(type) << "\n";
-    exitWithFailure();
+            << ") does not match argument type " << type.str() << "\n";
+    return std::nullopt;
   }
-  for (auto [d, expected] : llvm::enumerate(type.getShape())) {
-    if (!ShapedType::isDynamic(expected) && expected != array->shape[d]) {
+  for (auto [d, expected] : llvm::enumerate(type.shape)) {
+    if (expected != HostTensorType::kDynamic && expected != array->shape[d]) {
       error() << "input " << index << " ('" << path << "'): shape "
               << formatShape(array->shape) << " does not match argument type "
-              << typeToString(type) << " in dimension " << d << "\n";
-      exitWithFailure();
+              << type.str() << " in dimension " << d << "\n";
+      return std::nullopt;
     }
   }
   Buffer buffer;
-  buffer.allocate(array->shape, kind.size);
+  buffer.allocate(array->shape, getHostElementByteSize(type.elementType));
   std::memcpy(buffer.data(), array->data.data(), array->data.size());
   return buffer;
 }
@@ -403,35 +294,35 @@ struct SeededInputs {
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
   }
 
-  Buffer draw(unsigned index, RankedTensorType type) {
-    SmallVector<int64_t> shape(type.getShape());
+  std::optional<Buffer> draw(unsigned index, const HostTensorType &type) {
+    SmallVector<int64_t> shape(type.shape);
     for (int64_t &d : shape) {
-      if (!ShapedType::isDynamic(d))
+      if (d != HostTensorType::kDynamic)
         continue;
       if (dynamicSize < 0) {
-        error() << "argument " << index << " of type " << typeToString(type)
+        error() << "argument " << index << " of type " << type.str()
                 << " has dynamic dimensions: pass --dynamic-size=N with "
                    "--seed, or pass --input files\n";
-        exitWithFailure();
+        return std::nullopt;
       }
       d = dynamicSize;
     }
-    Type elementType = type.getElementType();
-    ElementKind kind = *getElementKind(elementType);
+    HostElementType element = type.elementType;
+    size_t size = getHostElementByteSize(element);
     Buffer buffer;
-    buffer.allocate(shape, kind.size);
+    buffer.allocate(shape, size);
     int64_t n = 1;
     for (int64_t d : shape)
       n *= d;
     char *dst = buffer.data();
-    for (int64_t i = 0; i < n; ++i, dst += kind.size) {
-      if (kind.isFloat)
-        storeFloat(elementType, normal(), dst);
-      else if (elementType.isSignlessInteger(1))
-        storeInt(elementType, rng() & 1, dst);
+    for (int64_t i = 0; i < n; ++i, dst += size) {
+      if (isFloat(element))
+        storeFloat(element, normal(), dst);
+      else if (element == HostElementType::I1)
+        storeInt(element, rng() & 1, dst);
       else
         storeInt(
-            elementType,
+            element,
             lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo)),
             dst);
     }
@@ -440,41 +331,18 @@ struct SeededInputs {
 };
 
 //===----------------------------------------------------------------------===//
-// Lowering
-//===----------------------------------------------------------------------===//
-
-LogicalResult addPipeline(PassManager &pm, StringRef pipeline, StringRef what) {
-  pipeline = pipeline.trim();
-  StringRef original = pipeline;
-  // Accept both 'a,b' and 'builtin.module(a,b)'.
-  if (pipeline.consume_front("builtin.module(")) {
-    if (!pipeline.consume_back(")")) {
-      error() << "malformed " << what << " '" << original
-              << "' (unbalanced parentheses)\n";
-      return failure();
-    }
-  }
-  std::string message;
-  llvm::raw_string_ostream os(message);
-  if (failed(parsePassPipeline(pipeline, pm, os))) {
-    error() << "invalid " << what << ": " << message << "\n";
-    return failure();
-  }
-  return success();
-}
-
-//===----------------------------------------------------------------------===//
 // Printing results
 //===----------------------------------------------------------------------===//
 
-void printValuesOf(Type elementType, llvm::ArrayRef<int64_t> shape,
-                   const char *data, size_t elementSize) {
+void printValuesOf(const HostTensor &tensor) {
   llvm::outs() << "  ";
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
+  const char *data = static_cast<const char *>(tensor.data.get());
+  size_t elementSize = getHostElementByteSize(tensor.elementType);
+  llvm::ArrayRef<int64_t> shape = tensor.shape;
+  int64_t n = tensor.getNumElements();
   if (shape.empty()) {
-    llvm::outs() << llvm::format("%g", loadAsDouble(elementType, data)) << "\n";
+    llvm::outs() << llvm::format("%g", loadAsDouble(tensor.elementType, data))
+                 << "\n";
     return;
   }
   for (int64_t i = 0; i < n; ++i) {
@@ -490,7 +358,7 @@ void printValuesOf(Type elementType, llvm::ArrayRef<int64_t> shape,
     for (int64_t k = 0; k < opens; ++k)
       llvm::outs() << "[";
     llvm::outs() << llvm::format(
-        "%g", loadAsDouble(elementType, data + i * elementSize));
+        "%g", loadAsDouble(tensor.elementType, data + i * elementSize));
     stride = 1;
     for (int64_t d = shape.size() - 1; d >= 0; --d) {
       stride *= shape[d];
@@ -517,43 +385,46 @@ int run() {
     error() << "pass either --input files or --seed, not both\n";
     return 1;
   }
-
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registerAllToLLVMIRTranslations(registry);
-  mlir::celeris::registerAllDialects(registry);
-  MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-
-  llvm::SourceMgr sourceMgr;
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(inputFile, sourceMgr, &context);
-  if (!module) {
-    error() << "cannot parse '" << inputFile << "'\n";
+  auto source = llvm::MemoryBuffer::getFile(inputFile);
+  if (!source) {
+    error() << "cannot open input file '" << inputFile
+            << "': " << source.getError().message() << "\n";
     return 1;
   }
 
-  func::FuncOp entry = findEntry(*module);
-  std::string name = entry.getSymName().str();
-  FunctionType fnType = entry.getFunctionType();
-  SmallVector<RankedTensorType> argTypes, resultTypes;
-  for (auto [i, t] : llvm::enumerate(fnType.getInputs()))
-    argTypes.push_back(checkTensorType(t, "argument", i));
-  for (auto [i, t] : llvm::enumerate(fnType.getResults()))
-    resultTypes.push_back(checkTensorType(t, "result", i));
+  HostFunctionOptions options;
+  options.entry = entryName;
+  options.prePipeline = prePipeline;
+  options.tiled = tiled;
+  options.optLevel = optLevel;
+  options.sharedLibs.assign(sharedLibs.begin(), sharedLibs.end());
+  std::string lowered;
+  if (printLowered)
+    options.loweredModule = &lowered;
+  auto function =
+      HostFunction::compile((*source)->getBuffer(), inputFile, options);
+  if (!function)
+    return fail(function.takeError());
+  HostFunction &fn = **function;
+  if (printLowered)
+    llvm::outs() << lowered;
 
   // Inputs.
+  llvm::ArrayRef<HostTensorType> argTypes = fn.getArgumentTypes();
   std::vector<Buffer> args;
   if (!inputs.empty()) {
     if (inputs.size() != argTypes.size()) {
-      error() << "'" << name << "' takes " << argTypes.size()
+      error() << "'" << fn.getName() << "' takes " << argTypes.size()
               << " argument(s) but " << inputs.size()
               << " --input file(s) were given\n";
       return 1;
     }
-    for (auto [i, t] : llvm::enumerate(argTypes))
-      args.push_back(loadInput(i, t));
+    for (auto [i, t] : llvm::enumerate(argTypes)) {
+      std::optional<Buffer> buffer = loadInput(i, t);
+      if (!buffer)
+        return 1;
+      args.push_back(std::move(*buffer));
+    }
   } else if (seed.getNumOccurrences() || argTypes.empty()) {
     auto [loText, hiText] = StringRef(intRange).split(',');
     int64_t lo, hi;
@@ -564,103 +435,30 @@ int run() {
       return 1;
     }
     SeededInputs drawer{std::mt19937_64(seed), lo, hi};
-    for (auto [i, t] : llvm::enumerate(argTypes))
-      args.push_back(drawer.draw(i, t));
+    for (auto [i, t] : llvm::enumerate(argTypes)) {
+      std::optional<Buffer> buffer = drawer.draw(i, t);
+      if (!buffer)
+        return 1;
+      args.push_back(std::move(*buffer));
+    }
   } else {
-    error() << "'" << name << "' takes " << argTypes.size()
+    error() << "'" << fn.getName() << "' takes " << argTypes.size()
             << " argument(s): pass one --input=file.npy per argument or "
                "--seed=N\n";
     return 1;
   }
+  SmallVector<HostTensorRef> argRefs;
   for (Buffer &b : args)
-    b.makeDescriptor();
-
-  // Libraries the JIT-compiled code may call: --shared-libs, then the MLIR C
-  // runner utilities (memrefCopy, f16/bf16 conversions) when installed.
-  std::vector<std::string> libPaths(sharedLibs.begin(), sharedLibs.end());
-  SmallString<256> runtime(CELERIS_MLIR_RUNTIME_DIR);
-  llvm::sys::path::append(runtime, "libmlir_c_runner_utils.so");
-  if (llvm::sys::fs::exists(runtime))
-    libPaths.push_back(std::string(runtime));
-  for (const std::string &lib : libPaths) {
-    if (!llvm::sys::fs::exists(lib)) {
-      error() << "shared library '" << lib << "' not found\n";
-      return 1;
-    }
-  }
-
-  // Lower.
-  auto compileStart = std::chrono::steady_clock::now();
-  eraseUnreachableFunctions(*module, entry);
-  entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                 UnitAttr::get(&context));
-  PassManager pm(&context);
-  if (!prePipeline.empty() &&
-      failed(addPipeline(pm, prePipeline, "--pre-pipeline")))
-    return 1;
-  mlir::celeris::CPUPipelineOptions pipelineOptions;
-  pipelineOptions.tiled = tiled;
-  mlir::celeris::buildCPUPipeline(pm, pipelineOptions);
-  if (failed(pm.run(*module))) {
-    error() << "lowering '" << name << "' for the host failed\n";
-    return 1;
-  }
-  double loweringMs = msSince(compileStart);
-  if (printLowered)
-    module->print(llvm::outs());
-
-  // JIT.
-  auto jitStart = std::chrono::steady_clock::now();
-  SmallVector<StringRef> libRefs(libPaths.begin(), libPaths.end());
-  ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(optLevel, 0, nullptr);
-  options.jitCodeGenOptLevel =
-      static_cast<llvm::CodeGenOptLevel>(optLevel.getValue());
-  options.sharedLibPaths = libRefs;
-  auto engine = ExecutionEngine::create(*module, options);
-  if (!engine) {
-    error() << "JIT compilation failed: " << llvm::toString(engine.takeError())
-            << "\n";
-    return 1;
-  }
-  std::string cifaceName = "_mlir_ciface_" + name;
-  if (auto fn = (*engine)->lookupPacked(cifaceName); !fn) {
-    error() << "JIT compilation failed: " << llvm::toString(fn.takeError())
-            << "\n";
-    return 1;
-  }
-  double jitMs = msSince(jitStart);
-
-  // Results come back through one out-parameter: the descriptor of the only
-  // result, or a struct of all result descriptors (all fields 8 bytes, so
-  // they are laid out back to back).
-  SmallVector<size_t> resultOffsets;
-  size_t resultWords = 0;
-  for (RankedTensorType t : resultTypes) {
-    resultOffsets.push_back(resultWords);
-    resultWords += 3 + 2 * t.getRank();
-  }
-  std::vector<int64_t> resultStorage(resultWords + 1, 0);
-  void *resultPtr = resultStorage.data();
-  SmallVector<void *> argPtrs;
-  for (Buffer &b : args)
-    argPtrs.push_back(b.descriptor.data());
-  SmallVector<void *> packed;
-  if (!resultTypes.empty())
-    packed.push_back(&resultPtr);
-  for (void *&p : argPtrs)
-    packed.push_back(&p);
+    argRefs.push_back({b.data(), b.shape});
 
   auto runStart = std::chrono::steady_clock::now();
-  if (llvm::Error err = (*engine)->invokePacked(cifaceName, packed)) {
-    error() << "cannot call '" << name
-            << "': " << llvm::toString(std::move(err)) << "\n";
-    return 1;
-  }
-  double runMs = msSince(runStart);
+  auto results = fn.call(argRefs);
+  double runMs = std::chrono::duration<double, std::milli>(
+                     std::chrono::steady_clock::now() - runStart)
+                     .count();
+  if (!results)
+    return fail(results.takeError());
 
-  // Results. The result buffers are owned by the caller now; they are not
-  // freed (a result may alias an argument or a global), the process exits.
   if (!outputDir.empty()) {
     if (std::error_code ec = llvm::sys::fs::create_directories(outputDir)) {
       error() << "cannot create output directory '" << outputDir
@@ -668,52 +466,30 @@ int run() {
       return 1;
     }
   }
-  for (auto [i, t] : llvm::enumerate(resultTypes)) {
-    const int64_t *desc = resultStorage.data() + resultOffsets[i];
-    int64_t rank = t.getRank();
-    const char *aligned = reinterpret_cast<const char *>(desc[1]);
-    int64_t offset = desc[2];
-    SmallVector<int64_t> shape(desc + 3, desc + 3 + rank);
-    ElementKind kind = *getElementKind(t.getElementType());
-    int64_t n = 1;
-    for (int64_t d : shape)
-      n *= d;
-    // Gather into a dense row-major copy (the strides are the identity
-    // layout's, but do not rely on it).
-    std::vector<char> dense(n * kind.size);
-    SmallVector<int64_t> index(rank, 0);
-    for (int64_t e = 0; e < n; ++e) {
-      int64_t linear = offset;
-      for (int64_t d = 0; d < rank; ++d)
-        linear += index[d] * desc[3 + rank + d];
-      std::memcpy(dense.data() + e * kind.size, aligned + linear * kind.size,
-                  kind.size);
-      for (int64_t d = rank - 1; d >= 0; --d) {
-        if (++index[d] < shape[d])
-          break;
-        index[d] = 0;
-      }
-    }
-    llvm::outs() << "out" << i << ": shape=" << formatShape(shape)
-                 << " dtype=" << kind.name;
+  for (auto [i, result] : llvm::enumerate(*results)) {
+    llvm::outs() << "out" << i << ": shape=" << formatShape(result.shape)
+                 << " dtype=" << getHostElementTypeName(result.elementType);
     if (!outputDir.empty()) {
       SmallString<256> path(outputDir);
       llvm::sys::path::append(path, "out" + std::to_string(i) + ".npy");
-      if (llvm::Error err = ::celeris::npy::write(path, kind.descr, shape,
-                                                  dense.data(), dense.size())) {
+      size_t bytes =
+          result.getNumElements() * getHostElementByteSize(result.elementType);
+      if (llvm::Error err =
+              ::celeris::npy::write(path, getNpyDescr(result.elementType),
+                                    result.shape, result.data.get(), bytes)) {
         llvm::outs().flush();
-        error() << llvm::toString(std::move(err)) << "\n";
-        return 1;
+        return fail(std::move(err));
       }
       llvm::outs() << " -> " << path;
     }
     llvm::outs() << "\n";
     if (printValues)
-      printValuesOf(t.getElementType(), shape, dense.data(), kind.size);
+      printValuesOf(result);
   }
   llvm::outs() << llvm::format("compile: %.3f ms (lowering %.3f ms, jit %.3f "
                                "ms)\n",
-                               loweringMs + jitMs, loweringMs, jitMs);
+                               fn.getLoweringMs() + fn.getJitMs(),
+                               fn.getLoweringMs(), fn.getJitMs());
   llvm::outs() << llvm::format("time: %.3f ms\n", runMs);
   return 0;
 }
@@ -721,10 +497,6 @@ int run() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  registerAllPasses();
-  mlir::celeris::registerAllPasses();
   cl::HideUnrelatedOptions(runCategory);
   cl::ParseCommandLineOptions(argc, argv,
                               "celeris-run: JIT-compile and run a tensor "

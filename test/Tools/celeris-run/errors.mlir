@@ -17,7 +17,7 @@
 // NO-ENTRY: celeris-run: error: entry function 'nope' not found in '{{.*}}two.mlir'
 
 // RUN: not celeris-run %t/two.mlir --seed=0 2>&1 | FileCheck %s --check-prefix=AMBIGUOUS
-// AMBIGUOUS: celeris-run: error: cannot choose the entry function: '{{.*}}two.mlir' has 2 public functions and none is 'main'; pass --entry=<name>
+// AMBIGUOUS: celeris-run: error: cannot choose the entry function: '{{.*}}two.mlir' has 2 public functions and none is 'main'; name one of f, g
 
 // RUN: not celeris-run %t/private.mlir --seed=0 2>&1 | FileCheck %s --check-prefix=NO-PUBLIC
 // NO-PUBLIC: celeris-run: error: no public function with a body in '{{.*}}private.mlir' to run
@@ -53,10 +53,10 @@
 // ELEMENT: celeris-run: error: argument 0 has unsupported element type complex<f32> in tensor<4xcomplex<f32>> (supported: f16, bf16, f32, f64, i1, i8, i16, i32, i64)
 
 // RUN: not celeris-run %t/scalar.mlir --seed=0 2>&1 | FileCheck %s --check-prefix=SCALAR
-// SCALAR: celeris-run: error: argument 0 has unsupported type f32 (celeris-run takes and returns ranked tensors without encoding)
+// SCALAR: celeris-run: error: argument 0 has unsupported type f32 (host functions take and return ranked tensors without encoding)
 
 // RUN: not celeris-run %t/unranked-result.mlir --seed=0 2>&1 | FileCheck %s --check-prefix=RESULT
-// RESULT: celeris-run: error: result 0 has unsupported type tensor<*xf32> (celeris-run takes and returns ranked tensors without encoding)
+// RESULT: celeris-run: error: result 0 has unsupported type tensor<*xf32> (host functions take and return ranked tensors without encoding)
 
 // RUN: not celeris-run %t/dynamic.mlir --seed=0 2>&1 | FileCheck %s --check-prefix=DYNAMIC
 // DYNAMIC: celeris-run: error: argument 0 of type tensor<?x4xf32> has dynamic dimensions: pass --dynamic-size=N with --seed, or pass --input files
@@ -65,7 +65,7 @@
 // INT-RANGE: celeris-run: error: --int-range expects 'lo,hi' with lo < hi, got '5,5'
 
 // RUN: not celeris-run %t/one.mlir --seed=0 --pre-pipeline=no-such-pass 2>&1 | FileCheck %s --check-prefix=PIPELINE
-// PIPELINE: celeris-run: error: invalid --pre-pipeline: {{.*}}no-such-pass
+// PIPELINE: celeris-run: error: invalid pre-pipeline: {{.*}}no-such-pass
 
 // RUN: not celeris-run %t/one.mlir --seed=0 --shared-libs=%t/no-such-lib.so 2>&1 | FileCheck %s --check-prefix=LIB
 // LIB: celeris-run: error: shared library '{{.*}}no-such-lib.so' not found
