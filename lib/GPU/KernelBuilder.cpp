@@ -133,6 +133,11 @@ Value KernelBuilder::shuffleIndex(Value x, int32_t lane) {
       .getShuffleResult();
 }
 
+Value KernelBuilder::shuffleUp(Value x, int32_t delta) {
+  return gpu::ShuffleOp::create(*this, x, delta, 32, gpu::ShuffleMode::UP)
+      .getShuffleResult();
+}
+
 void KernelBuilder::ifThen(Value condition, function_ref<void()> body) {
   auto op = scf::IfOp::create(*this, TypeRange(), condition,
                               /*withElseRegion=*/false);

@@ -90,6 +90,21 @@ public:
     if (a.inRegisters())
       return a;
     MmaOperandA result = a;
+    if (!a.kMajor) {
+      // A^T in the tile: ldmatrix.trans of the four 8 x 8 blocks (rows
+      // 0-7 / 8-15 of A, k 0-7 / 8-15); lane l addresses tile row (k) l % 8
+      // + 8 (l / 16) at column (A row) 8 ((l / 8) % 2), so register i of
+      // the x4 load is A's block i in the fragment layout.
+      Value k = b.add(b.remu(laneId, 8), b.mul(b.divu(laneId, 16), 8));
+      Value col = b.add(a.rowOffset, b.mul(b.remu(b.divu(laneId, 8), 2), 8));
+      for (int64_t c = 0; c < a.tile.rows / 16; ++c) {
+        Value fragment = ldmatrix(b, a.tile, a.tileOffset, b.add(k, 16 * c),
+                                  col, /*transpose=*/true);
+        for (int64_t i = 0; i < 4; ++i)
+          result.registers.push_back(toRegister(b, fragment, i));
+      }
+      return result;
+    }
     Value row = b.add(a.rowOffset, b.remu(laneId, 16));
     Value col = b.mul(b.divu(laneId, 16), 8);
     for (int64_t c = 0; c < a.tile.columns / 16; ++c) {
@@ -209,6 +224,7 @@ public:
   int64_t getRowsPerUnit() const override { return 64; }
   TileLayout getTileLayout() const override { return TileLayout::Swizzle128B; }
   MmaOperandA prepareA(KernelBuilder &, const MmaOperandA &a) override {
+    assert(a.kMajor && "wgmma reads K-major A tiles");
     return a;
   }
 

@@ -339,7 +339,10 @@ class Module:
                 for extent in reversed(shape):
                     dense.insert(0, expected)
                     expected *= extent
-                if any(s != d for s, d, e in zip(strides, dense, shape) if e > 1):
+                # An empty tensor has no layout to check (torch gives it any
+                # strides).
+                if 0 not in shape and any(s != d for s, d, e in zip(strides, dense, shape)
+                                          if e > 1):
                     raise CelerisError(f"argument '{name}' must be contiguous (row-major), "
                                        f"got strides {strides} for shape {shape}")
                 desc = _memref_descriptor(rank)()

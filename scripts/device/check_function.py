@@ -79,6 +79,31 @@ def check_torch_op(module, q, k, v, lens):
     expect(same(got, expected), "under torch.compile(mode='reduce-overhead') (CUDA graphs)")
 
 
+def check_jit(module, q, k, v, lens, cache_dir):
+    """celeris.jit on the GPU: the decode model IR through the disk cache
+    (filled by prepare.sh; this machine has no compiler), equal to the
+    kernel function; CuPy inputs through DLPack give the same bits (f16:
+    CuPy has no bfloat16)."""
+    import celeris
+
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    fn = celeris.jit(os.path.join(root, "examples", "gpu", "decode.mlir"), "gqa_32_8",
+                     target="cuda", cache_dir=cache_dir)
+    expected = module.function("gqa_32_8")(q, k, v, lens)
+    expect(same(fn(q, k, v, lens), expected), "celeris.jit(target='cuda') == kernel function")
+    try:
+        import cupy
+    except ImportError:
+        expect(False, "CuPy is not installed: DLPack inputs not checked")
+        return
+    fn16 = celeris.jit(os.path.join(root, "examples", "gpu", "decode.mlir"), "gqa_f16",
+                       target="cuda", cache_dir=cache_dir)
+    q, k, v = (t.half() for t in (q, k, v))
+    expected = module.function("gqa_f16")(q, k, v, lens)
+    got = fn16(*[cupy.from_dlpack(t) for t in (q, k, v, lens)])
+    expect(same(got, expected), "celeris.jit with CuPy inputs (DLPack)")
+
+
 def main():
     decode, prefill = load(sys.argv[1]), load(sys.argv[2])
     torch.manual_seed(0)
@@ -90,6 +115,8 @@ def main():
           dict(out=torch.empty_like(q), lse=torch.empty(b, 32, 1, device="cuda")))
 
     check_torch_op(decode, q, k, v, lens)
+    check_jit(decode, q, k, v, lens,
+              os.path.join(os.path.dirname(sys.argv[1]), "..", "cache"))
 
     kernel = "attention_full_d128_bf16"
     if kernel in prefill.kernels:

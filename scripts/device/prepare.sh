@@ -28,3 +28,11 @@ rm -rf "$root/.device" && mkdir -p "$root/.device"
     -o "$root/.device/decode_w4_s3"
 "$compile" "$root/examples/gpu/decode.mlir" --schedule="decode-warps=2 kv-tile=32 kv-stages=4" \
     -o "$root/.device/decode_w2"
+# Linear attention, RetNet and Mamba-2 forms through the recurrence_chunk
+# family.
+"$compile" "$root/examples/gpu/recurrence.mlir" -o "$root/.device/recurrence"
+# A disk compile cache holding examples/gpu/decode.mlir, so that celeris.jit
+# finds it on the device machine (which has no compiler).
+CELERIS_BUILD_DIR="$build" PYTHONPATH="$root/python" "$root/.venv/bin/python" -c \
+    "import celeris, sys; celeris.compile(sys.argv[1], cache_dir=sys.argv[2])" \
+    "$root/examples/gpu/decode.mlir" "$root/.device/cache"

@@ -16,6 +16,7 @@ python3 scripts/device/check_attention.py .device/attention_mma_sync/manifest.tx
 python3 scripts/device/check_attention.py .device/attention_q64/manifest.txt --small || status=1
 python3 scripts/device/check_attention_masks.py .device/attention_masks/manifest.txt || status=1
 python3 scripts/device/check_decode.py .device/decode/manifest.txt || status=1
+python3 scripts/device/check_recurrence.py .device/recurrence/manifest.txt || status=1
 python3 scripts/device/check_function.py .device/decode/manifest.txt \
     .device/attention/manifest.txt || status=1
 # Timing (not a check): Celeris vs SDPA flash/cuDNN and FlexAttention.
@@ -25,4 +26,7 @@ python3 bench/attention.py .device/attention/manifest.txt \
 python3 bench/attention_masks.py .device/attention_masks/manifest.txt || status=1
 # Decode steps vs SDPA flash/cuDNN, in TB/s.
 python3 bench/decode.py .device/decode/manifest.txt || status=1
+# Chunkwise recurrences vs flash-linear-attention (fla-core 0.6.0 must be
+# importable; see bench/recurrence.py).
+python3 bench/recurrence.py .device/recurrence/manifest.txt || status=1
 exit $status

@@ -29,3 +29,10 @@ done
 "$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=paged_16 \
     python3 scripts/device/check_decode.py .device/decode/manifest.txt --small \
     --kernel paged_16
+# The recurrence kernels: memcheck over every form, racecheck over the
+# state hand-off between chunks (state tile, weighted keys, gate buffers).
+"$sanitizer" --tool memcheck --error-exitcode 3 \
+    python3 scripts/device/check_recurrence.py .device/recurrence/manifest.txt --small
+"$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=mamba2 \
+    python3 scripts/device/check_recurrence.py .device/recurrence/manifest.txt --small \
+    --kernel mamba2

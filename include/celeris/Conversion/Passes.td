@@ -143,8 +143,8 @@ def CelerisSelectGPUSchedule
     : Pass<"celeris-select-gpu-schedule", "::mlir::ModuleOp"> {
   let summary = "Choose the GPU kernel schedule of every Celeris op";
   let description = [{
-    Records on every `celeris.attention` of the module's functions the
-    `#celeris.gpu_schedule` it will run with, as the discardable attribute
+    Records on every `celeris.attention` and `celeris.recurrence` of the
+    module's functions the `#celeris.gpu_schedule` it will run with, as the discardable attribute
     `celeris.gpu_schedule`: the kernel family, the tensor-core instructions,
     warps, key/value tile, pipeline stages and CTAs per SM.
 
@@ -167,6 +167,12 @@ def CelerisSelectGPUSchedule
     chip (no wgmma before sm_90a, head dim 256 without wgmma, more shared
     memory than a CTA or an SM has, a register cap below what the kernel
     needs) is an error at the op.
+
+    A `celeris.recurrence` gets `recurrence_chunk` (8 warps of `mma_sync`,
+    chunks of 64 tokens, 2 stages, one CTA per SM); of the options only
+    kv-tile, kv-stages and min-ctas-per-sm apply to it (and the schedule has
+    one valid form so far); q-tile, decode-warps and tensor-cores=wgmma are
+    errors there.
 
     ```mlir
     // celeris-opt --celeris-select-gpu-schedule="q-tile=64"
@@ -201,11 +207,12 @@ def CelerisSelectGPUSchedule
 }
 
 def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
-  let summary = "Lower functions of celeris.attention to NVIDIA GPU kernels";
+  let summary = "Lower functions of celeris.attention or celeris.recurrence "
+                "to NVIDIA GPU kernels";
   let description = [{
     Every `func.func` that holds a Celeris op must be exactly one
-    `celeris.attention` whose operands are the function's arguments and
-    whose results it returns; it becomes the kernel `gpu.func @<name>` of
+    `celeris.attention` or `celeris.recurrence` whose operands are the
+    function's arguments and whose results it returns; it becomes the kernel `gpu.func @<name>` of
     `gpu.module @kernels` (the module becomes a `gpu.container_module`) and
     the function is erased. Functions without Celeris ops are left alone.
 
@@ -241,8 +248,20 @@ def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
                       sizes = {B = "q[0]", Hq = "q[1]", Sq = "q[2]"}}
     ```
 
-    Unsupported forms (page tables, other head dims or element types,
-    functions with other ops) are errors at the op.
+    A `celeris.recurrence` becomes the `recurrence_chunk` kernel
+    (docs/pipelines/gpu-recurrence.md): grid (H, B), one CTA per sequence
+    and head walks its chunks of 64 tokens with the f32 state in registers;
+    per chunk Q·Kᵀ with the decay mask, P·V and Q·S' on `mma_sync`, and the
+    state update (weighted K)ᵀ·V with the keys read transposed by
+    `ldmatrix.trans`. It implements the additive update with decay `none`,
+    `head` or `scalar`, bf16/f16 operands and key/value dims 64 or 128, with
+    initial and final states. Kernel arguments, in order: `q`, `k`, `v`,
+    `decay`, `initial_state` (each when present), `out`, `final_state` (when
+    returned).
+
+    Unsupported forms (page tables, other head dims or element types, the
+    delta rule, per-key decay, functions with other ops) are errors at the
+    op.
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",

@@ -67,6 +67,8 @@ public:
   Value shuffleXor(Value x, int32_t mask);
   /// The value `x` of lane `lane` of the warp.
   Value shuffleIndex(Value x, int32_t lane);
+  /// `x` of lane (this lane - delta); lanes below `delta` get their own.
+  Value shuffleUp(Value x, int32_t delta);
   /// Emits `body` under `scf.if condition` (no results).
   void ifThen(Value condition, function_ref<void()> body);
 

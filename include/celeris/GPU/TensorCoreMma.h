@@ -59,12 +59,16 @@ SmallVector<Value> toOperandA(KernelBuilder &b,
                               const AccumulatorFragment &fragment,
                               Type elementType);
 
-/// The A operand of a GEMM: a tile in shared memory (rows `rowOffset` on,
-/// K along its columns), or registers (toOperandA's layout).
+/// The A operand of a GEMM: a tile in shared memory, or registers
+/// (toOperandA's layout). K-major tiles hold A's rows (rows `rowOffset` on,
+/// K along the columns); MN-major tiles hold A transposed (K along the rows,
+/// A's rows are the columns `rowOffset` on), as a recurrence's keys are
+/// the A operand of its state update K^T V (mma.sync only).
 struct MmaOperandA {
   SharedTile tile;
   Value tileOffset, rowOffset;
   SmallVector<Value> registers;
+  bool kMajor = true;
 
   bool inRegisters() const { return !registers.empty(); }
 };
@@ -94,7 +98,7 @@ public:
   /// The layout tiles must have in shared memory.
   virtual TileLayout getTileLayout() const = 0;
   /// Prepares an A operand read once and used many times (mma.sync loads it
-  /// into registers; wgmma keeps the descriptor).
+  /// into registers, all of K; wgmma keeps the descriptor).
   virtual MmaOperandA prepareA(KernelBuilder &b, const MmaOperandA &a) = 0;
   /// acc (+)= A B over K = `depth`, as one asynchronous group: call wait()
   /// before reading acc.

@@ -1,9 +1,8 @@
 //===- AttentionToGPU.cpp - Attention functions to GPU kernels --*- C++ -*-===//
 //
 // Turns a function of model IR that is one celeris.attention into the
-// kernel computing it. The function is the unit because it is the ABI: its
-// arguments are the kernel's inputs and its results the buffers the kernel
-// writes. The schedule's family (prefill or decode) picks the kernel; what
+// kernel computing it (FunctionKernel.h says why functions). The schedule's
+// family (prefill or decode) picks the kernel; what
 // it does not implement (page tables with prefill, segment ids, varlen or
 // block layouts with decode, other head dims or element types) is an error
 // naming the form, never a silently different kernel.
@@ -11,8 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "AttentionKernel.h"
-#include "celeris/Conversion/CelerisToGPU/CelerisToGPU.h"
-#include "celeris/Dialect/Celeris/IR/CelerisOps.h"
+#include "FunctionKernel.h"
 
 #include "llvm/Support/MathExtras.h"
 
@@ -21,59 +19,18 @@
 using namespace mlir;
 using namespace mlir::celeris;
 
-bool mlir::celeris::hasCelerisOps(func::FuncOp func) {
-  WalkResult result = func.walk([](Operation *op) {
-    return isa<CelerisDialect>(op->getDialect()) ? WalkResult::interrupt()
-                                                 : WalkResult::advance();
-  });
-  return result.wasInterrupted();
-}
-
-/// The celeris.attention at the top of `func`'s only block, if that is the
-/// only Celeris op there.
-static FailureOr<AttentionOp> findAttention(func::FuncOp func) {
-  StringRef name = func.getSymName();
-  Region &body = func.getBody();
-  if (!body.hasOneBlock())
-    return func.emitError() << "GPU attention: @" << name
-                            << " has more than one block; only a function "
-                               "made of one celeris.attention and the return "
-                               "of its results becomes a kernel";
-  Block &block = body.front();
-  AttentionOp attention;
-  for (Operation &op : block.without_terminator()) {
-    if (isa<CelerisDialect>(op.getDialect()) && !isa<AttentionOp>(op))
-      return op.emitError() << "'" << op.getName()
-                            << "' has no GPU lowering yet (only "
-                               "celeris.attention has)";
-    if (!attention)
-      attention = dyn_cast<AttentionOp>(op);
-  }
-  if (!attention)
-    return func.emitError() << "GPU attention: @" << name
-                            << " holds no celeris.attention at its top level";
-  return attention;
-}
-
 /// Whether `func` is exactly `attention` between its arguments and its
 /// return: the function's signature is the kernel's.
 static LogicalResult checkAttentionFunction(func::FuncOp func,
                                             AttentionOp attention) {
-  StringRef name = func.getSymName();
-  Block &block = func.getBody().front();
-  // q, k and v are the kernel's arguments: a value computed in the function
-  // has no place in it.
   SmallVector<std::pair<Value, StringRef>> inputs = {
       {attention.getQuery(), "query"},
       {attention.getKey(), "key"},
       {attention.getValue(), "value"}};
-  if (Value alibi = attention.getAlibiSlopes())
-    inputs.push_back({alibi, "ALiBi slopes"});
-  if (Value lengths = attention.getKvLengths())
-    inputs.push_back({lengths, "kv_lengths"});
-  if (Value table = attention.getPageTable())
-    inputs.push_back({table, "page table"});
   std::pair<Value, StringRef> optional[] = {
+      {attention.getAlibiSlopes(), "ALiBi slopes"},
+      {attention.getKvLengths(), "kv_lengths"},
+      {attention.getPageTable(), "page table"},
       {attention.getQSegmentIds(), "query segment ids"},
       {attention.getKvSegmentIds(), "key segment ids"},
       {attention.getCuSeqlensQ(), "query sequence offsets"},
@@ -83,36 +40,8 @@ static LogicalResult checkAttentionFunction(func::FuncOp func,
   for (auto [value, what] : optional)
     if (value)
       inputs.push_back({value, what});
-  for (auto [value, what] : inputs) {
-    auto arg = dyn_cast<BlockArgument>(value);
-    if (!arg || arg.getOwner() != &block)
-      return attention->emitError()
-             << "GPU attention: the " << what << " is not an argument of @"
-             << name << "; the kernel reads its operands from its arguments";
-  }
-  for (Operation &op : block.without_terminator())
-    if (&op != attention.getOperation())
-      return op.emitError()
-             << "GPU attention: @" << name << " holds '" << op.getName()
-             << "' besides one celeris.attention; only a "
-                "function made of one celeris.attention and "
-                "the return of its results becomes a kernel";
-  for (BlockArgument arg : block.getArguments()) {
-    if (llvm::none_of(inputs, [&](auto input) { return input.first == arg; }))
-      return func.emitError()
-             << "GPU attention: argument #" << arg.getArgNumber() << " of @"
-             << name
-             << " is not an operand of its celeris.attention; the kernel "
-                "has no place for it";
-  }
-
-  auto ret = cast<func::ReturnOp>(block.getTerminator());
-  if (!llvm::equal(ret.getOperands(), attention->getResults()))
-    return ret.emitError() << "GPU attention: @" << name
-                           << " must return the results of its "
-                              "celeris.attention directly, in order (output, "
-                              "then lse if any): the kernel writes them";
-  return success();
+  return checkKernelFunction(func, attention, "GPU attention", inputs,
+                             "output, then lse if any");
 }
 
 /// Whether the kernel implements `op`'s form, with the reason when it does
@@ -181,24 +110,14 @@ static LogicalResult checkFamilyForm(AttentionOp op, GPUScheduleAttr schedule) {
   return success();
 }
 
-static MemRefType toMemRef(Value value) {
-  auto type = cast<ShapedType>(value.getType());
-  return MemRefType::get(type.getShape(), type.getElementType());
-}
+static MemRefType toMemRef(Value value) { return getKernelMemRefType(value); }
 
 LogicalResult mlir::celeris::lowerAttentionFunctionToGPU(
-    func::FuncOp func, gpu::GPUModuleOp kernels, const NvidiaChip &chip) {
-  FailureOr<AttentionOp> found = findAttention(func);
-  if (failed(found))
-    return failure();
-  AttentionOp op = *found;
+    func::FuncOp func, AttentionOp op, gpu::GPUModuleOp kernels,
+    const NvidiaChip &chip) {
   if (failed(checkSupportedForm(op)) ||
       failed(checkAttentionFunction(func, op)))
     return failure();
-  if (!SymbolTable::symbolKnownUseEmpty(func, func->getParentOp()))
-    return func.emitError() << "GPU attention: @" << func.getSymName()
-                            << " is used in the module; the kernel replaces "
-                               "it, so those uses would dangle";
   auto schedule =
       op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName());
   if (!schedule)

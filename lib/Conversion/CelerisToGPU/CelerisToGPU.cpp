@@ -111,6 +111,17 @@ mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
     }
     op->setAttr(GPUScheduleAttr::getAttrName(), *schedule);
   });
+  module.walk([&](RecurrenceOp op) {
+    FailureOr<GPUScheduleAttr> schedule = selectRecurrenceSchedule(
+        op.getContext(),
+        op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName()),
+        overrides, [&] { return op->emitError("GPU schedule: "); });
+    if (failed(schedule)) {
+      failedAny = true;
+      return;
+    }
+    op->setAttr(GPUScheduleAttr::getAttrName(), *schedule);
+  });
   return failure(failedAny);
 }
 
@@ -147,7 +158,7 @@ LogicalResult mlir::celeris::lowerCelerisFunctionsToGPU(ModuleOp module,
 
   bool failedAny = false;
   for (func::FuncOp func : functions)
-    if (failed(lowerAttentionFunctionToGPU(func, kernels, *chip)))
+    if (failed(lowerFunctionToGPU(func, kernels, *chip)))
       failedAny = true;
   return failure(failedAny);
 }

@@ -244,3 +244,34 @@ FailureOr<GPUScheduleAttr> mlir::celeris::selectAttentionSchedule(
     return failure();
   return schedule;
 }
+
+FailureOr<GPUScheduleAttr> mlir::celeris::selectRecurrenceSchedule(
+    MLIRContext *ctx, GPUScheduleAttr start,
+    const GPUScheduleOverrides &overrides,
+    function_ref<InFlightDiagnostic()> emitError) {
+  if (failed(verifyGPUScheduleOverrides(overrides, emitError)))
+    return failure();
+  if (overrides.tensorCores == "wgmma")
+    return emitError() << "tensor-cores=wgmma does not apply to the "
+                          "recurrence_chunk kernel (it runs mma.sync)";
+  if (overrides.queryTile || overrides.decodeWarps)
+    return emitError() << (overrides.queryTile ? "q-tile" : "decode-warps")
+                       << " does not apply to the recurrence_chunk kernel "
+                          "(8 warps over chunks of 64 tokens)";
+  if (!start || start.getKernel() != KernelFamily::RecurrenceChunk)
+    // 8 warps hold a 128 x 128 f32 state at 64 registers a thread; one CTA
+    // per SM (157 KB of shared memory at Dk = Dv = 128).
+    start = GPUScheduleAttr::get(ctx, KernelFamily::RecurrenceChunk,
+                                 TensorCoreKind::MmaSync, /*warps=*/8,
+                                 /*kvTile=*/64, /*stages=*/2,
+                                 /*minCtasPerSm=*/1);
+  auto schedule = GPUScheduleAttr::getChecked(
+      emitError, ctx, KernelFamily::RecurrenceChunk, start.getTensorCores(),
+      start.getWarps(), overrides.kvTile ? overrides.kvTile : start.getKvTile(),
+      overrides.kvStages ? overrides.kvStages : start.getStages(),
+      overrides.minCtasPerSm >= 0 ? overrides.minCtasPerSm
+                                  : start.getMinCtasPerSm());
+  if (!schedule)
+    return failure();
+  return schedule;
+}

@@ -76,7 +76,7 @@ func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<
 // -----
 
 func.func @f(%a: tensor<2x64x128xf32>, %b: tensor<2x64x128xf32>) -> tensor<2x64x128xf32> {
-  // expected-error @+1 {{'celeris.scan' has no GPU lowering yet (only celeris.attention has)}}
+  // expected-error @+1 {{'celeris.scan' has no GPU lowering yet (celeris.attention and celeris.recurrence have)}}
   %h = celeris.scan %a, %b axis 1 : tensor<2x64x128xf32>, tensor<2x64x128xf32> -> tensor<2x64x128xf32>
   return %h : tensor<2x64x128xf32>
 }
@@ -125,7 +125,7 @@ func.func @caller(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: te
 
 // -----
 
-// expected-error @+1 {{GPU attention: @f has more than one block; only a function made of one celeris.attention and the return of its results becomes a kernel}}
+// expected-error @+1 {{GPU lowering: @f has more than one block; only a function made of one celeris.attention or celeris.recurrence and the return of its results becomes a kernel}}
 func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
   cf.br ^bb1
 ^bb1:
@@ -136,7 +136,7 @@ func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<
 
 // -----
 
-// expected-error @+1 {{GPU attention: @f holds no celeris.attention at its top level}}
+// expected-error @+1 {{GPU lowering: @f holds no celeris.attention or celeris.recurrence at its top level}}
 func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
   %o = scf.execute_region -> tensor<?x4x?x128xbf16> {
     %a = celeris.attention %q, %k, %v

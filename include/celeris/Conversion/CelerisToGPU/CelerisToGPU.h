@@ -31,21 +31,21 @@ KernelFamily chooseAttentionFamily(AttentionOp op);
 /// Whether `func` holds a Celeris op anywhere, i.e. is for the GPU lowering.
 bool hasCelerisOps(func::FuncOp func);
 
-/// Records a #celeris.gpu_schedule on every celeris.attention of `module`
+/// Records a #celeris.gpu_schedule on every celeris.attention and
+/// celeris.recurrence of `module`
 /// (see celeris-select-gpu-schedule). Fails after reporting every op whose
 /// schedule cannot run on `chip`.
 LogicalResult selectGPUSchedules(ModuleOp module, StringRef chip,
                                  const GPUScheduleOverrides &overrides);
 
-/// Replaces `func`, which must consist of exactly one celeris.attention of
-/// its arguments and the return of its results, by the kernel of the same
-/// name in `kernels`, built as its celeris.gpu_schedule says. Everything
-/// else (other ops, unsupported attention forms, a missing or unrunnable
-/// schedule) is reported at the offending op and fails, leaving `func` in
-/// place.
-LogicalResult lowerAttentionFunctionToGPU(func::FuncOp func,
-                                          gpu::GPUModuleOp kernels,
-                                          const NvidiaChip &chip);
+/// Replaces `func`, which must consist of exactly one celeris.attention or
+/// celeris.recurrence of its arguments and the return of its results, by
+/// the kernel of the same name in `kernels`, built as the op's
+/// celeris.gpu_schedule says. Everything else (other ops, forms the kernel
+/// does not implement, a missing or unrunnable schedule) is reported at the
+/// offending op and fails, leaving `func` in place.
+LogicalResult lowerFunctionToGPU(func::FuncOp func, gpu::GPUModuleOp kernels,
+                                 const NvidiaChip &chip);
 
 /// Lowers every function of `module` that holds a Celeris op into a kernel
 /// of `gpu.module @kernels` (created if needed; the module becomes a

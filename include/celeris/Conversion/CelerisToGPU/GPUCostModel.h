@@ -87,6 +87,15 @@ selectAttentionSchedule(MLIRContext *ctx, const NvidiaChip &chip,
                         const GPUScheduleOverrides &overrides,
                         function_ref<InFlightDiagnostic()> emitError);
 
+/// The schedule of celeris.recurrence's recurrence_chunk kernel: `start`
+/// (a schedule on the op, or null) or the model's, with the overrides that
+/// apply to it (kv-tile: the chunk length, kv-stages, min-ctas-per-sm);
+/// tensor-cores=wgmma, q-tile and decode-warps are errors.
+FailureOr<GPUScheduleAttr>
+selectRecurrenceSchedule(MLIRContext *ctx, GPUScheduleAttr start,
+                         const GPUScheduleOverrides &overrides,
+                         function_ref<InFlightDiagnostic()> emitError);
+
 /// Whether `schedule` can run the attention kernel of `headDim` on
 /// `chip`: its tensor cores exist there, its shared memory fits a CTA, and
 /// its CTAs per SM fit the registers (without a cap below what the kernel

@@ -347,7 +347,19 @@ GPUScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         KernelFamily kernel, TensorCoreKind tensorCores,
                         int64_t warps, int64_t kvTile, int64_t stages,
                         int64_t minCtasPerSm) {
-  if (kernel == KernelFamily::AttentionDecode) {
+  if (kernel == KernelFamily::RecurrenceChunk) {
+    // One form so far: the state of one (sequence, head), up to 128 x 128
+    // f32, spread over 8 warps' registers; chunks of 64 tokens.
+    if (tensorCores != TensorCoreKind::MmaSync || warps != 8 || kvTile != 64 ||
+        stages != 2)
+      return emitError() << "gpu_schedule: recurrence_chunk kernels are 8 "
+                            "warps of mma_sync over chunks of 64 tokens in 2 "
+                            "stages, got "
+                         << warps << " warp(s) of "
+                         << stringifyTensorCoreKind(tensorCores)
+                         << ", chunks of " << kvTile << ", " << stages
+                         << " stage(s)";
+  } else if (kernel == KernelFamily::AttentionDecode) {
     // A decode CTA is 1, 2 or 4 warps of mma_sync over 16 packed query rows,
     // each warp taking a W-th of every key tile: the rows are too few for a
     // warpgroup, and K/V bandwidth, not the tensor cores, bounds it.

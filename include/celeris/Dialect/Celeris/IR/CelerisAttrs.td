@@ -108,10 +108,13 @@ def Celeris_GPUScheduleAttr : Celeris_Attr<"GPUSchedule", "gpu_schedule"> {
     shared-memory stages of the key/value pipeline, and the CTAs per SM that
     the register allocation must fit (0 leaves registers free).
 
-    Families: `attention_prefill` (4 or 8 warps, 64- or 128-key tiles) and
+    Families: `attention_prefill` (4 or 8 warps, 64- or 128-key tiles),
     `attention_decode` (split-KV flash-decoding: one warp of `mma_sync` over
     16 packed rows of query heads and positions, 32-, 64- or 128-key tiles,
-    2 to 4 stages).
+    2 to 4 stages) and `recurrence_chunk` (the chunkwise form of
+    `celeris.recurrence`: one CTA of 8 warps of `mma_sync` walks the chunks
+    of one sequence and head with the state on chip; `kv_tile` is the chunk
+    length, 64, and its tiles are double-buffered).
 
     `celeris-select-gpu-schedule` chooses it from the per-chip cost model and
     records it on the op as the discardable attribute `celeris.gpu_schedule`;

@@ -71,7 +71,8 @@ def Celeris_RoutingModeAttr : EnumAttr<Celeris_Dialect, Celeris_RoutingMode, "ro
 def Celeris_KernelFamily : I32EnumAttr<"KernelFamily",
     "GPU kernel family of an op", [
     I32EnumAttrCase<"AttentionPrefill", 0, "attention_prefill">,
-    I32EnumAttrCase<"AttentionDecode", 1, "attention_decode">]> {
+    I32EnumAttrCase<"AttentionDecode", 1, "attention_decode">,
+    I32EnumAttrCase<"RecurrenceChunk", 2, "recurrence_chunk">]> {
   let cppNamespace = "::mlir::celeris";
   let genSpecializedAttr = 0;
 }

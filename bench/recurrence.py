@@ -1,0 +1,122 @@
+"""Chunkwise recurrences: Celeris (examples/gpu/recurrence.mlir compiled by
+scripts/device/prepare.sh into .device/recurrence) against
+flash-linear-attention (fla-core 0.6.0, Triton; FLA_FLASH_QLA=0) in one
+process, bf16 forward, at B8 T4096 H16 D128 and B4 T8192 H32 D64.
+
+Rows: linear attention (no decay; fla chunk_simple_gla without gates),
+scalar gates (Mamba-2/SSD-like; chunk_simple_gla with g), RetNet
+(chunk_retention; Celeris gets the same per-head decays, log(1 - 2^(-5-h))).
+Each side takes its native layout: Celeris [B, H, T, D], fla [B, T, H, D],
+from the same random values. Times: median ms of REPS calls (CUDA events)
+after a warm-up; the first call (fla: Triton compile and autotune; Celeris:
+the first launch of a loaded kernel) is timed on its own. The memory floor
+is reading q, k, v (and gates) and writing o once at the copy bandwidth
+measured in the same run. fla's output is compared with Celeris's (rel
+diff) as a sanity check; correctness is scripts/device/check_recurrence.py's.
+Usage (repository root, GPU machine, fla-core and einops importable):
+    FLA_FLASH_QLA=0 python3 bench/recurrence.py [MANIFEST]
+"""
+
+import argparse
+import collections
+import math
+import os
+import sys
+import time
+
+os.environ.setdefault("FLA_FLASH_QLA", "0")
+
+import torch  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from celeris.runtime import load  # noqa: E402
+import timing  # noqa: E402
+
+REPS, WARMUP = 20, 3
+Shape = collections.namedtuple("Shape", "b t h d")
+SHAPES = [Shape(8, 4096, 16, 128), Shape(4, 8192, 32, 64)]
+# (label, Celeris kernel at D128, at D64, gates)
+OPS = [
+    ("linear attention", "linear_attention", "linear_attention_d64", None),
+    ("scalar gates (SSD)", "simple_gla", "simple_gla_d64", "scalar"),
+    ("RetNet", "retnet", "retnet_d64", "head"),
+]
+
+
+def copy_ceiling():
+    x = torch.randn(1 << 30, device="cuda", dtype=torch.bfloat16)
+    y = torch.empty_like(x)
+    ms = timing.median_ms(lambda: y.copy_(x), REPS, WARMUP)
+    del x, y
+    return 2 * (1 << 30) * 2 / ms / 1e9
+
+
+def first_call_ms(fn):
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    fn()
+    torch.cuda.synchronize()
+    return (time.perf_counter() - start) * 1e3
+
+
+def rel(a, b):
+    a, b = a.double(), b.double()
+    return ((a - b).norm() / b.norm()).item()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("manifest", nargs="?", default=".device/recurrence/manifest.txt")
+    opts = parser.parse_args()
+    from fla.ops.retention import chunk_retention
+    from fla.ops.simple_gla import chunk_simple_gla
+
+    module = load(opts.manifest)
+    torch.manual_seed(0)
+    print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}")
+    copy = copy_ceiling()
+    print(f"copy ceiling: {copy:.2f} TB/s")
+    print("| shape | op | Celeris ms | fla ms | speedup vs fla | floor ms | Celeris % of floor "
+          "| first call Celeris / fla ms | rel diff |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for shape in SHAPES:
+        b, t, h, d = shape
+        q, k, v = (torch.randn(b, h, t, d, device="cuda", dtype=torch.bfloat16)
+                   for _ in range(3))
+        k = (k.float() / math.sqrt(d)).bfloat16()
+        fq, fk, fv = (x.transpose(1, 2).contiguous() for x in (q, k, v))
+        gates = torch.nn.functional.logsigmoid(torch.randn(b, h, t, device="cuda") + 3.0)
+        fgates = gates.transpose(1, 2).contiguous()
+        head_gates = torch.log(1 - torch.exp2(-5.0 - torch.arange(h, device="cuda",
+                                                                    dtype=torch.float32)))
+        out = torch.empty_like(v)
+        for label, d128, d64, gate_kind in OPS:
+            kernel = d128 if d == 128 else d64
+            inputs = [q, k, v]
+            floor_bytes = 4 * q.numel() * 2
+            if gate_kind == "scalar":
+                inputs.append(gates)
+                floor_bytes += gates.numel() * 4
+                fla = lambda: chunk_simple_gla(fq, fk, fv, g=fgates)  # noqa: E731
+            elif gate_kind == "head":
+                inputs.append(head_gates)
+                fla = lambda: chunk_retention(fq, fk, fv)  # noqa: E731
+            else:
+                fla = lambda: chunk_simple_gla(fq, fk, fv)  # noqa: E731
+            celeris = lambda: module.launch(kernel, *inputs, out)  # noqa: E731
+            first_celeris = first_call_ms(celeris)
+            first_fla = first_call_ms(fla)
+            ms = timing.median_ms(celeris, REPS, WARMUP)
+            fla_ms = timing.median_ms(fla, REPS, WARMUP)
+            fla_out = fla()[0].transpose(1, 2)
+            diff = rel(out, fla_out)
+            floor = floor_bytes / copy / 1e9
+            print(f"| B{b} T{t} H{h} D{d} | {label} | {ms:.3f} | {fla_ms:.3f} | "
+                  f"{fla_ms / ms:.2f}x | {floor:.3f} | {100 * floor / ms:.0f}% | "
+                  f"{first_celeris:.1f} / {first_fla:.0f} | {diff:.1e} |")
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+//===- FunctionKernel.cpp - A function of one Celeris op as a kernel ------===//
+
+#include "FunctionKernel.h"
+
+using namespace mlir;
+using namespace mlir::celeris;
+
+bool mlir::celeris::hasCelerisOps(func::FuncOp func) {
+  WalkResult result = func.walk([](Operation *op) {
+    return isa<CelerisDialect>(op->getDialect()) ? WalkResult::interrupt()
+                                                 : WalkResult::advance();
+  });
+  return result.wasInterrupted();
+}
+
+FailureOr<Operation *> mlir::celeris::findKernelOp(func::FuncOp func) {
+  StringRef name = func.getSymName();
+  Region &body = func.getBody();
+  if (!body.hasOneBlock())
+    return func.emitError()
+           << "GPU lowering: @" << name
+           << " has more than one block; only a function made of one "
+              "celeris.attention or celeris.recurrence and the return of its "
+              "results becomes a kernel";
+  Operation *found = nullptr;
+  for (Operation &op : body.front().without_terminator()) {
+    if (!isa<CelerisDialect>(op.getDialect()))
+      continue;
+    if (!isa<AttentionOp, RecurrenceOp>(op))
+      return op.emitError() << "'" << op.getName()
+                            << "' has no GPU lowering yet (celeris.attention "
+                               "and celeris.recurrence have)";
+    if (!found)
+      found = &op;
+  }
+  if (!found)
+    return func.emitError()
+           << "GPU lowering: @" << name
+           << " holds no celeris.attention or celeris.recurrence at its top "
+              "level";
+  return found;
+}
+
+LogicalResult mlir::celeris::checkKernelFunction(
+    func::FuncOp func, Operation *op, StringRef what,
+    ArrayRef<std::pair<Value, StringRef>> inputs, StringRef resultOrder) {
+  StringRef name = func.getSymName();
+  StringRef opName = op->getName().getStringRef();
+  Block &block = func.getBody().front();
+  // The kernel reads its operands from its arguments: a value computed in
+  // the function has no place in it.
+  for (auto [value, role] : inputs) {
+    auto arg = dyn_cast<BlockArgument>(value);
+    if (!arg || arg.getOwner() != &block)
+      return op->emitError()
+             << what << ": the " << role << " is not an argument of @" << name
+             << "; the kernel reads its operands from its arguments";
+  }
+  for (Operation &other : block.without_terminator())
+    if (&other != op)
+      return other.emitError()
+             << what << ": @" << name << " holds '" << other.getName()
+             << "' besides one " << opName << "; only a function made of one "
+             << opName << " and the return of its results becomes a kernel";
+  for (BlockArgument arg : block.getArguments())
+    if (llvm::none_of(inputs, [&](auto input) { return input.first == arg; }))
+      return func.emitError()
+             << what << ": argument #" << arg.getArgNumber() << " of @" << name
+             << " is not an operand of its " << opName
+             << "; the kernel has no place for it";
+  auto ret = cast<func::ReturnOp>(block.getTerminator());
+  if (!llvm::equal(ret.getOperands(), op->getResults()))
+    return ret.emitError() << what << ": @" << name
+                           << " must return the results of its " << opName
+                           << " directly, in order (" << resultOrder
+                           << "): the kernel writes them";
+  if (!SymbolTable::symbolKnownUseEmpty(func, func->getParentOp()))
+    return func.emitError() << what << ": @" << name
+                            << " is used in the module; the kernel replaces "
+                               "it, so those uses would dangle";
+  return success();
+}
+
+MemRefType mlir::celeris::getKernelMemRefType(Value value) {
+  auto type = cast<ShapedType>(value.getType());
+  return MemRefType::get(type.getShape(), type.getElementType());
+}
+
+LogicalResult mlir::celeris::lowerFunctionToGPU(func::FuncOp func,
+                                                gpu::GPUModuleOp kernels,
+                                                const NvidiaChip &chip) {
+  FailureOr<Operation *> op = findKernelOp(func);
+  if (failed(op))
+    return failure();
+  if (auto recurrence = dyn_cast<RecurrenceOp>(*op))
+    return lowerRecurrenceFunctionToGPU(func, recurrence, kernels, chip);
+  return lowerAttentionFunctionToGPU(func, cast<AttentionOp>(*op), kernels,
+                                     chip);
+}

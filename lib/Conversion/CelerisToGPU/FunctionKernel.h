@@ -1,0 +1,48 @@
+//===- FunctionKernel.h - A function of one Celeris op as a kernel -*- C++ -*-===//
+//
+// The GPU lowering turns a function of model IR that is one Celeris op into
+// the kernel computing it. The function is the unit because it is the ABI:
+// its arguments are the kernel's inputs and its results the buffers the
+// kernel writes. These are the checks every kernel family shares, and the
+// lowerings of the families. Internal to the GPU lowering.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CELERIS_LIB_CONVERSION_CELERISTOGPU_FUNCTIONKERNEL_H
+#define CELERIS_LIB_CONVERSION_CELERISTOGPU_FUNCTIONKERNEL_H
+
+#include "celeris/Conversion/CelerisToGPU/CelerisToGPU.h"
+#include "celeris/Dialect/Celeris/IR/CelerisOps.h"
+
+namespace mlir::celeris {
+
+/// The one Celeris op with a GPU kernel (celeris.attention or
+/// celeris.recurrence) at the top of `func`'s only block; any other Celeris
+/// op there is an error naming it.
+FailureOr<Operation *> findKernelOp(func::FuncOp func);
+
+/// Whether `func` is exactly `op` between its arguments and its return:
+/// every value of `inputs` (an operand and how messages call it) is an
+/// argument, every argument is one of them, nothing else is computed, and
+/// the return gives `op`'s results in order (`resultOrder` says which, for
+/// the message). Errors start with `what` ("GPU attention").
+LogicalResult
+checkKernelFunction(func::FuncOp func, Operation *op, StringRef what,
+                    ArrayRef<std::pair<Value, StringRef>> inputs,
+                    StringRef resultOrder);
+
+/// `value`'s tensor type as a memref with the same extents: the kernel
+/// argument type.
+MemRefType getKernelMemRefType(Value value);
+
+/// Replace `func` (checked by findKernelOp to hold `op`) by its kernel.
+LogicalResult lowerAttentionFunctionToGPU(func::FuncOp func, AttentionOp op,
+                                          gpu::GPUModuleOp kernels,
+                                          const NvidiaChip &chip);
+LogicalResult lowerRecurrenceFunctionToGPU(func::FuncOp func, RecurrenceOp op,
+                                           gpu::GPUModuleOp kernels,
+                                           const NvidiaChip &chip);
+
+} // namespace mlir::celeris
+
+#endif // CELERIS_LIB_CONVERSION_CELERISTOGPU_FUNCTIONKERNEL_H

@@ -1,0 +1,497 @@
+//===- RecurrenceKernel.cpp - The chunkwise recurrence kernel -------------===//
+//
+// celeris.recurrence with an additive update in chunkwise form. One CTA of
+// 8 warps walks the chunks of C = 64 tokens of one (sequence, head); grid
+// (H, B). The state S (Dk x Dv, f32) stays in the warps' registers from the
+// first chunk to the last. With b_t the cumulative log2 gate inside the
+// chunk (b_t = log2(e) (g_c0 + ... + g_t); 0 without decay), S' the state
+// before the chunk and scale folded in:
+//
+//   O    = scale (Q K^T (.) D) V + scale diag(2^b) Q S',
+//          D[i][j] = 2^(b_i - b_j) for j <= i, else 0
+//   S    = 2^b_last S' + (K (.) 2^(b_last - b))^T V
+//
+// Per chunk: Q, K and V arrive through a 2-stage cp.async pipeline (the next
+// chunk loads while this one computes); warp w computes rows 16 (w % 4) ..
+// of O over half of the value columns (both halves compute their rows'
+// scores); the weighted keys go to shared memory; after a CTA barrier, warp
+// w updates its rows of S (key rows 16 (w % (Dk / 16)) .., a column part)
+// with the weighted keys as the transposed A operand, and writes S in the
+// element type to shared memory, the B operand of the next chunk's Q S'.
+// Warp 0 computes the next chunk's b into the other of two gate buffers.
+// The barrier that opens the next chunk orders all of it.
+//
+// Tokens past the sequence load as zeros (their gates as 0), so the last
+// partial chunk needs no masking beyond not storing its rows.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RecurrenceKernel.h"
+
+#include "celeris/GPU/TensorCoreMma.h"
+#include "celeris/GPU/TilePipeline.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include "llvm/Support/MathExtras.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::celeris;
+
+namespace {
+constexpr int64_t kWarps = 8;
+constexpr int64_t kThreads = 32 * kWarps;
+
+/// Shared memory, in elements of the operand type: per stage the Q, K and V
+/// tiles; the weighted keys (with a decay); the state in the element type;
+/// then two buffers of C f32 cumulative gates.
+struct RecurrenceLayout {
+  SharedTile keys, values, state;
+  int64_t chunk, stages;
+  bool weighted;
+
+  explicit RecurrenceLayout(const RecurrenceKernelSpec &spec)
+      : chunk(spec.schedule.getKvTile()), stages(spec.schedule.getStages()),
+        weighted(spec.decayKind != DecayKind::None) {
+    Type element = spec.getElementType();
+    keys = {chunk, spec.getKeyDim(), element, TileLayout::Padded};
+    values = {chunk, spec.getValueDim(), element, TileLayout::Padded};
+    state = {spec.getKeyDim(), spec.getValueDim(), element, TileLayout::Padded};
+  }
+  int64_t stageElements() const {
+    return 2 * keys.elements() + values.elements();
+  }
+  int64_t queryOffset(int64_t stage) const { return stage * stageElements(); }
+  int64_t keyOffset(int64_t stage) const {
+    return queryOffset(stage) + keys.elements();
+  }
+  int64_t valueOffset(int64_t stage) const {
+    return keyOffset(stage) + keys.elements();
+  }
+  int64_t weightedKeyOffset() const { return stages * stageElements(); }
+  int64_t stateOffset() const {
+    return weightedKeyOffset() + (weighted ? keys.elements() : 0);
+  }
+  int64_t gateBytes() const {
+    return llvm::alignTo(2 * (stateOffset() + state.elements()), 16);
+  }
+  int64_t usableBytes() const { return gateBytes() + 2 * chunk * 4; }
+};
+
+class RecurrenceKernelEmitter {
+public:
+  RecurrenceKernelEmitter(gpu::GPUFuncOp kernel,
+                          const RecurrenceKernelSpec &spec)
+      : spec(spec), layout(spec), b(kernel.getLoc(), kernel.getContext()) {
+    b.setInsertionPointToStart(&kernel.getBody().front());
+    unsigned arg = 0;
+    q = kernel.getArgument(arg++);
+    k = kernel.getArgument(arg++);
+    v = kernel.getArgument(arg++);
+    if (spec.decay)
+      decay = kernel.getArgument(arg++);
+    if (spec.initialState)
+      initialState = kernel.getArgument(arg++);
+    out = kernel.getArgument(arg++);
+    if (spec.finalState)
+      finalState = kernel.getArgument(arg++);
+  }
+
+  void emit();
+
+private:
+  /// Warp 0 writes the cumulative log2 gates of chunk `n` into gate buffer
+  /// `buffer` (an inclusive scan over the warp, two tokens a lane).
+  void computeGates(Value n, Value buffer);
+  /// The gate b of chunk-local token `t` in buffer `buffer`.
+  Value gateAt(Value buffer, Value t);
+  /// Writes the thread's part of the state, rounded to the element type,
+  /// into the state tile.
+  void writeState(ArrayRef<Value> state);
+  /// The (row, column) of state value `i` of this thread.
+  std::pair<Value, Value> stateCoordinates(int64_t i);
+  /// Writes K (.) 2^(b_last - b) of stage `stage` into the weighted keys.
+  void weightKeys(Value stage, Value buffer, Value last);
+  Value elementOffset(int64_t constant, Value stage, int64_t perStage) {
+    return b.add(b.mul(stage, perStage), constant);
+  }
+
+  const RecurrenceKernelSpec &spec;
+  RecurrenceLayout layout;
+  KernelBuilder b;
+  Value q, k, v, decay, initialState, out, finalState;
+  Value tid, warp, laneId, group, quad, batch, head, length;
+  Value gates;
+  std::optional<SharedMemory> smem;
+};
+} // namespace
+
+void RecurrenceKernelEmitter::computeGates(Value n, Value buffer) {
+  if (!layout.weighted)
+    return;
+  // Only chunks with tokens: past the last one (and for an empty sequence)
+  // there is no gate to read, not even token 0.
+  Value c0 = b.mul(n, layout.chunk);
+  Value firstWarp = b.cmp(arith::CmpIPredicate::eq, warp, b.idx(0));
+  b.ifThen(b.andI(firstWarp, b.cmp(arith::CmpIPredicate::slt, c0, length)), [&] {
+    Value gate[2];
+    for (int64_t e = 0; e < 2; ++e) {
+      Value t = b.add(b.mul(laneId, 2), e);
+      Value position = b.add(c0, t);
+      Value inside = b.cmp(arith::CmpIPredicate::slt, position, length);
+      Value g;
+      if (spec.decayKind == DecayKind::Head) {
+        g = memref::LoadOp::create(b, decay, ValueRange{head});
+      } else {
+        // Scalar: [B, H, S]; past the sequence read token 0 (there is one).
+        Value at = b.select(inside, position, b.idx(0));
+        g = memref::LoadOp::create(b, decay, ValueRange{batch, head, at});
+      }
+      gate[e] = b.select(inside, b.mulF(g, b.f32(M_LOG2E)), b.f32(0.0));
+    }
+    // Inclusive scan of the lanes' pair sums (Hillis-Steele).
+    Value pair = b.addF(gate[0], gate[1]);
+    Value scan = pair;
+    for (int32_t delta = 1; delta < 32; delta *= 2) {
+      Value from = b.shuffleUp(scan, delta);
+      Value has = b.cmp(arith::CmpIPredicate::sge, laneId, b.idx(delta));
+      scan = b.select(has, b.addF(scan, from), scan);
+    }
+    Value before = arith::SubFOp::create(b, scan, pair);
+    Value base = b.add(b.mul(buffer, layout.chunk), b.mul(laneId, 2));
+    memref::StoreOp::create(b, b.addF(before, gate[0]), gates, base);
+    memref::StoreOp::create(b, scan, gates, b.add(base, 1));
+  });
+}
+
+Value RecurrenceKernelEmitter::gateAt(Value buffer, Value t) {
+  return memref::LoadOp::create(
+      b, gates, ValueRange{b.add(b.mul(buffer, layout.chunk), t)});
+}
+
+std::pair<Value, Value> RecurrenceKernelEmitter::stateCoordinates(int64_t i) {
+  int64_t rowGroups = spec.getKeyDim() / 16;
+  int64_t columns = spec.getValueDim() * rowGroups / kWarps;
+  Value row = b.add(b.mul(b.remu(warp, rowGroups), 16),
+                    b.add(group, 8 * AccumulatorFragment::rowOf(i)));
+  Value column =
+      b.add(b.mul(b.divu(warp, rowGroups), columns),
+            b.add(b.mul(quad, 2), AccumulatorFragment::columnOf(i)));
+  return {row, column};
+}
+
+void RecurrenceKernelEmitter::writeState(ArrayRef<Value> state) {
+  auto pairType = VectorType::get({2}, b.getF32Type());
+  auto narrowType = VectorType::get({2}, spec.getElementType());
+  for (size_t i = 0; i < state.size(); i += 2) {
+    auto [row, column] = stateCoordinates(i);
+    Value pair = vector::FromElementsOp::create(
+        b, pairType, ValueRange{state[i], state[i + 1]});
+    Value narrow = arith::TruncFOp::create(b, narrowType, pair);
+    Value offset = b.add(b.idx(layout.stateOffset()),
+                         layout.state.offsetOf(b, row, column));
+    vector::StoreOp::create(b, narrow, smem->view(), ValueRange{offset});
+  }
+}
+
+void RecurrenceKernelEmitter::weightKeys(Value stage, Value buffer,
+                                         Value last) {
+  int64_t chunksPerRow = spec.getKeyDim() / 8;
+  int64_t vectors = layout.chunk * chunksPerRow;
+  auto narrowType = VectorType::get({8}, spec.getElementType());
+  auto wideType = VectorType::get({8}, b.getF32Type());
+  Value keys = elementOffset(layout.keyOffset(0), stage, layout.stageElements());
+  for (int64_t pass = 0; pass < vectors / kThreads; ++pass) {
+    Value index = b.add(tid, pass * kThreads);
+    Value row = b.divu(index, chunksPerRow);
+    Value column = b.mul(b.remu(index, chunksPerRow), 8);
+    Value inTile = layout.keys.offsetOf(b, row, column);
+    Value key = vector::LoadOp::create(b, narrowType, smem->view(),
+                                       ValueRange{b.add(keys, inTile)});
+    Value weight = b.exp2(arith::SubFOp::create(b, last, gateAt(buffer, row)));
+    Value scaled = arith::MulFOp::create(
+        b, arith::ExtFOp::create(b, wideType, key),
+        vector::BroadcastOp::create(b, wideType, weight));
+    vector::StoreOp::create(
+        b, arith::TruncFOp::create(b, narrowType, scaled), smem->view(),
+        ValueRange{b.add(b.idx(layout.weightedKeyOffset()), inTile)});
+  }
+}
+
+void RecurrenceKernelEmitter::emit() {
+  int64_t chunk = layout.chunk, dk = spec.getKeyDim(), dv = spec.getValueDim();
+  Type element = spec.getElementType();
+  smem = SharedMemory::create(b, element, layout.usableBytes());
+  tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  warp = b.divu(tid, 32);
+  laneId = b.remu(tid, 32);
+  FragmentLane lane = FragmentLane::get(b, tid);
+  group = lane.group;
+  quad = lane.quad;
+  head = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  batch = gpu::BlockIdOp::create(b, gpu::Dimension::y);
+  length = memref::DimOp::create(b, q, 2);
+  gates = smem->viewAt(b, b.getF32Type(), layout.gateBytes(), 2 * chunk);
+  std::unique_ptr<TensorCoreMma> mma =
+      TensorCoreMma::create(TensorCoreKind::MmaSync, element, *smem, laneId);
+  TilePipeline pipeline(*smem, PipelineSync::CtaBarrier, layout.stages,
+                        kThreads, /*barrierBytes=*/0);
+  pipeline.initialize(b, tid);
+  TileLoader keyLoader(b, layout.keys, tid, kThreads);
+  TileLoader valueLoader(b, layout.values, tid, kThreads);
+  Value chunks = b.divu(b.add(length, chunk - 1), chunk);
+
+  // The initial state in the warps' registers, and in shared memory for
+  // the first chunk's Q S'.
+  // A warp's 16 rows of its column part: half the columns a thread.
+  int64_t stateValues = dv * (dk / 16) / kWarps / 2;
+  SmallVector<Value> state;
+  auto pairType = VectorType::get({2}, b.getF32Type());
+  for (int64_t i = 0; i < stateValues; i += 2) {
+    if (!initialState) {
+      state.append(2, b.f32(0.0));
+      continue;
+    }
+    auto [row, column] = stateCoordinates(i);
+    Value pair = vector::LoadOp::create(b, pairType, initialState,
+                                        ValueRange{batch, head, row, column});
+    for (int64_t e = 0; e < 2; ++e)
+      state.push_back(vector::ExtractOp::create(b, pair, e));
+  }
+  writeState(state);
+  computeGates(b.idx(0), b.idx(0));
+
+  // Chunk n loads into stage n % 2; chunks past the last load nothing (row
+  // limit 0) but still complete their stage.
+  auto produce = [&](Value n) {
+    pipeline.produce(b, n, [&](Value stage) {
+      Value c0 = b.mul(n, chunk);
+      Value limit = b.select(b.cmp(arith::CmpIPredicate::slt, n, chunks),
+                             length, b.idx(0));
+      SmallVector<Value> tokens;
+      auto load = [&](const TileLoader &loader, int64_t offset, Value source) {
+        tokens.append(loader.load(
+            b, *smem, elementOffset(offset, stage, layout.stageElements()),
+            source, ValueRange{batch, head}, c0, limit));
+      };
+      load(keyLoader, layout.queryOffset(0), q);
+      load(keyLoader, layout.keyOffset(0), k);
+      load(valueLoader, layout.valueOffset(0), v);
+      return tokens;
+    });
+  };
+  produce(b.idx(0));
+
+  auto loop = scf::ForOp::create(b, b.idx(0), chunks, b.idx(1), state);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value n = loop.getInductionVar();
+    SmallVector<Value> carried(loop.getRegionIterArgs());
+    pipeline.waitFull(b, n, /*forTensorCores=*/false);
+    produce(b.add(n, 1));
+    Value stage = pipeline.stageOf(b, n);
+    Value buffer = b.remu(n, 2);
+    Value c0 = b.mul(n, chunk);
+    Value last;
+    if (layout.weighted) {
+      last = gateAt(buffer, b.idx(chunk - 1));
+      weightKeys(stage, buffer, last);
+    }
+
+    // O for rows 16 (w % 4) .. over value columns of half w / 4.
+    int64_t outColumns = dv / 2;
+    Value rowBase = b.mul(b.remu(warp, 4), 16);
+    Value columnBase = b.mul(b.divu(warp, 4), outColumns);
+    MmaOperandA query = mma->prepareA(
+        b, {layout.keys,
+            elementOffset(layout.queryOffset(0), stage, layout.stageElements()),
+            rowBase,
+            {}});
+    AccumulatorFragment scores = AccumulatorFragment::splat(b.f32(0.0), chunk);
+    mma->multiply(
+        b, scores, query,
+        {layout.keys,
+         elementOffset(layout.keyOffset(0), stage, layout.stageElements()),
+         /*kMajor=*/true},
+        dk, /*accumulate=*/false);
+    Value rows[2] = {b.add(rowBase, group), b.add(rowBase, b.add(group, 8))};
+    Value rowGate[2];
+    for (int64_t r = 0; r < 2; ++r)
+      rowGate[r] = layout.weighted ? gateAt(buffer, rows[r]) : Value();
+    Value scale = b.f32(spec.scale);
+    for (size_t i = 0; i < scores.values.size(); ++i) {
+      Value &s = scores.values[i];
+      int64_t r = AccumulatorFragment::rowOf(i);
+      Value column =
+          b.add(b.mul(quad, 2), AccumulatorFragment::columnOf(i));
+      Value factor = scale;
+      if (layout.weighted)
+        factor = b.mulF(scale, b.exp2(arith::SubFOp::create(
+                                   b, rowGate[r], gateAt(buffer, column))));
+      Value causal = b.cmp(arith::CmpIPredicate::sle, column, rows[r]);
+      s = b.select(causal, b.mulF(s, factor), b.f32(0.0));
+    }
+    MmaOperandA probabilities;
+    probabilities.registers = toOperandA(b, scores, element);
+
+    AccumulatorFragment output =
+        AccumulatorFragment::splat(b.f32(0.0), outColumns);
+    mma->multiply(b, output, query,
+                  {layout.state, b.add(b.idx(layout.stateOffset()), columnBase),
+                   /*kMajor=*/false},
+                  dk, /*accumulate=*/false);
+    for (size_t i = 0; i < output.values.size(); ++i) {
+      Value &o = output.values[i];
+      Value factor = scale;
+      if (layout.weighted)
+        factor = b.mulF(scale,
+                        b.exp2(rowGate[AccumulatorFragment::rowOf(i)]));
+      o = b.mulF(o, factor);
+    }
+    mma->multiply(
+        b, output, probabilities,
+        {layout.values,
+         b.add(elementOffset(layout.valueOffset(0), stage,
+                             layout.stageElements()),
+               columnBase),
+         /*kMajor=*/false},
+        chunk, /*accumulate=*/true);
+    auto narrowType = VectorType::get({2}, element);
+    for (int64_t r = 0; r < 2; ++r) {
+      Value position = b.add(c0, rows[r]);
+      b.ifThen(b.cmp(arith::CmpIPredicate::slt, position, length), [&] {
+        for (int64_t i = 2 * r; i < int64_t(output.values.size()); i += 4) {
+          Value pair = vector::FromElementsOp::create(
+              b, pairType, ValueRange{output.values[i], output.values[i + 1]});
+          Value column = b.add(columnBase,
+                               b.add(b.mul(quad, 2), 8 * (i / 4)));
+          vector::StoreOp::create(
+              b, arith::TruncFOp::create(b, narrowType, pair), out,
+              ValueRange{batch, head, position, column},
+              /*nontemporal=*/false, llvm::MaybeAlign(4));
+        }
+      });
+    }
+    // Every warp read the state tile; the weighted keys are complete.
+    gpu::BarrierOp::create(b);
+
+    // S = 2^b_last S' + (weighted K)^T V over this warp's rows and columns.
+    int64_t rowGroups = dk / 16;
+    int64_t stateColumns = dv * rowGroups / kWarps;
+    AccumulatorFragment next{carried};
+    if (layout.weighted) {
+      Value decayed = b.exp2(last);
+      for (Value &s : next.values)
+        s = b.mulF(s, decayed);
+    }
+    Value keys = layout.weighted
+                     ? b.idx(layout.weightedKeyOffset())
+                     : elementOffset(layout.keyOffset(0), stage,
+                                     layout.stageElements());
+    MmaOperandA transposedKeys;
+    transposedKeys.tile = layout.keys;
+    transposedKeys.tileOffset = keys;
+    transposedKeys.rowOffset = b.mul(b.remu(warp, rowGroups), 16);
+    transposedKeys.kMajor = false;
+    transposedKeys = mma->prepareA(b, transposedKeys);
+    mma->multiply(
+        b, next, transposedKeys,
+        {layout.values,
+         b.add(elementOffset(layout.valueOffset(0), stage,
+                             layout.stageElements()),
+               b.mul(b.divu(warp, rowGroups), stateColumns)),
+         /*kMajor=*/false},
+        chunk, /*accumulate=*/true);
+    writeState(next.values);
+    computeGates(b.add(n, 1), b.remu(b.add(n, 1), 2));
+    scf::YieldOp::create(b, next.values);
+  }
+  // No copy may still write shared memory when the CTA exits.
+  pipeline.drain(b);
+  if (finalState) {
+    ValueRange result = loop.getResults();
+    for (size_t i = 0; i < result.size(); i += 2) {
+      auto [row, column] = stateCoordinates(i);
+      Value pair = vector::FromElementsOp::create(
+          b, pairType, ValueRange{result[i], result[i + 1]});
+      vector::StoreOp::create(b, pair, finalState,
+                              ValueRange{batch, head, row, column},
+                              /*nontemporal=*/false, llvm::MaybeAlign(8));
+    }
+  }
+  gpu::ReturnOp::create(b);
+}
+
+int64_t mlir::celeris::getRecurrenceSharedBytes(
+    const RecurrenceKernelSpec &spec) {
+  return SharedMemory::getReservedBytes(RecurrenceLayout(spec).usableBytes());
+}
+
+FailureOr<gpu::GPUFuncOp>
+mlir::celeris::buildRecurrenceKernel(gpu::GPUModuleOp module, StringRef name,
+                                     Location loc,
+                                     const RecurrenceKernelSpec &spec) {
+  if (module.lookupSymbol(name))
+    return emitError(loc) << "gpu.module @" << module.getName()
+                          << " already has a symbol @" << name;
+  MLIRContext *ctx = module.getContext();
+  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+  SmallVector<Type> argTypes = {spec.query, spec.key, spec.value};
+  SmallVector<StringRef> argNames = {"q", "k", "v"};
+  if (spec.decay) {
+    argTypes.push_back(spec.decay);
+    argNames.push_back("decay");
+  }
+  if (spec.initialState) {
+    argTypes.push_back(spec.initialState);
+    argNames.push_back("initial_state");
+  }
+  argTypes.push_back(spec.output);
+  argNames.push_back("out");
+  if (spec.finalState) {
+    argTypes.push_back(spec.finalState);
+    argNames.push_back("final_state");
+  }
+  auto kernel = gpu::GPUFuncOp::create(builder, loc, name,
+                                       FunctionType::get(ctx, argTypes, {}));
+  kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
+                  builder.getUnitAttr());
+
+  // One CTA per (head, sequence), whatever the lengths.
+  NamedAttrList sizes;
+  sizes.append("B", builder.getStringAttr("q[0]"));
+  sizes.append("H", builder.getStringAttr("q[1]"));
+  NamedAttrList launch;
+  launch.append("grid", builder.getStrArrayAttr({"H", "B", "1"}));
+  launch.append("block", builder.getDenseI32ArrayAttr(
+                             {static_cast<int32_t>(kThreads), 1, 1}));
+  launch.append("shared", builder.getStringAttr(
+                              std::to_string(getRecurrenceSharedBytes(spec))));
+  launch.append("sizes", sizes.getDictionary(ctx));
+  // out is [B, H, S, Dv], final_state [B, H, Dk, Dv].
+  NamedAttrList results;
+  results.append("out",
+                 builder.getStrArrayAttr({"q[0]", "q[1]", "q[2]", "v[3]"}));
+  if (spec.finalState)
+    results.append("final_state",
+                   builder.getStrArrayAttr({"q[0]", "q[1]", "k[3]", "v[3]"}));
+  launch.append("results", results.getDictionary(ctx));
+  kernel->setAttr("celeris.launch", launch.getDictionary(ctx));
+  kernel->setAttr("celeris.arg_names", builder.getStrArrayAttr(argNames));
+  kernel->setAttr("celeris.gpu_schedule", spec.schedule);
+  // 8 warps, one CTA per SM: up to 255 registers a thread for the state.
+  kernel->setAttr(NVVM::NVVMDialect::getMaxntidAttrName(),
+                  builder.getDenseI32ArrayAttr(
+                      {static_cast<int32_t>(kThreads), 1, 1}));
+  kernel->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                  builder.getI32IntegerAttr(1));
+  RecurrenceKernelEmitter(kernel, spec).emit();
+  return kernel;
+}

@@ -1,0 +1,40 @@
+//===- RecurrenceKernel.h - The chunkwise recurrence kernel ------*- C++ -*-===//
+//
+// What the recurrence_chunk kernel needs to know about one
+// celeris.recurrence, its shared memory, and its builder.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CELERIS_LIB_CONVERSION_CELERISTOGPU_RECURRENCEKERNEL_H
+#define CELERIS_LIB_CONVERSION_CELERISTOGPU_RECURRENCEKERNEL_H
+
+#include "celeris/Dialect/Celeris/IR/CelerisAttrs.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+namespace mlir::celeris {
+
+/// A celeris.recurrence as the kernel sees it.
+struct RecurrenceKernelSpec {
+  GPUScheduleAttr schedule;
+  /// Kernel argument types: memrefs with the function's static extents;
+  /// decay, initialState and finalState are null when absent.
+  MemRefType query, key, value, decay, initialState, output, finalState;
+  DecayKind decayKind = DecayKind::None;
+  double scale = 1.0;
+
+  int64_t getKeyDim() const { return query.getDimSize(3); }
+  int64_t getValueDim() const { return value.getDimSize(3); }
+  Type getElementType() const { return query.getElementType(); }
+};
+
+/// Bytes of dynamic shared memory the kernel of `spec` reserves.
+int64_t getRecurrenceSharedBytes(const RecurrenceKernelSpec &spec);
+
+/// Adds the kernel `name` computing `spec` to `module`.
+FailureOr<gpu::GPUFuncOp>
+buildRecurrenceKernel(gpu::GPUModuleOp module, StringRef name, Location loc,
+                      const RecurrenceKernelSpec &spec);
+
+} // namespace mlir::celeris
+
+#endif // CELERIS_LIB_CONVERSION_CELERISTOGPU_RECURRENCEKERNEL_H
