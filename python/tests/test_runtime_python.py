@@ -124,3 +124,19 @@ def test_kernels_without_output_shapes_are_no_functions(saxpy_module):
     assert saxpy_module.results["saxpy"] == {}
     with pytest.raises(runtime.CelerisError, match="gives no output shapes for kernel 'saxpy'"):
         saxpy_module.function("saxpy")
+
+
+def test_empty_tensors_take_any_strides(tmp_path):
+    """torch gives an empty tensor whatever strides it likes (a recurrence
+    over 0 tokens: [B, H, 0, D] with the strides of [B, H, 1, D]): no layout
+    to check. A non-empty one must still be dense."""
+    manifest = _kernel_manifest(tmp_path, "  grid N 1 1\n  block 1 1 1\n  shared 0\n"
+                                "  arg memref<3:f32> q\n  size N q 0\n")
+    module = runtime.load(manifest, device=None)
+    empty = FakeCudaTensor(2, 0, 128)
+    empty.stride = lambda: (128, 128, 1)
+    assert module.geometry("k", empty) == ((2, 1, 1), 0)
+    strided = FakeCudaTensor(2, 3, 128)
+    strided.stride = lambda: (512, 128, 1)
+    with pytest.raises(runtime.CelerisError, match="must be contiguous"):
+        module.geometry("k", strided)

@@ -47,3 +47,13 @@ func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_
 
 // expected-error @+1 {{gpu_schedule: attention_decode kernels stream their key/value tiles through 2 to 4 stages, got 5}}
 func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = attention_decode, tensor_cores = mma_sync, warps = 1, kv_tile = 32, stages = 5, min_ctas_per_sm = 0>}
+
+// -----
+
+// expected-error @+1 {{gpu_schedule: recurrence_chunk kernels are 8 warps of mma_sync over chunks of 64 tokens in 2 stages, got 4 warp(s) of mma_sync, chunks of 64, 2 stage(s)}}
+func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = recurrence_chunk, tensor_cores = mma_sync, warps = 4, kv_tile = 64, stages = 2, min_ctas_per_sm = 1>}
+
+// -----
+
+// expected-error @+1 {{gpu_schedule: recurrence_chunk kernels are 8 warps of mma_sync over chunks of 64 tokens in 2 stages, got 8 warp(s) of wgmma, chunks of 128, 3 stage(s)}}
+func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = recurrence_chunk, tensor_cores = wgmma, warps = 8, kv_tile = 128, stages = 3, min_ctas_per_sm = 1>}
