@@ -68,9 +68,12 @@ def rel(a, b):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("manifest", nargs="?", default=".device/recurrence/manifest.txt")
+    parser.add_argument("--celeris-only", action="store_true",
+                        help="time Celeris alone (no fla: no peer column)")
     opts = parser.parse_args()
-    from fla.ops.retention import chunk_retention
-    from fla.ops.simple_gla import chunk_simple_gla
+    if not opts.celeris_only:
+        from fla.ops.retention import chunk_retention
+        from fla.ops.simple_gla import chunk_simple_gla
 
     module = load(opts.manifest)
     torch.manual_seed(0)
@@ -106,12 +109,16 @@ def main():
                 fla = lambda: chunk_simple_gla(fq, fk, fv)  # noqa: E731
             celeris = lambda: module.launch(kernel, *inputs, out)  # noqa: E731
             first_celeris = first_call_ms(celeris)
-            first_fla = first_call_ms(fla)
             ms = timing.median_ms(celeris, REPS, WARMUP)
+            floor = floor_bytes / copy / 1e9
+            if opts.celeris_only:
+                print(f"| B{b} T{t} H{h} D{d} | {label} | {ms:.3f} | | | {floor:.3f} | "
+                      f"{100 * floor / ms:.0f}% | {first_celeris:.1f} | |")
+                continue
+            first_fla = first_call_ms(fla)
             fla_ms = timing.median_ms(fla, REPS, WARMUP)
             fla_out = fla()[0].transpose(1, 2)
             diff = rel(out, fla_out)
-            floor = floor_bytes / copy / 1e9
             print(f"| B{b} T{t} H{h} D{d} | {label} | {ms:.3f} | {fla_ms:.3f} | "
                   f"{fla_ms / ms:.2f}x | {floor:.3f} | {100 * floor / ms:.0f}% | "
                   f"{first_celeris:.1f} / {first_fla:.0f} | {diff:.1e} |")

@@ -112,9 +112,10 @@ static LogicalResult checkFamilyForm(AttentionOp op, GPUScheduleAttr schedule) {
 
 static MemRefType toMemRef(Value value) { return getKernelMemRefType(value); }
 
-LogicalResult mlir::celeris::lowerAttentionFunctionToGPU(
-    func::FuncOp func, AttentionOp op, gpu::GPUModuleOp kernels,
-    const NvidiaChip &chip) {
+LogicalResult
+mlir::celeris::lowerAttentionFunctionToGPU(func::FuncOp func, AttentionOp op,
+                                           gpu::GPUModuleOp kernels,
+                                           const NvidiaChip &chip) {
   if (failed(checkSupportedForm(op)) ||
       failed(checkAttentionFunction(func, op)))
     return failure();

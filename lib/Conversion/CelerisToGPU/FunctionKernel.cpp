@@ -64,10 +64,9 @@ LogicalResult mlir::celeris::checkKernelFunction(
              << opName << " and the return of its results becomes a kernel";
   for (BlockArgument arg : block.getArguments())
     if (llvm::none_of(inputs, [&](auto input) { return input.first == arg; }))
-      return func.emitError()
-             << what << ": argument #" << arg.getArgNumber() << " of @" << name
-             << " is not an operand of its " << opName
-             << "; the kernel has no place for it";
+      return func.emitError() << what << ": argument #" << arg.getArgNumber()
+                              << " of @" << name << " is not an operand of its "
+                              << opName << "; the kernel has no place for it";
   auto ret = cast<func::ReturnOp>(block.getTerminator());
   if (!llvm::equal(ret.getOperands(), op->getResults()))
     return ret.emitError() << what << ": @" << name

@@ -1,4 +1,5 @@
-//===- FunctionKernel.h - A function of one Celeris op as a kernel -*- C++ -*-===//
+//===- FunctionKernel.h - A function of one Celeris op as a kernel -*- C++
+//-*-===//
 //
 // The GPU lowering turns a function of model IR that is one Celeris op into
 // the kernel computing it. The function is the unit because it is the ABI:
@@ -26,10 +27,10 @@ FailureOr<Operation *> findKernelOp(func::FuncOp func);
 /// argument, every argument is one of them, nothing else is computed, and
 /// the return gives `op`'s results in order (`resultOrder` says which, for
 /// the message). Errors start with `what` ("GPU attention").
-LogicalResult
-checkKernelFunction(func::FuncOp func, Operation *op, StringRef what,
-                    ArrayRef<std::pair<Value, StringRef>> inputs,
-                    StringRef resultOrder);
+LogicalResult checkKernelFunction(func::FuncOp func, Operation *op,
+                                  StringRef what,
+                                  ArrayRef<std::pair<Value, StringRef>> inputs,
+                                  StringRef resultOrder);
 
 /// `value`'s tensor type as a memref with the same extents: the kernel
 /// argument type.

@@ -50,9 +50,10 @@ constexpr int64_t kThreads = 32 * kWarps;
 
 /// Shared memory, in elements of the operand type: per stage the Q, K and V
 /// tiles; the weighted keys (with a decay); the state in the element type;
-/// then two buffers of C f32 cumulative gates.
+/// the masked scores P of the chunk; then two buffers of C f32 cumulative
+/// gates.
 struct RecurrenceLayout {
-  SharedTile keys, values, state;
+  SharedTile keys, values, state, probabilities;
   int64_t chunk, stages;
   bool weighted;
 
@@ -63,6 +64,7 @@ struct RecurrenceLayout {
     keys = {chunk, spec.getKeyDim(), element, TileLayout::Padded};
     values = {chunk, spec.getValueDim(), element, TileLayout::Padded};
     state = {spec.getKeyDim(), spec.getValueDim(), element, TileLayout::Padded};
+    probabilities = {chunk, chunk, element, TileLayout::Padded};
   }
   int64_t stageElements() const {
     return 2 * keys.elements() + values.elements();
@@ -78,8 +80,10 @@ struct RecurrenceLayout {
   int64_t stateOffset() const {
     return weightedKeyOffset() + (weighted ? keys.elements() : 0);
   }
+  int64_t probabilityOffset() const { return stateOffset() + state.elements(); }
   int64_t gateBytes() const {
-    return llvm::alignTo(2 * (stateOffset() + state.elements()), 16);
+    return llvm::alignTo(2 * (probabilityOffset() + probabilities.elements()),
+                         16);
   }
   int64_t usableBytes() const { return gateBytes() + 2 * chunk * 4; }
 };
@@ -106,10 +110,17 @@ public:
   void emit();
 
 private:
-  /// Warp 0 writes the cumulative log2 gates of chunk `n` into gate buffer
-  /// `buffer` (an inclusive scan over the warp, two tokens a lane).
-  void computeGates(Value n, Value buffer);
-  /// The gate b of chunk-local token `t` in buffer `buffer`.
+  /// Scalar gates: warp 0 loads the raw gates of chunk `n` (two tokens a
+  /// lane, 0 past the sequence), in log2 units; other warps get zeros. The
+  /// loop issues the next chunk's loads at its top, so their latency hides
+  /// behind the chunk's work.
+  std::pair<Value, Value> loadGates(Value n);
+  /// Scalar gates: warp 0 writes the cumulative gates of `raw` into gate
+  /// buffer `buffer` (an inclusive scan over the warp).
+  void storeGates(std::pair<Value, Value> raw, Value buffer);
+  /// The cumulative log2 gate b of chunk-local token `t` of the current
+  /// chunk: from gate buffer `buffer` (scalar), or (t + 1) log2(gamma) up to
+  /// the last token of the sequence (head).
   Value gateAt(Value buffer, Value t);
   /// Writes the thread's part of the state, rounded to the element type,
   /// into the state tile.
@@ -128,35 +139,46 @@ private:
   Value q, k, v, decay, initialState, out, finalState;
   Value tid, warp, laneId, group, quad, batch, head, length;
   Value gates;
+  /// Head decay: log2(gamma) of the CTA's head; the tokens of the current
+  /// chunk that are in the sequence.
+  Value headGate, chunkTokens;
   std::optional<SharedMemory> smem;
 };
 } // namespace
 
-void RecurrenceKernelEmitter::computeGates(Value n, Value buffer) {
-  if (!layout.weighted)
-    return;
-  // Only chunks with tokens: past the last one (and for an empty sequence)
-  // there is no gate to read, not even token 0.
+std::pair<Value, Value> RecurrenceKernelEmitter::loadGates(Value n) {
   Value c0 = b.mul(n, layout.chunk);
+  // Only chunks with tokens: for an empty sequence there is no gate to read,
+  // not even token 0.
   Value firstWarp = b.cmp(arith::CmpIPredicate::eq, warp, b.idx(0));
-  b.ifThen(b.andI(firstWarp, b.cmp(arith::CmpIPredicate::slt, c0, length)), [&] {
+  Value load = b.andI(firstWarp, b.cmp(arith::CmpIPredicate::slt, c0, length));
+  Type f32 = b.getF32Type();
+  auto branch = scf::IfOp::create(b, TypeRange{f32, f32}, load,
+                                  /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(branch.thenBlock());
     Value gate[2];
     for (int64_t e = 0; e < 2; ++e) {
-      Value t = b.add(b.mul(laneId, 2), e);
-      Value position = b.add(c0, t);
+      Value position = b.add(c0, b.add(b.mul(laneId, 2), e));
       Value inside = b.cmp(arith::CmpIPredicate::slt, position, length);
-      Value g;
-      if (spec.decayKind == DecayKind::Head) {
-        g = memref::LoadOp::create(b, decay, ValueRange{head});
-      } else {
-        // Scalar: [B, H, S]; past the sequence read token 0 (there is one).
-        Value at = b.select(inside, position, b.idx(0));
-        g = memref::LoadOp::create(b, decay, ValueRange{batch, head, at});
-      }
+      // Past the sequence read token 0 (there is one) and use 0.
+      Value at = b.select(inside, position, b.idx(0));
+      Value g = memref::LoadOp::create(b, decay, ValueRange{batch, head, at});
       gate[e] = b.select(inside, b.mulF(g, b.f32(M_LOG2E)), b.f32(0.0));
     }
+    scf::YieldOp::create(b, ValueRange{gate[0], gate[1]});
+    b.setInsertionPointToStart(branch.elseBlock());
+    scf::YieldOp::create(b, ValueRange{b.f32(0.0), b.f32(0.0)});
+  }
+  return {branch.getResult(0), branch.getResult(1)};
+}
+
+void RecurrenceKernelEmitter::storeGates(std::pair<Value, Value> raw,
+                                         Value buffer) {
+  b.ifThen(b.cmp(arith::CmpIPredicate::eq, warp, b.idx(0)), [&] {
     // Inclusive scan of the lanes' pair sums (Hillis-Steele).
-    Value pair = b.addF(gate[0], gate[1]);
+    Value pair = b.addF(raw.first, raw.second);
     Value scan = pair;
     for (int32_t delta = 1; delta < 32; delta *= 2) {
       Value from = b.shuffleUp(scan, delta);
@@ -165,12 +187,17 @@ void RecurrenceKernelEmitter::computeGates(Value n, Value buffer) {
     }
     Value before = arith::SubFOp::create(b, scan, pair);
     Value base = b.add(b.mul(buffer, layout.chunk), b.mul(laneId, 2));
-    memref::StoreOp::create(b, b.addF(before, gate[0]), gates, base);
+    memref::StoreOp::create(b, b.addF(before, raw.first), gates, base);
     memref::StoreOp::create(b, scan, gates, b.add(base, 1));
   });
 }
 
 Value RecurrenceKernelEmitter::gateAt(Value buffer, Value t) {
+  if (spec.decayKind == DecayKind::Head) {
+    Value tokens = b.minS(b.add(t, 1), chunkTokens);
+    Value count = arith::SIToFPOp::create(b, b.getF32Type(), b.toI32(tokens));
+    return b.mulF(headGate, count);
+  }
   return memref::LoadOp::create(
       b, gates, ValueRange{b.add(b.mul(buffer, layout.chunk), t)});
 }
@@ -180,9 +207,8 @@ std::pair<Value, Value> RecurrenceKernelEmitter::stateCoordinates(int64_t i) {
   int64_t columns = spec.getValueDim() * rowGroups / kWarps;
   Value row = b.add(b.mul(b.remu(warp, rowGroups), 16),
                     b.add(group, 8 * AccumulatorFragment::rowOf(i)));
-  Value column =
-      b.add(b.mul(b.divu(warp, rowGroups), columns),
-            b.add(b.mul(quad, 2), AccumulatorFragment::columnOf(i)));
+  Value column = b.add(b.mul(b.divu(warp, rowGroups), columns),
+                       b.add(b.mul(quad, 2), AccumulatorFragment::columnOf(i)));
   return {row, column};
 }
 
@@ -206,7 +232,8 @@ void RecurrenceKernelEmitter::weightKeys(Value stage, Value buffer,
   int64_t vectors = layout.chunk * chunksPerRow;
   auto narrowType = VectorType::get({8}, spec.getElementType());
   auto wideType = VectorType::get({8}, b.getF32Type());
-  Value keys = elementOffset(layout.keyOffset(0), stage, layout.stageElements());
+  Value keys =
+      elementOffset(layout.keyOffset(0), stage, layout.stageElements());
   for (int64_t pass = 0; pass < vectors / kThreads; ++pass) {
     Value index = b.add(tid, pass * kThreads);
     Value row = b.divu(index, chunksPerRow);
@@ -215,9 +242,9 @@ void RecurrenceKernelEmitter::weightKeys(Value stage, Value buffer,
     Value key = vector::LoadOp::create(b, narrowType, smem->view(),
                                        ValueRange{b.add(keys, inTile)});
     Value weight = b.exp2(arith::SubFOp::create(b, last, gateAt(buffer, row)));
-    Value scaled = arith::MulFOp::create(
-        b, arith::ExtFOp::create(b, wideType, key),
-        vector::BroadcastOp::create(b, wideType, weight));
+    Value scaled =
+        arith::MulFOp::create(b, arith::ExtFOp::create(b, wideType, key),
+                              vector::BroadcastOp::create(b, wideType, weight));
     vector::StoreOp::create(
         b, arith::TruncFOp::create(b, narrowType, scaled), smem->view(),
         ValueRange{b.add(b.idx(layout.weightedKeyOffset()), inTile)});
@@ -265,7 +292,12 @@ void RecurrenceKernelEmitter::emit() {
       state.push_back(vector::ExtractOp::create(b, pair, e));
   }
   writeState(state);
-  computeGates(b.idx(0), b.idx(0));
+  bool scalarGates = spec.decayKind == DecayKind::Scalar;
+  if (scalarGates)
+    storeGates(loadGates(b.idx(0)), b.idx(0));
+  if (spec.decayKind == DecayKind::Head)
+    headGate = b.mulF(memref::LoadOp::create(b, decay, ValueRange{head}),
+                      b.f32(M_LOG2E));
 
   // Chunk n loads into stage n % 2; chunks past the last load nothing (row
   // limit 0) but still complete their stage.
@@ -296,9 +328,13 @@ void RecurrenceKernelEmitter::emit() {
     SmallVector<Value> carried(loop.getRegionIterArgs());
     pipeline.waitFull(b, n, /*forTensorCores=*/false);
     produce(b.add(n, 1));
+    std::pair<Value, Value> nextGates;
+    if (scalarGates)
+      nextGates = loadGates(b.add(n, 1));
     Value stage = pipeline.stageOf(b, n);
     Value buffer = b.remu(n, 2);
     Value c0 = b.mul(n, chunk);
+    chunkTokens = b.sub(length, c0);
     Value last;
     if (layout.weighted) {
       last = gateAt(buffer, b.idx(chunk - 1));
@@ -314,32 +350,62 @@ void RecurrenceKernelEmitter::emit() {
             elementOffset(layout.queryOffset(0), stage, layout.stageElements()),
             rowBase,
             {}});
-    AccumulatorFragment scores = AccumulatorFragment::splat(b.f32(0.0), chunk);
-    mma->multiply(
-        b, scores, query,
-        {layout.keys,
-         elementOffset(layout.keyOffset(0), stage, layout.stageElements()),
-         /*kMajor=*/true},
-        dk, /*accumulate=*/false);
+    // Warps w and w + 4 share their rows' scores: each computes the keys of
+    // its half, masks them and writes P to shared memory; after their pair
+    // barrier both read all of it as the A operand of P V.
+    int64_t keysPerWarp = chunk / 2;
+    Value keyBase = b.mul(b.divu(warp, 4), keysPerWarp);
+    AccumulatorFragment scores =
+        AccumulatorFragment::splat(b.f32(0.0), keysPerWarp);
+    mma->multiply(b, scores, query,
+                  {layout.keys,
+                   b.add(elementOffset(layout.keyOffset(0), stage,
+                                       layout.stageElements()),
+                         b.mul(keyBase, layout.keys.rowStride())),
+                   /*kMajor=*/true},
+                  dk, /*accumulate=*/false);
     Value rows[2] = {b.add(rowBase, group), b.add(rowBase, b.add(group, 8))};
+    // 2^(b_i - b_j) on and below the diagonal; a thread's 8 columns and 2
+    // rows each read their gate once.
     Value rowGate[2];
     for (int64_t r = 0; r < 2; ++r)
       rowGate[r] = layout.weighted ? gateAt(buffer, rows[r]) : Value();
+    DenseMap<int64_t, Value> columnGate;
     Value scale = b.f32(spec.scale);
-    for (size_t i = 0; i < scores.values.size(); ++i) {
-      Value &s = scores.values[i];
+    auto narrowType = VectorType::get({2}, element);
+    for (size_t i = 0; i < scores.values.size(); i += 2) {
       int64_t r = AccumulatorFragment::rowOf(i);
-      Value column =
-          b.add(b.mul(quad, 2), AccumulatorFragment::columnOf(i));
-      Value factor = scale;
-      if (layout.weighted)
-        factor = b.mulF(scale, b.exp2(arith::SubFOp::create(
-                                   b, rowGate[r], gateAt(buffer, column))));
-      Value causal = b.cmp(arith::CmpIPredicate::sle, column, rows[r]);
-      s = b.select(causal, b.mulF(s, factor), b.f32(0.0));
+      Value pair[2];
+      for (int64_t e = 0; e < 2; ++e) {
+        int64_t columnInBlock = AccumulatorFragment::columnOf(i + e);
+        Value column = b.add(keyBase, b.add(b.mul(quad, 2), columnInBlock));
+        Value factor = scale;
+        if (layout.weighted) {
+          Value &gate = columnGate[columnInBlock];
+          if (!gate)
+            gate = gateAt(buffer, column);
+          factor =
+              b.mulF(scale, b.exp2(arith::SubFOp::create(b, rowGate[r], gate)));
+        }
+        Value causal = b.cmp(arith::CmpIPredicate::sle, column, rows[r]);
+        pair[e] =
+            b.select(causal, b.mulF(scores.values[i + e], factor), b.f32(0.0));
+      }
+      Value column = b.add(
+          keyBase, b.add(b.mul(quad, 2), AccumulatorFragment::columnOf(i)));
+      Value offset = b.add(b.idx(layout.probabilityOffset()),
+                           layout.probabilities.offsetOf(b, rows[r], column));
+      Value wide = vector::FromElementsOp::create(b, pairType,
+                                                  ValueRange{pair[0], pair[1]});
+      vector::StoreOp::create(b, arith::TruncFOp::create(b, narrowType, wide),
+                              smem->view(), ValueRange{offset});
     }
-    MmaOperandA probabilities;
-    probabilities.registers = toOperandA(b, scores, element);
+    // Named barrier 1 + w % 4 of the warp pair (barrier 0 is the CTA's).
+    NVVM::BarrierOp::create(b, TypeRange{}, b.toI32(b.add(b.remu(warp, 4), 1)),
+                            b.i32(64), NVVM::BarrierReductionAttr(), Value());
+    MmaOperandA probabilities = mma->prepareA(
+        b,
+        {layout.probabilities, b.idx(layout.probabilityOffset()), rowBase, {}});
 
     AccumulatorFragment output =
         AccumulatorFragment::splat(b.f32(0.0), outColumns);
@@ -347,31 +413,27 @@ void RecurrenceKernelEmitter::emit() {
                   {layout.state, b.add(b.idx(layout.stateOffset()), columnBase),
                    /*kMajor=*/false},
                   dk, /*accumulate=*/false);
-    for (size_t i = 0; i < output.values.size(); ++i) {
-      Value &o = output.values[i];
-      Value factor = scale;
-      if (layout.weighted)
-        factor = b.mulF(scale,
-                        b.exp2(rowGate[AccumulatorFragment::rowOf(i)]));
-      o = b.mulF(o, factor);
-    }
-    mma->multiply(
-        b, output, probabilities,
-        {layout.values,
-         b.add(elementOffset(layout.valueOffset(0), stage,
-                             layout.stageElements()),
-               columnBase),
-         /*kMajor=*/false},
-        chunk, /*accumulate=*/true);
-    auto narrowType = VectorType::get({2}, element);
+    Value rowFactor[2] = {scale, scale};
+    if (layout.weighted)
+      for (int64_t r = 0; r < 2; ++r)
+        rowFactor[r] = b.mulF(scale, b.exp2(rowGate[r]));
+    for (size_t i = 0; i < output.values.size(); ++i)
+      output.values[i] =
+          b.mulF(output.values[i], rowFactor[AccumulatorFragment::rowOf(i)]);
+    mma->multiply(b, output, probabilities,
+                  {layout.values,
+                   b.add(elementOffset(layout.valueOffset(0), stage,
+                                       layout.stageElements()),
+                         columnBase),
+                   /*kMajor=*/false},
+                  chunk, /*accumulate=*/true);
     for (int64_t r = 0; r < 2; ++r) {
       Value position = b.add(c0, rows[r]);
       b.ifThen(b.cmp(arith::CmpIPredicate::slt, position, length), [&] {
         for (int64_t i = 2 * r; i < int64_t(output.values.size()); i += 4) {
           Value pair = vector::FromElementsOp::create(
               b, pairType, ValueRange{output.values[i], output.values[i + 1]});
-          Value column = b.add(columnBase,
-                               b.add(b.mul(quad, 2), 8 * (i / 4)));
+          Value column = b.add(columnBase, b.add(b.mul(quad, 2), 8 * (i / 4)));
           vector::StoreOp::create(
               b, arith::TruncFOp::create(b, narrowType, pair), out,
               ValueRange{batch, head, position, column},
@@ -391,26 +453,25 @@ void RecurrenceKernelEmitter::emit() {
       for (Value &s : next.values)
         s = b.mulF(s, decayed);
     }
-    Value keys = layout.weighted
-                     ? b.idx(layout.weightedKeyOffset())
-                     : elementOffset(layout.keyOffset(0), stage,
-                                     layout.stageElements());
+    Value keys = layout.weighted ? b.idx(layout.weightedKeyOffset())
+                                 : elementOffset(layout.keyOffset(0), stage,
+                                                 layout.stageElements());
     MmaOperandA transposedKeys;
     transposedKeys.tile = layout.keys;
     transposedKeys.tileOffset = keys;
     transposedKeys.rowOffset = b.mul(b.remu(warp, rowGroups), 16);
     transposedKeys.kMajor = false;
     transposedKeys = mma->prepareA(b, transposedKeys);
-    mma->multiply(
-        b, next, transposedKeys,
-        {layout.values,
-         b.add(elementOffset(layout.valueOffset(0), stage,
-                             layout.stageElements()),
-               b.mul(b.divu(warp, rowGroups), stateColumns)),
-         /*kMajor=*/false},
-        chunk, /*accumulate=*/true);
+    mma->multiply(b, next, transposedKeys,
+                  {layout.values,
+                   b.add(elementOffset(layout.valueOffset(0), stage,
+                                       layout.stageElements()),
+                         b.mul(b.divu(warp, rowGroups), stateColumns)),
+                   /*kMajor=*/false},
+                  chunk, /*accumulate=*/true);
     writeState(next.values);
-    computeGates(b.add(n, 1), b.remu(b.add(n, 1), 2));
+    if (scalarGates)
+      storeGates(nextGates, b.remu(b.add(n, 1), 2));
     scf::YieldOp::create(b, next.values);
   }
   // No copy may still write shared memory when the CTA exits.
@@ -429,8 +490,8 @@ void RecurrenceKernelEmitter::emit() {
   gpu::ReturnOp::create(b);
 }
 
-int64_t mlir::celeris::getRecurrenceSharedBytes(
-    const RecurrenceKernelSpec &spec) {
+int64_t
+mlir::celeris::getRecurrenceSharedBytes(const RecurrenceKernelSpec &spec) {
   return SharedMemory::getReservedBytes(RecurrenceLayout(spec).usableBytes());
 }
 
@@ -487,9 +548,9 @@ mlir::celeris::buildRecurrenceKernel(gpu::GPUModuleOp module, StringRef name,
   kernel->setAttr("celeris.arg_names", builder.getStrArrayAttr(argNames));
   kernel->setAttr("celeris.gpu_schedule", spec.schedule);
   // 8 warps, one CTA per SM: up to 255 registers a thread for the state.
-  kernel->setAttr(NVVM::NVVMDialect::getMaxntidAttrName(),
-                  builder.getDenseI32ArrayAttr(
-                      {static_cast<int32_t>(kThreads), 1, 1}));
+  kernel->setAttr(
+      NVVM::NVVMDialect::getMaxntidAttrName(),
+      builder.getDenseI32ArrayAttr({static_cast<int32_t>(kThreads), 1, 1}));
   kernel->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
                   builder.getI32IntegerAttr(1));
   RecurrenceKernelEmitter(kernel, spec).emit();

@@ -1,4 +1,5 @@
-//===- RecurrenceKernel.h - The chunkwise recurrence kernel ------*- C++ -*-===//
+//===- RecurrenceKernel.h - The chunkwise recurrence kernel ------*- C++
+//-*-===//
 //
 // What the recurrence_chunk kernel needs to know about one
 // celeris.recurrence, its shared memory, and its builder.

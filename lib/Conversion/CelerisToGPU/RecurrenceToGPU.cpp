@@ -1,4 +1,5 @@
-//===- RecurrenceToGPU.cpp - Recurrence functions to GPU kernels -*- C++ -*-===//
+//===- RecurrenceToGPU.cpp - Recurrence functions to GPU kernels -*- C++
+//-*-===//
 //
 // Turns a function of model IR that is one celeris.recurrence into the
 // recurrence_chunk kernel (FunctionKernel.h says why functions). The forms
@@ -32,14 +33,11 @@ static LogicalResult checkRecurrenceFunction(func::FuncOp func,
 
 /// Whether the kernel implements `op`'s form, with the reason when not.
 static LogicalResult checkSupportedForm(RecurrenceOp op) {
-  auto error = [&]() {
-    return op->emitError("GPU recurrence: ");
-  };
+  auto error = [&]() { return op->emitError("GPU recurrence: "); };
   auto cpu = " (the CPU path, celeris-cpu, runs it)";
   if (op.getUpdateKind() != UpdateKind::Additive)
     return error() << "the '" << stringifyUpdateKind(op.getUpdateKind())
-                   << "' update has no GPU kernel yet, only 'additive'"
-                   << cpu;
+                   << "' update has no GPU kernel yet, only 'additive'" << cpu;
   if (op.getDecayKind() == DecayKind::Vector)
     return error() << "the 'vector' decay has no GPU kernel yet, only "
                       "'none', 'head' and 'scalar'"
@@ -57,17 +55,17 @@ static LogicalResult checkSupportedForm(RecurrenceOp op) {
   int64_t keyDim = query.getDimSize(3);
   int64_t valueDim = cast<ShapedType>(op.getValue().getType()).getDimSize(3);
   if (keyDim != 64 && keyDim != 128)
-    return error() << "supports key dims 64 and 128, got "
-                   << describe(keyDim);
+    return error() << "supports key dims 64 and 128, got " << describe(keyDim);
   if (valueDim != 64 && valueDim != 128)
     return error() << "supports value dims 64 and 128, got "
                    << describe(valueDim);
   return success();
 }
 
-LogicalResult mlir::celeris::lowerRecurrenceFunctionToGPU(
-    func::FuncOp func, RecurrenceOp op, gpu::GPUModuleOp kernels,
-    const NvidiaChip &chip) {
+LogicalResult
+mlir::celeris::lowerRecurrenceFunctionToGPU(func::FuncOp func, RecurrenceOp op,
+                                            gpu::GPUModuleOp kernels,
+                                            const NvidiaChip &chip) {
   if (failed(checkSupportedForm(op)) ||
       failed(checkRecurrenceFunction(func, op)))
     return failure();
@@ -97,10 +95,9 @@ LogicalResult mlir::celeris::lowerRecurrenceFunctionToGPU(
   if (op.getFinalState())
     spec.finalState = getKernelMemRefType(op.getFinalState());
   spec.decayKind = op.getDecayKind();
-  spec.scale =
-      op.getScaleAttr()
-          ? op.getScaleAttr().getValueAsDouble()
-          : 1.0 / std::sqrt(static_cast<double>(spec.getKeyDim()));
+  spec.scale = op.getScaleAttr()
+                   ? op.getScaleAttr().getValueAsDouble()
+                   : 1.0 / std::sqrt(static_cast<double>(spec.getKeyDim()));
   int64_t shared = getRecurrenceSharedBytes(spec);
   if (shared > chip.maxSharedPerBlock)
     return op->emitError() << "GPU recurrence: the kernel needs " << shared

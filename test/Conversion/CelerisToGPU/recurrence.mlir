@@ -28,10 +28,13 @@
 // KERNEL-SAME: -> ({{(f32, ){31}f32}})
 // KERNEL: nvvm.cp.async.wait.group 0
 // KERNEL: gpu.barrier
-// Q K^T (8 k-steps x 8 column blocks), Q S' (8 x 4: half of the 64 value
-// columns), P V (4 x 4), then after the barrier the state update (4 x 8)
-// with the weighted keys transposed as A.
-// KERNEL-COUNT-64: nvvm.mma.sync
+// Q K^T over the warp's half of the keys (8 k-steps x 4 column blocks), P
+// to shared memory and the warp pair's named barrier; then Q S' (8 x 4: half
+// of the 64 value columns), P V (4 x 4), and after the CTA barrier the
+// state update (4 x 8) with the weighted keys transposed as A.
+// KERNEL-COUNT-32: nvvm.mma.sync
+// KERNEL: vector.store %{{.+}}, %{{.+}}[%{{.+}}] : memref<{{[0-9]+}}xbf16, #gpu.address_space<workgroup>>, vector<2xbf16>
+// KERNEL: nvvm.barrier id = %{{.+}} number_of_threads = %{{.+}}
 // KERNEL-COUNT-32: nvvm.mma.sync
 // KERNEL-COUNT-16: nvvm.mma.sync
 // KERNEL: vector.store %{{.+}}, %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}] {alignment = 4 : i64} : memref<?x?x?x64xbf16>, vector<2xbf16>
