@@ -13,8 +13,13 @@ the first launch of a loaded kernel) is timed on its own. The memory floor
 is reading q, k, v (and gates) and writing o once at the copy bandwidth
 measured in the same run. fla's output is compared with Celeris's (rel
 diff) as a sanity check; correctness is scripts/device/check_recurrence.py's.
+The decode step (recurrence_step, examples/gpu/recurrence_step.mlir) is
+timed apart: one Gated DeltaNet token at B256 H16 Dk=Dv=128 (bf16 q, k, v;
+f32 state read and written: 537 MB), in TB/s of the bytes it must move,
+against the copy ceiling, fla's fused_recurrent_gated_delta_rule and the
+same step in eager torch.
 Usage (repository root, GPU machine, fla-core and einops importable):
-    FLA_FLASH_QLA=0 python3 bench/recurrence.py [MANIFEST]
+    FLA_FLASH_QLA=0 python3 bench/recurrence.py [MANIFEST [STEP_MANIFEST]]
 """
 
 import argparse
@@ -68,9 +73,18 @@ def rel(a, b):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("manifest", nargs="?", default=".device/recurrence/manifest.txt")
+    parser.add_argument("step_manifest", nargs="?",
+                        default=".device/recurrence_step/manifest.txt")
     parser.add_argument("--celeris-only", action="store_true",
                         help="time Celeris alone (no fla: no peer column)")
+    parser.add_argument("--step-only", action="store_true",
+                        help="time the decode step alone")
     opts = parser.parse_args()
+    if opts.step_only:
+        torch.manual_seed(0)
+        print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}")
+        decode_step(load(opts.step_manifest), copy_ceiling(), opts.celeris_only)
+        return
     if not opts.celeris_only:
         from fla.ops.retention import chunk_retention
         from fla.ops.simple_gla import chunk_simple_gla
@@ -123,6 +137,62 @@ def main():
                   f"{fla_ms / ms:.2f}x | {floor:.3f} | {100 * floor / ms:.0f}% | "
                   f"{first_celeris:.1f} / {first_fla:.0f} | {diff:.1e} |")
             sys.stdout.flush()
+    decode_step(load(opts.step_manifest), copy, opts.celeris_only)
+
+
+def decode_step(module, copy, celeris_only):
+    """One Gated DeltaNet token: Celeris, fla's fused recurrent kernel, eager
+    torch; TB/s of the bytes moved (state in and out, q, k, v, o, gates)."""
+    b, h, d = 256, 16, 128
+    q, v = (torch.randn(b, h, 1, d, device="cuda", dtype=torch.bfloat16) for _ in range(2))
+    k = torch.nn.functional.normalize(torch.randn(b, h, 1, d, device="cuda"), dim=-1)
+    k = k.bfloat16()
+    g = torch.nn.functional.logsigmoid(torch.randn(b, h, 1, device="cuda") + 3.0)
+    beta = torch.sigmoid(torch.randn(b, h, 1, device="cuda")).bfloat16()
+    s0 = torch.randn(b, h, d, d, device="cuda")
+    out, s1 = torch.empty_like(q), torch.empty_like(s0)
+    scale = d ** -0.5
+    moved = 2 * s0.numel() * 4 + 4 * q.numel() * 2 + g.numel() * 4 + beta.numel() * 2
+
+    def eager():
+        s = s0 * g.exp()[..., None]
+        kk, vv, qq = k[:, :, 0].float(), v[:, :, 0].float(), q[:, :, 0].float()
+        old = torch.einsum("bhkv,bhk->bhv", s, kk)
+        s = s + kk[..., :, None] * (beta[:, :, 0].float()[..., None] * (vv - old))[..., None, :]
+        return (scale * torch.einsum("bhkv,bhk->bhv", s, qq)).bfloat16(), s
+
+    rows = [("Celeris gated_deltanet_step",
+             lambda: module.launch("gated_deltanet_step", q, k, v, g, beta, s0, out, s1))]
+    rows.append(("eager torch", eager))
+    if not celeris_only:
+        try:
+            from fla.ops.gated_delta_rule import fused_recurrent_gated_delta_rule
+            fq, fk, fv = (x.transpose(1, 2).contiguous() for x in (q, k, v))
+            fg, fb = g.transpose(1, 2).contiguous(), beta.transpose(1, 2).contiguous()
+            rows.append(("fla fused_recurrent_gated_delta_rule",
+                         lambda: fused_recurrent_gated_delta_rule(
+                             fq, fk, fv, g=fg, beta=fb, scale=scale, initial_state=s0,
+                             output_final_state=True)))
+        except Exception as error:  # noqa: BLE001 (a peer that cannot run is reported)
+            print(f"fla fused_recurrent_gated_delta_rule: not run ({error})")
+    print(f"\nDecode step B{b} H{h} Dk=Dv={d} Gated DeltaNet, {moved / 1e6:.0f} MB moved, "
+          f"copy ceiling {copy:.2f} TB/s")
+    print("| kernel | ms | TB/s | of copy | Celeris speedup |")
+    print("|---|---|---|---|---|")
+    sys.stdout.flush()
+    module.launch("gated_deltanet_step", q, k, v, g, beta, s0, out, s1)
+    ref_out, ref_state = eager()
+    print(f"(Celeris vs eager torch: out rel {rel(out[:, :, 0], ref_out):.1e}, "
+          f"state rel {rel(s1, ref_state):.1e})")
+    celeris_ms = None
+    for label, fn in rows:  # the peers last: a failing one cannot hide Celeris
+        first_call_ms(fn)
+        ms = timing.median_ms(fn, REPS, WARMUP)
+        celeris_ms = celeris_ms or ms
+        tbs = moved / ms / 1e9
+        print(f"| {label} | {ms:.4f} | {tbs:.2f} | {tbs / copy:.2f} | "
+              f"{ms / celeris_ms:.2f}x |")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -1,16 +1,20 @@
-"""GPU check of the recurrence kernels of examples/gpu/recurrence.mlir
-(compiled by scripts/device/prepare.sh into .device/recurrence) through
-celeris.runtime. FUNCTIONS below restates each function of that file (decay
-kind, dims, dtype, initial/final state, scale); a kernel of the manifest
-that is not in it, or a function of it the manifest lacks, is a failure.
+"""GPU check of the recurrence kernels of examples/gpu/recurrence.mlir and
+examples/gpu/recurrence_step.mlir (compiled by scripts/device/prepare.sh into
+.device/recurrence and .device/recurrence_step) through celeris.runtime.
+FUNCTIONS below restates each function of those files (decay and update
+kind, dims, dtype, initial/final state, scale, one token or a sequence); a
+kernel of the manifest that is not in it is a failure, and so is a function
+of the manifest's file that the manifest lacks.
 Usage: check_recurrence.py MANIFEST [--kernel NAME] [--small]
 
-Every kernel runs lengths 1, 63, 64, 65, 200 and 333 (tails of the 64-token
-chunks) at B=2 H=3, one case at B=1 H=2 S=1000, one with length 0, and for
-the decay kinds gates of 0 and of -1e4 (a state wiped at every token).
---small (for compute-sanitizer): lengths 0, 1, 65 and 130 only.
-Keys are normal / sqrt(Dk) (the feature maps' scale), gates
-log-sigmoid(normal + 3).
+Sequence kernels (recurrence_chunk) run lengths 1, 63, 64, 65, 200 and 333
+(tails of the 64-token chunks) at B=2 H=3, one case at B=1 H=2 S=1000, one
+with length 0, and for the decay kinds gates of 0 and of -1e4 (a state wiped
+at every token). Step kernels (one token, recurrence_step) run B = 1, 5 and
+64 at H=3, and the same gate extremes. --small (for compute-sanitizer):
+lengths 0, 1, 65 and 130 only (step kernels: B = 1 and 5).
+Keys are normal / sqrt(Dk) (the feature maps' scale; L2-normalised for the
+delta rule), gates log-sigmoid(normal + 3), beta sigmoid(normal).
 
 Against a float64 reference written here (the sequential recurrence of the
 op's documentation in torch, one token at a time), on the rounded inputs,
@@ -19,11 +23,12 @@ fresh random seeds and NaN-poisoned outputs:
   ||final - ref|| / ||ref|| <= 1e-5 without decay (the state accumulates
   exact products of the inputs in f32) and 1e-2 with one (the keys are
   weighted by their gates and rounded to the element type for the tensor
-  cores);
+  cores); step kernels compute in f32 throughout: 1e-5 for the state;
   no NaN anywhere, and two launches give bit-identical results.
 """
 
 import argparse
+import collections
 import math
 import os
 import sys
@@ -37,17 +42,31 @@ OUT_TOL = 1e-2
 STATE_TOL_EXACT = 1e-5
 STATE_TOL_WEIGHTED = 1e-2
 
-# name: (decay kind, Dk, Dv, dtype, initial state, final state, scale)
+Function = collections.namedtuple(
+    "Function", "decay dk dv dtype initial final scale update step",
+    defaults=("additive", False))
 FUNCTIONS = {
-    "linear_attention": ("none", 128, 128, torch.bfloat16, False, False, None),
-    "retnet": ("head", 128, 128, torch.bfloat16, False, False, None),
-    "mamba2": ("scalar", 128, 128, torch.bfloat16, True, True, 1.0),
-    "scalar_d64_f16": ("scalar", 64, 64, torch.float16, False, True, None),
-    "retnet_dk64_dv128": ("head", 64, 128, torch.bfloat16, False, False, None),
-    "simple_gla": ("scalar", 128, 128, torch.bfloat16, False, False, None),
-    "linear_attention_d64": ("none", 64, 64, torch.bfloat16, False, False, None),
-    "retnet_d64": ("head", 64, 64, torch.bfloat16, False, False, None),
-    "simple_gla_d64": ("scalar", 64, 64, torch.bfloat16, False, False, None),
+    # examples/gpu/recurrence.mlir
+    "linear_attention": Function("none", 128, 128, torch.bfloat16, False, False, None),
+    "retnet": Function("head", 128, 128, torch.bfloat16, False, False, None),
+    "mamba2": Function("scalar", 128, 128, torch.bfloat16, True, True, 1.0),
+    "scalar_d64_f16": Function("scalar", 64, 64, torch.float16, False, True, None),
+    "retnet_dk64_dv128": Function("head", 64, 128, torch.bfloat16, False, False, None),
+    "simple_gla": Function("scalar", 128, 128, torch.bfloat16, False, False, None),
+    "linear_attention_d64": Function("none", 64, 64, torch.bfloat16, False, False, None),
+    "retnet_d64": Function("head", 64, 64, torch.bfloat16, False, False, None),
+    "simple_gla_d64": Function("scalar", 64, 64, torch.bfloat16, False, False, None),
+    # examples/gpu/recurrence_step.mlir
+    "gated_deltanet_step": Function("scalar", 128, 128, torch.bfloat16, True, True, None,
+                                    "delta", True),
+    "deltanet_step_f32": Function("none", 64, 64, torch.float32, True, True, None,
+                                  "delta", True),
+    "gla_step": Function("vector", 128, 128, torch.bfloat16, True, True, None,
+                         "additive", True),
+    "retnet_step": Function("head", 128, 128, torch.bfloat16, True, True, None,
+                            "additive", True),
+    "mamba2_step": Function("scalar", 128, 64, torch.float16, True, True, 1.0,
+                            "additive", True),
 }
 
 failures = []
@@ -59,9 +78,10 @@ def expect(condition, message):
         failures.append(message)
 
 
-def reference(q, k, v, decay_kind, gate, initial, scale):
-    """The recurrence in float64, token by token: S_t = exp(g_t) S_{t-1} +
-    k_t v_t^T, o_t = scale S_t^T q_t."""
+def reference(q, k, v, decay_kind, gate, initial, scale, update="additive", beta=None):
+    """The recurrence in float64, token by token: S_t = a_t (.) S_{t-1} +
+    k_t v_t^T (additive) or (I - b_t k_t k_t^T)(a_t (.) S_{t-1}) +
+    b_t k_t v_t^T (delta), o_t = scale S_t^T q_t."""
     q, k, v = (t.double() for t in (q, k, v))
     B, H, S, Dk = q.shape
     Dv = v.shape[3]
@@ -73,7 +93,15 @@ def reference(q, k, v, decay_kind, gate, initial, scale):
             state = state * torch.exp(gate.double())[None, :, None, None]
         elif decay_kind == "scalar":
             state = state * torch.exp(gate[:, :, t].double())[:, :, None, None]
-        state = state + k[:, :, t, :, None] * v[:, :, t, None, :]
+        elif decay_kind == "vector":
+            state = state * torch.exp(gate[:, :, t].double())[:, :, :, None]
+        kt, vt = k[:, :, t], v[:, :, t]
+        if update == "delta":
+            bt = beta[:, :, t].double()[:, :, None]
+            old = torch.einsum("bhkv,bhk->bhv", state, kt)
+            state = state + kt[..., :, None] * (bt * (vt - old))[..., None, :]
+        else:
+            state = state + kt[..., :, None] * vt[..., None, :]
         out[:, :, t] = scale * torch.einsum("bhkv,bhk->bhv", state, q[:, :, t])
     return out, state
 
@@ -87,15 +115,22 @@ def rel(x, ref):
 
 
 def run_case(module, name, B, H, S, gate_mode, seed):
-    decay_kind, dk, dv, dtype, has_initial, has_final, scale = FUNCTIONS[name]
+    fn = FUNCTIONS[name]
+    decay_kind, dk, dv, dtype = fn.decay, fn.dk, fn.dv, fn.dtype
+    has_initial, has_final, scale = fn.initial, fn.final, fn.scale
     g = torch.Generator(device="cuda").manual_seed(seed)
     q = torch.randn(B, H, S, dk, device="cuda", generator=g).to(dtype)
-    k = (torch.randn(B, H, S, dk, device="cuda", generator=g) / math.sqrt(dk)).to(dtype)
+    k = torch.randn(B, H, S, dk, device="cuda", generator=g)
+    if fn.update == "delta":
+        k = k / k.norm(dim=-1, keepdim=True)
+    else:
+        k = k / math.sqrt(dk)
+    k = k.to(dtype)
     v = torch.randn(B, H, S, dv, device="cuda", generator=g).to(dtype)
     inputs = [q, k, v]
     gate = None
     if decay_kind != "none":
-        shape = (H,) if decay_kind == "head" else (B, H, S)
+        shape = {"head": (H,), "scalar": (B, H, S), "vector": (B, H, S, dk)}[decay_kind]
         if gate_mode == "zero":
             gate = torch.zeros(shape, device="cuda")
         elif gate_mode == "wipe":
@@ -104,6 +139,10 @@ def run_case(module, name, B, H, S, gate_mode, seed):
             gate = torch.nn.functional.logsigmoid(
                 torch.randn(shape, device="cuda", generator=g) + 3.0)
         inputs.append(gate)
+    beta = None
+    if fn.update == "delta":
+        beta = torch.sigmoid(torch.randn(B, H, S, device="cuda", generator=g)).to(dtype)
+        inputs.append(beta)
     initial = None
     if has_initial:
         initial = torch.randn(B, H, dk, dv, device="cuda", generator=g)
@@ -121,7 +160,8 @@ def run_case(module, name, B, H, S, gate_mode, seed):
 
     first = launch()
     second = launch()
-    ref_out, ref_state = reference(q, k, v, decay_kind, gate, initial, scale_value)
+    ref_out, ref_state = reference(q, k, v, decay_kind, gate, initial, scale_value,
+                                   fn.update, beta)
     label = f"{name} B{B} H{H} S{S} gates={gate_mode} seed={seed}"
     nan = sum(torch.isnan(t).sum().item() for t in first.values())
     same = all(torch.equal(first[n].view(torch.int16 if first[n].element_size() == 2
@@ -133,7 +173,7 @@ def run_case(module, name, B, H, S, gate_mode, seed):
     ok = nan == 0 and same and math.isfinite(err) and err <= OUT_TOL
     message = f"{label}: out rel {err:.2e}, NaN {nan}, deterministic {same}"
     if has_final:
-        tol = STATE_TOL_EXACT if decay_kind == "none" else STATE_TOL_WEIGHTED
+        tol = STATE_TOL_EXACT if decay_kind == "none" or fn.step else STATE_TOL_WEIGHTED
         state_err = rel(first["final_state"], ref_state)
         ok = ok and math.isfinite(state_err) and state_err <= tol
         message += f", final state rel {state_err:.2e} (<= {tol:.0e})"
@@ -147,14 +187,25 @@ def main():
     parser.add_argument("--small", action="store_true")
     args = parser.parse_args()
     module = load(args.manifest)
-    for name in sorted(set(FUNCTIONS) | set(module.kernels)):
+    # The functions of the manifest's file: those of its kernels' family.
+    steps = {n for n in module.kernels if n in FUNCTIONS and FUNCTIONS[n].step}
+    expected = {n for n, f in FUNCTIONS.items() if f.step == bool(steps)}
+    for name in sorted(expected | set(module.kernels)):
         if name not in module.kernels or name not in FUNCTIONS:
             expect(False, f"{name}: in {'FUNCTIONS' if name in FUNCTIONS else 'the manifest'} only")
             continue
         if args.kernel and name != args.kernel:
             continue
         seed = int.from_bytes(os.urandom(4), "little")
-        decay_kind = FUNCTIONS[name][0]
+        fn = FUNCTIONS[name]
+        gate_modes = ["random"] + (["zero", "wipe"] if fn.decay != "none" else [])
+        if fn.step:
+            for i, B in enumerate((1, 5) if args.small else (1, 5, 64)):
+                run_case(module, name, B, 3, 1, "random", seed + i)
+            if not args.small:
+                for i, mode in enumerate(gate_modes[1:]):
+                    run_case(module, name, 4, 3, 1, mode, seed + 10 + i)
+            continue
         if args.small:
             for i, S in enumerate((0, 1, 65, 130)):
                 run_case(module, name, 1, 2, S, "random", seed + i)
@@ -163,9 +214,8 @@ def main():
             run_case(module, name, 2, 3, S, "random", seed + i)
         run_case(module, name, 1, 2, 1000, "random", seed + 10)
         run_case(module, name, 2, 3, 0, "random", seed + 11)
-        if decay_kind != "none":
-            run_case(module, name, 2, 3, 150, "zero", seed + 12)
-            run_case(module, name, 2, 3, 150, "wipe", seed + 13)
+        for i, mode in enumerate(gate_modes[1:]):
+            run_case(module, name, 2, 3, 150, mode, seed + 12 + i)
     print(f"{len(failures)} check(s) failed")
     return 1 if failures else 0
 

@@ -31,6 +31,8 @@ rm -rf "$root/.device" && mkdir -p "$root/.device"
 # Linear attention, RetNet and Mamba-2 forms through the recurrence_chunk
 # family.
 "$compile" "$root/examples/gpu/recurrence.mlir" -o "$root/.device/recurrence"
+# One token of every recurrence kind (decode steps) through recurrence_step.
+"$compile" "$root/examples/gpu/recurrence_step.mlir" -o "$root/.device/recurrence_step"
 # A disk compile cache holding examples/gpu/decode.mlir, so that celeris.jit
 # finds it on the device machine (which has no compiler).
 CELERIS_BUILD_DIR="$build" PYTHONPATH="$root/python" "$root/.venv/bin/python" -c \

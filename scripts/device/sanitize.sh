@@ -33,6 +33,8 @@ done
 # state hand-off between chunks (state tile, weighted keys, gate buffers).
 "$sanitizer" --tool memcheck --error-exitcode 3 \
     python3 scripts/device/check_recurrence.py .device/recurrence/manifest.txt --small
+"$sanitizer" --tool memcheck --error-exitcode 3 \
+    python3 scripts/device/check_recurrence.py .device/recurrence_step/manifest.txt --small
 "$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=mamba2 \
     python3 scripts/device/check_recurrence.py .device/recurrence/manifest.txt --small \
     --kernel mamba2

@@ -45,6 +45,12 @@ KernelFamily mlir::celeris::chooseAttentionFamily(AttentionOp op) {
   return KernelFamily::AttentionPrefill;
 }
 
+KernelFamily mlir::celeris::chooseRecurrenceFamily(RecurrenceOp op) {
+  int64_t length = cast<ShapedType>(op.getQuery().getType()).getDimSize(2);
+  return length == 1 ? KernelFamily::RecurrenceStep
+                     : KernelFamily::RecurrenceChunk;
+}
+
 /// `overrides` with the fields an option leaves open fitted to what `op`
 /// needs of the schedule `chosen` for it.
 static GPUScheduleOverrides
@@ -113,7 +119,7 @@ mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
   });
   module.walk([&](RecurrenceOp op) {
     FailureOr<GPUScheduleAttr> schedule = selectRecurrenceSchedule(
-        op.getContext(),
+        op.getContext(), chooseRecurrenceFamily(op),
         op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName()),
         overrides, [&] { return op->emitError("GPU schedule: "); });
     if (failed(schedule)) {

@@ -246,28 +246,41 @@ FailureOr<GPUScheduleAttr> mlir::celeris::selectAttentionSchedule(
 }
 
 FailureOr<GPUScheduleAttr> mlir::celeris::selectRecurrenceSchedule(
-    MLIRContext *ctx, GPUScheduleAttr start,
+    MLIRContext *ctx, KernelFamily family, GPUScheduleAttr start,
     const GPUScheduleOverrides &overrides,
     function_ref<InFlightDiagnostic()> emitError) {
   if (failed(verifyGPUScheduleOverrides(overrides, emitError)))
     return failure();
+  StringRef name = stringifyKernelFamily(family);
   if (overrides.tensorCores == "wgmma")
-    return emitError() << "tensor-cores=wgmma does not apply to the "
-                          "recurrence_chunk kernel (it runs mma.sync)";
+    return emitError() << "tensor-cores=wgmma does not apply to the " << name
+                       << " kernel (it runs "
+                       << (family == KernelFamily::RecurrenceStep
+                               ? "on the CUDA cores)"
+                               : "mma.sync)");
   if (overrides.queryTile || overrides.decodeWarps)
     return emitError() << (overrides.queryTile ? "q-tile" : "decode-warps")
-                       << " does not apply to the recurrence_chunk kernel "
-                          "(8 warps over chunks of 64 tokens)";
-  if (!start || start.getKernel() != KernelFamily::RecurrenceChunk)
-    // 8 warps hold a 128 x 128 f32 state at 64 registers a thread; one CTA
-    // per SM (157 KB of shared memory at Dk = Dv = 128).
-    start = GPUScheduleAttr::get(ctx, KernelFamily::RecurrenceChunk,
-                                 TensorCoreKind::MmaSync, /*warps=*/8,
-                                 /*kvTile=*/64, /*stages=*/2,
-                                 /*minCtasPerSm=*/1);
+                       << " does not apply to the " << name << " kernel ("
+                       << (family == KernelFamily::RecurrenceStep
+                               ? "4 warps over 32 state columns)"
+                               : "8 warps over chunks of 64 tokens)");
+  if (!start || start.getKernel() != family) {
+    if (family == KernelFamily::RecurrenceStep)
+      // A lane per state column, 4 warps over the key rows: the state is
+      // read and written once, coalesced (32 columns of f32 a row).
+      start = GPUScheduleAttr::get(ctx, family, TensorCoreKind::MmaSync,
+                                   /*warps=*/4, /*kvTile=*/32, /*stages=*/1,
+                                   /*minCtasPerSm=*/0);
+    else
+      // 8 warps hold a 128 x 128 f32 state at 64 registers a thread; one
+      // CTA per SM (157 KB of shared memory at Dk = Dv = 128).
+      start = GPUScheduleAttr::get(ctx, family, TensorCoreKind::MmaSync,
+                                   /*warps=*/8, /*kvTile=*/64, /*stages=*/2,
+                                   /*minCtasPerSm=*/1);
+  }
   auto schedule = GPUScheduleAttr::getChecked(
-      emitError, ctx, KernelFamily::RecurrenceChunk, start.getTensorCores(),
-      start.getWarps(), overrides.kvTile ? overrides.kvTile : start.getKvTile(),
+      emitError, ctx, family, start.getTensorCores(), start.getWarps(),
+      overrides.kvTile ? overrides.kvTile : start.getKvTile(),
       overrides.kvStages ? overrides.kvStages : start.getStages(),
       overrides.minCtasPerSm >= 0 ? overrides.minCtasPerSm
                                   : start.getMinCtasPerSm());

@@ -100,6 +100,8 @@ public:
     v = kernel.getArgument(arg++);
     if (spec.decay)
       decay = kernel.getArgument(arg++);
+    if (spec.beta)
+      ++arg; // the chunk kernel has no delta rule
     if (spec.initialState)
       initialState = kernel.getArgument(arg++);
     out = kernel.getArgument(arg++);
@@ -492,7 +494,14 @@ void RecurrenceKernelEmitter::emit() {
 
 int64_t
 mlir::celeris::getRecurrenceSharedBytes(const RecurrenceKernelSpec &spec) {
+  if (spec.schedule.getKernel() == KernelFamily::RecurrenceStep)
+    return 0;
   return SharedMemory::getReservedBytes(RecurrenceLayout(spec).usableBytes());
+}
+
+void mlir::celeris::emitRecurrenceChunkKernel(
+    gpu::GPUFuncOp kernel, const RecurrenceKernelSpec &spec) {
+  RecurrenceKernelEmitter(kernel, spec).emit();
 }
 
 FailureOr<gpu::GPUFuncOp>
@@ -506,13 +515,15 @@ mlir::celeris::buildRecurrenceKernel(gpu::GPUModuleOp module, StringRef name,
   OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
   SmallVector<Type> argTypes = {spec.query, spec.key, spec.value};
   SmallVector<StringRef> argNames = {"q", "k", "v"};
-  if (spec.decay) {
-    argTypes.push_back(spec.decay);
-    argNames.push_back("decay");
-  }
-  if (spec.initialState) {
-    argTypes.push_back(spec.initialState);
-    argNames.push_back("initial_state");
+  std::pair<MemRefType, StringRef> optional[] = {
+      {spec.decay, "decay"},
+      {spec.beta, "beta"},
+      {spec.initialState, "initial_state"}};
+  for (auto [type, argName] : optional) {
+    if (!type)
+      continue;
+    argTypes.push_back(type);
+    argNames.push_back(argName);
   }
   argTypes.push_back(spec.output);
   argNames.push_back("out");
@@ -525,14 +536,23 @@ mlir::celeris::buildRecurrenceKernel(gpu::GPUModuleOp module, StringRef name,
   kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
                   builder.getUnitAttr());
 
-  // One CTA per (head, sequence), whatever the lengths.
+  bool step = spec.schedule.getKernel() == KernelFamily::RecurrenceStep;
+  int64_t threads = spec.schedule.getThreads();
   NamedAttrList sizes;
   sizes.append("B", builder.getStringAttr("q[0]"));
   sizes.append("H", builder.getStringAttr("q[1]"));
   NamedAttrList launch;
-  launch.append("grid", builder.getStrArrayAttr({"H", "B", "1"}));
+  if (step) {
+    // A CTA per 32 state columns of a (head, sequence).
+    std::string columnTiles =
+        std::to_string(spec.getValueDim() / spec.schedule.getKvTile());
+    launch.append("grid", builder.getStrArrayAttr({columnTiles, "H", "B"}));
+  } else {
+    // One CTA per (head, sequence), whatever the lengths.
+    launch.append("grid", builder.getStrArrayAttr({"H", "B", "1"}));
+  }
   launch.append("block", builder.getDenseI32ArrayAttr(
-                             {static_cast<int32_t>(kThreads), 1, 1}));
+                             {static_cast<int32_t>(threads), 1, 1}));
   launch.append("shared", builder.getStringAttr(
                               std::to_string(getRecurrenceSharedBytes(spec))));
   launch.append("sizes", sizes.getDictionary(ctx));
@@ -547,12 +567,16 @@ mlir::celeris::buildRecurrenceKernel(gpu::GPUModuleOp module, StringRef name,
   kernel->setAttr("celeris.launch", launch.getDictionary(ctx));
   kernel->setAttr("celeris.arg_names", builder.getStrArrayAttr(argNames));
   kernel->setAttr("celeris.gpu_schedule", spec.schedule);
+  if (step) {
+    emitRecurrenceStepKernel(kernel, spec);
+    return kernel;
+  }
   // 8 warps, one CTA per SM: up to 255 registers a thread for the state.
   kernel->setAttr(
       NVVM::NVVMDialect::getMaxntidAttrName(),
-      builder.getDenseI32ArrayAttr({static_cast<int32_t>(kThreads), 1, 1}));
+      builder.getDenseI32ArrayAttr({static_cast<int32_t>(threads), 1, 1}));
   kernel->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
                   builder.getI32IntegerAttr(1));
-  RecurrenceKernelEmitter(kernel, spec).emit();
+  emitRecurrenceChunkKernel(kernel, spec);
   return kernel;
 }

@@ -18,9 +18,10 @@ namespace mlir::celeris {
 struct RecurrenceKernelSpec {
   GPUScheduleAttr schedule;
   /// Kernel argument types: memrefs with the function's static extents;
-  /// decay, initialState and finalState are null when absent.
-  MemRefType query, key, value, decay, initialState, output, finalState;
+  /// decay, beta, initialState and finalState are null when absent.
+  MemRefType query, key, value, decay, beta, initialState, output, finalState;
   DecayKind decayKind = DecayKind::None;
+  UpdateKind updateKind = UpdateKind::Additive;
   double scale = 1.0;
 
   int64_t getKeyDim() const { return query.getDimSize(3); }
@@ -31,7 +32,16 @@ struct RecurrenceKernelSpec {
 /// Bytes of dynamic shared memory the kernel of `spec` reserves.
 int64_t getRecurrenceSharedBytes(const RecurrenceKernelSpec &spec);
 
-/// Adds the kernel `name` computing `spec` to `module`.
+/// The bodies of the two families, into `kernel` (arguments in the order
+/// of buildRecurrenceKernel).
+void emitRecurrenceChunkKernel(gpu::GPUFuncOp kernel,
+                               const RecurrenceKernelSpec &spec);
+void emitRecurrenceStepKernel(gpu::GPUFuncOp kernel,
+                              const RecurrenceKernelSpec &spec);
+
+/// Adds the kernel `name` computing `spec` to `module`, of the family its
+/// schedule names. Arguments: q, k, v, decay, beta, initial_state (each
+/// when present), out, final_state (when returned).
 FailureOr<gpu::GPUFuncOp>
 buildRecurrenceKernel(gpu::GPUModuleOp module, StringRef name, Location loc,
                       const RecurrenceKernelSpec &spec);

@@ -2,10 +2,11 @@
 //-*-===//
 //
 // Turns a function of model IR that is one celeris.recurrence into the
-// recurrence_chunk kernel (FunctionKernel.h says why functions). The forms
-// the kernel does not implement yet (the delta rule, per-key decay, f32
-// operands, other key/value dims) are errors that name the form and say
-// that the CPU path runs it.
+// kernel of its schedule's family (FunctionKernel.h says why functions):
+// recurrence_chunk for sequences, recurrence_step for one token. The forms
+// a kernel does not implement yet (the chunked delta rule and per-key
+// decay, f32 operands for the tensor cores, other dims) are errors that
+// name the form and say what runs it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,34 +32,63 @@ static LogicalResult checkRecurrenceFunction(func::FuncOp func,
                              "output, then final_state if any");
 }
 
-/// Whether the kernel implements `op`'s form, with the reason when not.
-static LogicalResult checkSupportedForm(RecurrenceOp op) {
+static std::string describeDim(int64_t dim) {
+  return ShapedType::isDynamic(dim) ? std::string("a dynamic one")
+                                    : std::to_string(dim);
+}
+
+/// Whether the recurrence_chunk kernel implements `op`'s form, with the
+/// reason when not.
+static LogicalResult checkChunkForm(RecurrenceOp op) {
   auto error = [&]() { return op->emitError("GPU recurrence: "); };
-  auto cpu = " (the CPU path, celeris-cpu, runs it)";
+  auto cpu = " (the CPU path, celeris-cpu, runs it; the GPU runs it for one "
+             "token)";
   if (op.getUpdateKind() != UpdateKind::Additive)
     return error() << "the '" << stringifyUpdateKind(op.getUpdateKind())
-                   << "' update has no GPU kernel yet, only 'additive'" << cpu;
+                   << "' update has no chunked GPU kernel yet, only "
+                      "'additive'"
+                   << cpu;
   if (op.getDecayKind() == DecayKind::Vector)
-    return error() << "the 'vector' decay has no GPU kernel yet, only "
+    return error() << "the 'vector' decay has no chunked GPU kernel yet, only "
                       "'none', 'head' and 'scalar'"
                    << cpu;
   auto query = cast<ShapedType>(op.getQuery().getType());
   Type element = query.getElementType();
   if (!element.isBF16() && !element.isF16())
-    return error() << "supports bf16 and f16 operands (the tensor cores' "
-                      "inputs; the state stays f32), got "
+    return error() << "the chunked kernel supports bf16 and f16 operands (the "
+                      "tensor cores' inputs; the state stays f32), got "
                    << element << cpu;
-  auto describe = [](int64_t dim) {
-    return ShapedType::isDynamic(dim) ? std::string("a dynamic one")
-                                      : std::to_string(dim);
-  };
   int64_t keyDim = query.getDimSize(3);
   int64_t valueDim = cast<ShapedType>(op.getValue().getType()).getDimSize(3);
   if (keyDim != 64 && keyDim != 128)
-    return error() << "supports key dims 64 and 128, got " << describe(keyDim);
+    return error() << "the chunked kernel supports key dims 64 and 128, got "
+                   << describeDim(keyDim);
   if (valueDim != 64 && valueDim != 128)
-    return error() << "supports value dims 64 and 128, got "
-                   << describe(valueDim);
+    return error() << "the chunked kernel supports value dims 64 and 128, got "
+                   << describeDim(valueDim);
+  return success();
+}
+
+/// Whether the recurrence_step kernel implements `op`'s form: every decay
+/// and update, any float type; one token, key dims a multiple of 4 up to 256
+/// (a thread holds Dk / 4 values), value dims a multiple of 32.
+static LogicalResult checkStepForm(RecurrenceOp op) {
+  auto error = [&]() { return op->emitError("GPU recurrence: "); };
+  auto query = cast<ShapedType>(op.getQuery().getType());
+  if (query.getDimSize(2) != 1)
+    return error() << "the recurrence_step kernel takes one token (a static "
+                      "length of 1), got "
+                   << describeDim(query.getDimSize(2));
+  int64_t keyDim = query.getDimSize(3);
+  int64_t valueDim = cast<ShapedType>(op.getValue().getType()).getDimSize(3);
+  if (ShapedType::isDynamic(keyDim) || keyDim % 4 != 0 || keyDim > 256)
+    return error() << "the recurrence_step kernel supports static key dims "
+                      "that are multiples of 4 up to 256, got "
+                   << describeDim(keyDim);
+  if (ShapedType::isDynamic(valueDim) || valueDim % 32 != 0)
+    return error() << "the recurrence_step kernel supports static value dims "
+                      "that are multiples of 32, got "
+                   << describeDim(valueDim);
   return success();
 }
 
@@ -66,9 +96,6 @@ LogicalResult
 mlir::celeris::lowerRecurrenceFunctionToGPU(func::FuncOp func, RecurrenceOp op,
                                             gpu::GPUModuleOp kernels,
                                             const NvidiaChip &chip) {
-  if (failed(checkSupportedForm(op)) ||
-      failed(checkRecurrenceFunction(func, op)))
-    return failure();
   auto schedule =
       op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName());
   if (!schedule)
@@ -76,11 +103,17 @@ mlir::celeris::lowerRecurrenceFunctionToGPU(func::FuncOp func, RecurrenceOp op,
            << "GPU recurrence: no #celeris.gpu_schedule on the op; run "
               "celeris-select-gpu-schedule first (the celeris-gpu pipeline "
               "does)";
-  if (schedule.getKernel() != KernelFamily::RecurrenceChunk)
-    return op->emitError()
-           << "GPU recurrence: the schedule names the "
-           << stringifyKernelFamily(schedule.getKernel())
-           << " kernel; celeris.recurrence runs on recurrence_chunk";
+  KernelFamily family = schedule.getKernel();
+  if (family != KernelFamily::RecurrenceChunk &&
+      family != KernelFamily::RecurrenceStep)
+    return op->emitError() << "GPU recurrence: the schedule names the "
+                           << stringifyKernelFamily(family)
+                           << " kernel; celeris.recurrence runs on "
+                              "recurrence_chunk or recurrence_step";
+  if (failed(family == KernelFamily::RecurrenceStep ? checkStepForm(op)
+                                                    : checkChunkForm(op)) ||
+      failed(checkRecurrenceFunction(func, op)))
+    return failure();
 
   RecurrenceKernelSpec spec;
   spec.schedule = schedule;
@@ -90,11 +123,14 @@ mlir::celeris::lowerRecurrenceFunctionToGPU(func::FuncOp func, RecurrenceOp op,
   spec.output = getKernelMemRefType(op.getOutput());
   if (op.getDecay())
     spec.decay = getKernelMemRefType(op.getDecay());
+  if (op.getBeta())
+    spec.beta = getKernelMemRefType(op.getBeta());
   if (op.getInitialState())
     spec.initialState = getKernelMemRefType(op.getInitialState());
   if (op.getFinalState())
     spec.finalState = getKernelMemRefType(op.getFinalState());
   spec.decayKind = op.getDecayKind();
+  spec.updateKind = op.getUpdateKind();
   spec.scale = op.getScaleAttr()
                    ? op.getScaleAttr().getValueAsDouble()
                    : 1.0 / std::sqrt(static_cast<double>(spec.getKeyDim()));

@@ -18,6 +18,7 @@
 namespace mlir::celeris {
 
 class AttentionOp;
+class RecurrenceOp;
 
 /// The longest query (rows per sequence) the decode family takes.
 constexpr int64_t kMaxDecodeQueryLength = 16;
@@ -27,6 +28,10 @@ constexpr int64_t kMaxDecodeQueryLength = 16;
 /// decoding) and it has no segment ids, varlen offsets or block layout;
 /// attention_prefill otherwise.
 KernelFamily chooseAttentionFamily(AttentionOp op);
+
+/// The kernel family of `op`: recurrence_step when its length is static and
+/// 1 (a decode step), recurrence_chunk otherwise.
+KernelFamily chooseRecurrenceFamily(RecurrenceOp op);
 
 /// Whether `func` holds a Celeris op anywhere, i.e. is for the GPU lowering.
 bool hasCelerisOps(func::FuncOp func);

@@ -87,12 +87,16 @@ selectAttentionSchedule(MLIRContext *ctx, const NvidiaChip &chip,
                         const GPUScheduleOverrides &overrides,
                         function_ref<InFlightDiagnostic()> emitError);
 
-/// The schedule of celeris.recurrence's recurrence_chunk kernel: `start`
-/// (a schedule on the op, or null) or the model's, with the overrides that
-/// apply to it (kv-tile: the chunk length, kv-stages, min-ctas-per-sm);
-/// tensor-cores=wgmma, q-tile and decode-warps are errors.
+/// The schedule of a celeris.recurrence kernel of `family`
+/// (recurrence_chunk or recurrence_step): `start` (a schedule on the op, or
+/// null; one of another family counts as null) or the model's, with the
+/// overrides that apply to it (kv-tile: the chunk length or the state
+/// columns of a CTA, kv-stages, min-ctas-per-sm; the attribute verifier
+/// checks the values); tensor-cores=wgmma, q-tile and decode-warps are
+/// errors.
 FailureOr<GPUScheduleAttr>
-selectRecurrenceSchedule(MLIRContext *ctx, GPUScheduleAttr start,
+selectRecurrenceSchedule(MLIRContext *ctx, KernelFamily family,
+                         GPUScheduleAttr start,
                          const GPUScheduleOverrides &overrides,
                          function_ref<InFlightDiagnostic()> emitError);
 

@@ -347,7 +347,17 @@ GPUScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         KernelFamily kernel, TensorCoreKind tensorCores,
                         int64_t warps, int64_t kvTile, int64_t stages,
                         int64_t minCtasPerSm) {
-  if (kernel == KernelFamily::RecurrenceChunk) {
+  if (kernel == KernelFamily::RecurrenceStep) {
+    // A state column a lane, the key rows split over 4 warps.
+    if (tensorCores != TensorCoreKind::MmaSync || warps != 4 || kvTile != 32 ||
+        stages != 1)
+      return emitError() << "gpu_schedule: recurrence_step kernels are 4 warps "
+                            "over 32 state columns in 1 stage (tensor_cores "
+                            "mma_sync, unused), got "
+                         << warps << " warp(s) of "
+                         << stringifyTensorCoreKind(tensorCores) << ", "
+                         << kvTile << " columns, " << stages << " stage(s)";
+  } else if (kernel == KernelFamily::RecurrenceChunk) {
     // One form so far: the state of one (sequence, head), up to 128 x 128
     // f32, spread over 8 warps' registers; chunks of 64 tokens.
     if (tensorCores != TensorCoreKind::MmaSync || warps != 8 || kvTile != 64 ||

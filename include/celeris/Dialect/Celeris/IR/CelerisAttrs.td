@@ -114,7 +114,10 @@ def Celeris_GPUScheduleAttr : Celeris_Attr<"GPUSchedule", "gpu_schedule"> {
     2 to 4 stages) and `recurrence_chunk` (the chunkwise form of
     `celeris.recurrence`: one CTA of 8 warps of `mma_sync` walks the chunks
     of one sequence and head with the state on chip; `kv_tile` is the chunk
-    length, 64, and its tiles are double-buffered).
+    length, 64, and its tiles are double-buffered) and `recurrence_step`
+    (one token of `celeris.recurrence`, a decode step: 4 warps over 32
+    value columns of the state, on the CUDA cores; `kv_tile` is the columns
+    of a CTA, `stages` 1, `tensor_cores` unused and `mma_sync`).
 
     `celeris-select-gpu-schedule` chooses it from the per-chip cost model and
     records it on the op as the discardable attribute `celeris.gpu_schedule`;

@@ -72,7 +72,8 @@ def Celeris_KernelFamily : I32EnumAttr<"KernelFamily",
     "GPU kernel family of an op", [
     I32EnumAttrCase<"AttentionPrefill", 0, "attention_prefill">,
     I32EnumAttrCase<"AttentionDecode", 1, "attention_decode">,
-    I32EnumAttrCase<"RecurrenceChunk", 2, "recurrence_chunk">]> {
+    I32EnumAttrCase<"RecurrenceChunk", 2, "recurrence_chunk">,
+    I32EnumAttrCase<"RecurrenceStep", 3, "recurrence_step">]> {
   let cppNamespace = "::mlir::celeris";
   let genSpecializedAttr = 0;
 }
