@@ -46,27 +46,11 @@ ROWS = [
 
 
 def graph_ms(fn):
-    """Median ms of one call of `fn`, from a CUDA graph of CALLS calls."""
-    stream = torch.cuda.Stream()
-    stream.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(stream):
-        for _ in range(WARMUP):
-            fn()
-    torch.cuda.current_stream().wait_stream(stream)
-    torch.cuda.synchronize()
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        for _ in range(CALLS):
-            fn()
-    return timing.median_ms(graph.replay, REPS, WARMUP) / CALLS
+    return timing.graph_ms(fn, CALLS, REPS, WARMUP)
 
 
 def copy_ceiling():
-    x = torch.randn(1 << 30, device="cuda", dtype=torch.bfloat16)
-    y = torch.empty_like(x)
-    ms = timing.median_ms(lambda: y.copy_(x), REPS, WARMUP)
-    del x, y
-    return 2 * (1 << 30) * 2 / ms / 1e9
+    return timing.copy_ceiling(REPS, WARMUP)
 
 
 def main():

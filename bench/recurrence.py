@@ -7,9 +7,11 @@ Rows: linear attention (no decay; fla chunk_simple_gla without gates),
 scalar gates (Mamba-2/SSD-like; chunk_simple_gla with g), RetNet
 (chunk_retention; Celeris gets the same per-head decays, log(1 - 2^(-5-h))).
 Each side takes its native layout: Celeris [B, H, T, D], fla [B, T, H, D],
-from the same random values. Times: median ms of REPS calls (CUDA events)
-after a warm-up; the first call (fla: Triton compile and autotune; Celeris:
-the first launch of a loaded kernel) is timed on its own. The memory floor
+from the same random values. Times: median over REPS replays of a CUDA
+graph of CALLS calls, per call (the host's cost of a launch, tens of µs of
+Python for either side, is not timed); the first call (fla: Triton compile
+and autotune; Celeris: the first launch of a loaded kernel) is timed on its
+own. The memory floor
 is reading q, k, v (and gates) and writing o once at the copy bandwidth
 measured in the same run. fla's output is compared with Celeris's (rel
 diff) as a sanity check; correctness is scripts/device/check_recurrence.py's.
@@ -38,7 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from celeris.runtime import load  # noqa: E402
 import timing  # noqa: E402
 
-REPS, WARMUP = 20, 3
+REPS, WARMUP, CALLS = 20, 3, 10
 Shape = collections.namedtuple("Shape", "b t h d")
 SHAPES = [Shape(8, 4096, 16, 128), Shape(4, 8192, 32, 64)]
 # (label, Celeris kernel at D128, at D64, gates)
@@ -49,12 +51,19 @@ OPS = [
 ]
 
 
+def graph_ms(fn):
+    """Median ms of a call from a CUDA graph of CALLS calls; events around
+    each call when `fn` cannot be captured (marked in the table)."""
+    try:
+        return timing.graph_ms(fn, CALLS, REPS, WARMUP), ""
+    except RuntimeError as error:
+        print(f"(not capturable, timed with events: {str(error).splitlines()[0]})")
+        torch.cuda.synchronize()
+        return timing.median_ms(fn, REPS, WARMUP), " (events)"
+
+
 def copy_ceiling():
-    x = torch.randn(1 << 30, device="cuda", dtype=torch.bfloat16)
-    y = torch.empty_like(x)
-    ms = timing.median_ms(lambda: y.copy_(x), REPS, WARMUP)
-    del x, y
-    return 2 * (1 << 30) * 2 / ms / 1e9
+    return timing.copy_ceiling(REPS, WARMUP)
 
 
 def first_call_ms(fn):
@@ -121,19 +130,20 @@ def main():
                 fla = lambda: chunk_retention(fq, fk, fv)  # noqa: E731
             else:
                 fla = lambda: chunk_simple_gla(fq, fk, fv)  # noqa: E731
-            celeris = lambda: module.launch(kernel, *inputs, out)  # noqa: E731
+            celeris = lambda: module.launch(  # noqa: E731
+                kernel, *inputs, out, stream=torch.cuda.current_stream())
             first_celeris = first_call_ms(celeris)
-            ms = timing.median_ms(celeris, REPS, WARMUP)
+            ms, _ = graph_ms(celeris)
             floor = floor_bytes / copy / 1e9
             if opts.celeris_only:
                 print(f"| B{b} T{t} H{h} D{d} | {label} | {ms:.3f} | | | {floor:.3f} | "
                       f"{100 * floor / ms:.0f}% | {first_celeris:.1f} | |")
                 continue
             first_fla = first_call_ms(fla)
-            fla_ms = timing.median_ms(fla, REPS, WARMUP)
+            fla_ms, how = graph_ms(fla)
             fla_out = fla()[0].transpose(1, 2)
             diff = rel(out, fla_out)
-            print(f"| B{b} T{t} H{h} D{d} | {label} | {ms:.3f} | {fla_ms:.3f} | "
+            print(f"| B{b} T{t} H{h} D{d} | {label} | {ms:.3f} | {fla_ms:.3f}{how} | "
                   f"{fla_ms / ms:.2f}x | {floor:.3f} | {100 * floor / ms:.0f}% | "
                   f"{first_celeris:.1f} / {first_fla:.0f} | {diff:.1e} |")
             sys.stdout.flush()
@@ -162,7 +172,8 @@ def decode_step(module, copy, celeris_only):
         return (scale * torch.einsum("bhkv,bhk->bhv", s, qq)).bfloat16(), s
 
     rows = [("Celeris gated_deltanet_step",
-             lambda: module.launch("gated_deltanet_step", q, k, v, g, beta, s0, out, s1))]
+             lambda: module.launch("gated_deltanet_step", q, k, v, g, beta, s0, out, s1,
+                                   stream=torch.cuda.current_stream()))]
     rows.append(("eager torch", eager))
     if not celeris_only:
         try:
@@ -187,10 +198,10 @@ def decode_step(module, copy, celeris_only):
     celeris_ms = None
     for label, fn in rows:  # the peers last: a failing one cannot hide Celeris
         first_call_ms(fn)
-        ms = timing.median_ms(fn, REPS, WARMUP)
+        ms, how = graph_ms(fn)
         celeris_ms = celeris_ms or ms
         tbs = moved / ms / 1e9
-        print(f"| {label} | {ms:.4f} | {tbs:.2f} | {tbs / copy:.2f} | "
+        print(f"| {label}{how} | {ms:.4f} | {tbs:.2f} | {tbs / copy:.2f} | "
               f"{ms / celeris_ms:.2f}x |")
         sys.stdout.flush()
 

@@ -1,5 +1,7 @@
 """How the benchmarks time a call: CUDA events around each call after a
-warm-up, the median over the repetitions, in milliseconds."""
+warm-up, the median over the repetitions, in milliseconds; or, for calls
+shorter than the host's cost of launching them, a CUDA graph of many calls;
+and the copy ceiling the bandwidth-bound rows are compared with."""
 
 import statistics
 
@@ -20,3 +22,30 @@ def median_ms(fn, reps, warmup):
         end.synchronize()
         times.append(start.elapsed_time(end))
     return statistics.median(times)
+
+
+def graph_ms(fn, calls, reps, warmup):
+    """Median ms of one call of `fn`, from a CUDA graph of `calls` calls (the
+    host's launch cost is not timed). `fn` must launch on the current
+    stream."""
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for _ in range(warmup):
+            fn()
+    torch.cuda.current_stream().wait_stream(stream)
+    torch.cuda.synchronize()
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        for _ in range(calls):
+            fn()
+    return median_ms(graph.replay, reps, warmup) / calls
+
+
+def copy_ceiling(reps, warmup):
+    """TB/s of a 2 GiB device-to-device copy (bytes read plus written)."""
+    x = torch.randn(1 << 30, device="cuda", dtype=torch.bfloat16)
+    y = torch.empty_like(x)
+    ms = median_ms(lambda: y.copy_(x), reps, warmup)
+    del x, y
+    return 2 * (1 << 30) * 2 / ms / 1e9

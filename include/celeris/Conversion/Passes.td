@@ -169,8 +169,9 @@ def CelerisSelectGPUSchedule
     needs) is an error at the op.
 
     A `celeris.recurrence` gets `recurrence_chunk` (8 warps of `mma_sync`,
-    chunks of 64 tokens, 2 stages, one CTA per SM); of the options only
-    kv-tile, kv-stages and min-ctas-per-sm apply to it (and the schedule has
+    chunks of 64 tokens, 2 stages, one CTA per SM), or `recurrence_step`
+    for a static length of 1 (4 warps over 32 state columns); of the options only
+    kv-tile, kv-stages and min-ctas-per-sm apply to it (and each family has
     one valid form so far); q-tile, decode-warps and tensor-cores=wgmma are
     errors there.
 
@@ -255,8 +256,12 @@ def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
     state update (weighted K)ᵀ·V with the keys read transposed by
     `ldmatrix.trans`. It implements the additive update with decay `none`,
     `head` or `scalar`, bf16/f16 operands and key/value dims 64 or 128, with
-    initial and final states. Kernel arguments, in order: `q`, `k`, `v`,
-    `decay`, `initial_state` (each when present), `out`, `final_state` (when
+    initial and final states. With a static length of 1 (a decode step) it
+    becomes the `recurrence_step` kernel instead: every decay and update
+    kind (the delta rule and per-key decay included), any float type, a
+    lane per state column on the CUDA cores, the f32 state read and written
+    once. Kernel arguments, in order: `q`, `k`, `v`, `decay`, `beta`,
+    `initial_state` (each when present), `out`, `final_state` (when
     returned).
 
     Unsupported forms (page tables, other head dims or element types, the
