@@ -23,6 +23,7 @@ outputs and launches on the current torch stream:
 """
 
 import ctypes
+import functools
 import os
 
 __all__ = ["CelerisError", "KernelFunction", "Module", "load", "library_path"]
@@ -112,12 +113,17 @@ def _runtime(device):
     return _runtimes[device]
 
 
+@functools.lru_cache(maxsize=None)
 def _memref_descriptor(rank):
+    """The ctypes structure of a rank-`rank` memref descriptor (one class per
+    rank: creating a class costs more than a launch)."""
+    sizes_type = ctypes.c_int64 * rank
     fields = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
               ("offset", ctypes.c_int64)]
     if rank:
-        fields += [("sizes", ctypes.c_int64 * rank), ("strides", ctypes.c_int64 * rank)]
-    return type(f"MemRef{rank}", (ctypes.Structure,), {"_fields_": fields})
+        fields += [("sizes", sizes_type), ("strides", sizes_type)]
+    return type(f"MemRef{rank}", (ctypes.Structure,),
+                {"_fields_": fields, "sizes_type": sizes_type})
 
 
 def _tensor_info(value, name):
@@ -335,24 +341,26 @@ class Module:
                 want = _MLIR_TO_DTYPE_NAME.get(element, element)
                 if element and dtype != want:
                     raise CelerisError(f"argument '{name}' must be {want}, got {dtype}")
-                dense, expected = [], 1
-                for extent in reversed(shape):
-                    dense.insert(0, expected)
+                # Row-major strides; an empty tensor has no layout to check
+                # (torch gives it any strides).
+                expected = 1
+                for d in range(rank - 1, -1, -1):
+                    extent = shape[d]
+                    if extent == 0:
+                        break
+                    if extent > 1 and strides[d] != expected:
+                        raise CelerisError(
+                            f"argument '{name}' must be contiguous (row-major), "
+                            f"got strides {strides} for shape {shape}")
                     expected *= extent
-                # An empty tensor has no layout to check (torch gives it any
-                # strides).
-                if 0 not in shape and any(s != d for s, d, e in zip(strides, dense, shape)
-                                          if e > 1):
-                    raise CelerisError(f"argument '{name}' must be contiguous (row-major), "
-                                       f"got strides {strides} for shape {shape}")
-                desc = _memref_descriptor(rank)()
-                desc.allocated = desc.aligned = ptr
-                desc.offset = 0
-                for d in range(rank):
-                    desc.sizes[d] = shape[d]
-                    desc.strides[d] = strides[d]
+                descriptor = _memref_descriptor(rank)
+                if rank:
+                    sizes = descriptor.sizes_type(*shape)
+                    desc = descriptor(ptr, ptr, 0, sizes, descriptor.sizes_type(*strides))
+                else:
+                    desc = descriptor(ptr, ptr, 0)
                 keep_alive.append(desc)
-                pointers[i] = ctypes.cast(ctypes.byref(desc), ctypes.c_void_p)
+                pointers[i] = ctypes.addressof(desc)
                 continue
             if kind == _KIND_PTR:
                 scalar = ctypes.c_void_p(_tensor_info(value, name)[0]
@@ -364,7 +372,7 @@ class Module:
             else:
                 scalar = ctypes.c_float(float(value))
             keep_alive.append(scalar)
-            pointers[i] = ctypes.cast(ctypes.byref(scalar), ctypes.c_void_p)
+            pointers[i] = ctypes.addressof(scalar)
         return pointers, keep_alive
 
     def synchronize(self):
