@@ -31,12 +31,15 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <chrono>
 #include <cstring>
@@ -216,6 +219,27 @@ llvm::Expected<HostTensorType> getHostTensorType(Type type, StringRef what,
   return result;
 }
 
+/// Libraries the JIT-compiled code may call: the caller's, then the MLIR C
+/// runner utilities (memrefCopy, f16/bf16 conversions) when installed.
+llvm::Expected<std::vector<std::string>>
+getLibraries(llvm::ArrayRef<std::string> sharedLibs) {
+  std::vector<std::string> libPaths(sharedLibs.begin(), sharedLibs.end());
+  for (const std::string &lib : libPaths)
+    if (!llvm::sys::fs::exists(lib))
+      return makeError("shared library '" + lib + "' not found");
+  SmallString<256> runnerUtils(CELERIS_MLIR_RUNTIME_DIR);
+  llvm::sys::path::append(runnerUtils, "libmlir_c_runner_utils.so");
+  if (llvm::sys::fs::exists(runnerUtils))
+    libPaths.push_back(std::string(runnerUtils));
+  return libPaths;
+}
+
+/// The name the ExecutionEngine gives the packed wrapper of the C interface
+/// of `name` (mlir::ExecutionEngine::lookupPacked).
+std::string getPackedInterfaceName(StringRef name) {
+  return ("_mlir__mlir_ciface_" + name).str();
+}
+
 llvm::Error addPipeline(PassManager &pm, StringRef pipeline) {
   pipeline = pipeline.trim();
   StringRef original = pipeline;
@@ -233,7 +257,9 @@ llvm::Error addPipeline(PassManager &pm, StringRef pipeline) {
 
 struct HostFunction::Impl {
   std::unique_ptr<MLIRContext> context;
+  /// The JIT of a compiled function, or of a loaded object.
   std::unique_ptr<ExecutionEngine> engine;
+  std::unique_ptr<llvm::orc::LLJIT> objectJit;
   /// The C interface wrapper of the entry, in packed form.
   void (*invoke)(void **) = nullptr;
   std::string name;
@@ -263,16 +289,10 @@ HostFunction::compile(StringRef source, StringRef bufferName,
     return makeError("the optimization level must be 0, 1, 2 or 3, got " +
                      llvm::Twine(options.optLevel));
 
-  // Libraries the JIT-compiled code may call: the caller's, then the MLIR C
-  // runner utilities (memrefCopy, f16/bf16 conversions) when installed.
-  std::vector<std::string> libPaths = options.sharedLibs;
-  for (const std::string &lib : libPaths)
-    if (!llvm::sys::fs::exists(lib))
-      return makeError("shared library '" + lib + "' not found");
-  SmallString<256> runnerUtils(CELERIS_MLIR_RUNTIME_DIR);
-  llvm::sys::path::append(runnerUtils, "libmlir_c_runner_utils.so");
-  if (llvm::sys::fs::exists(runnerUtils))
-    libPaths.push_back(std::string(runnerUtils));
+  llvm::Expected<std::vector<std::string>> libPaths =
+      getLibraries(options.sharedLibs);
+  if (!libPaths)
+    return libPaths.takeError();
 
   auto impl = std::make_unique<Impl>();
   DialectRegistry registry;
@@ -349,8 +369,9 @@ HostFunction::compile(StringRef source, StringRef bufferName,
 
   // JIT.
   auto jitStart = std::chrono::steady_clock::now();
-  SmallVector<StringRef> libRefs(libPaths.begin(), libPaths.end());
+  SmallVector<StringRef> libRefs(libPaths->begin(), libPaths->end());
   ExecutionEngineOptions engineOptions;
+  engineOptions.enableObjectDump = options.keepObject;
   engineOptions.transformer =
       makeOptimizingTransformer(options.optLevel, 0, nullptr);
   engineOptions.jitCodeGenOptLevel =
@@ -368,6 +389,84 @@ HostFunction::compile(StringRef source, StringRef bufferName,
   impl->invoke = *invoke;
   impl->jitMs = msSince(jitStart);
   return std::unique_ptr<HostFunction>(new HostFunction(std::move(impl)));
+}
+
+llvm::Expected<std::unique_ptr<HostFunction>>
+HostFunction::load(StringRef objectPath, StringRef name,
+                   llvm::ArrayRef<HostTensorType> argumentTypes,
+                   llvm::ArrayRef<HostTensorType> resultTypes,
+                   llvm::ArrayRef<std::string> sharedLibs) {
+  initializeProcessOnce();
+  llvm::Expected<std::vector<std::string>> libPaths = getLibraries(sharedLibs);
+  if (!libPaths)
+    return libPaths.takeError();
+  auto object = llvm::MemoryBuffer::getFile(objectPath);
+  if (!object)
+    return makeError("cannot read '" + objectPath +
+                     "': " + object.getError().message());
+  auto jit = llvm::orc::LLJITBuilder().create();
+  if (!jit)
+    return jit.takeError();
+  llvm::orc::JITDylib &dylib = (*jit)->getMainJITDylib();
+  char prefix = (*jit)->getDataLayout().getGlobalPrefix();
+  // The code calls malloc/free and the runner utilities: resolve them in
+  // the process and the libraries.
+  auto process =
+      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(prefix);
+  if (!process)
+    return process.takeError();
+  dylib.addGenerator(std::move(*process));
+  for (const std::string &lib : *libPaths) {
+    auto library =
+        llvm::orc::DynamicLibrarySearchGenerator::Load(lib.c_str(), prefix);
+    if (!library)
+      return library.takeError();
+    dylib.addGenerator(std::move(*library));
+  }
+  if (llvm::Error err = (*jit)->addObjectFile(std::move(*object)))
+    return makeError("cannot load '" + objectPath +
+                     "': " + llvm::toString(std::move(err)));
+  auto symbol = (*jit)->lookup(getPackedInterfaceName(name));
+  if (!symbol)
+    return makeError("'" + objectPath + "' has no function '" + name +
+                     "': " + llvm::toString(symbol.takeError()));
+  if (llvm::Error err = (*jit)->initialize(dylib))
+    return std::move(err);
+
+  auto impl = std::make_unique<Impl>();
+  impl->invoke = symbol->toPtr<void (*)(void **)>();
+  impl->objectJit = std::move(*jit);
+  impl->name = name.str();
+  impl->argumentTypes.assign(argumentTypes.begin(), argumentTypes.end());
+  impl->resultTypes.assign(resultTypes.begin(), resultTypes.end());
+  return std::unique_ptr<HostFunction>(new HostFunction(std::move(impl)));
+}
+
+llvm::Error HostFunction::writeObject(StringRef path) const {
+  if (!impl->engine)
+    return makeError("'" + impl->name +
+                     "' was loaded from object code; it has none to write");
+  // dumpToObjectFile reports its failures on stderr only: check the file.
+  llvm::sys::fs::remove(path);
+  impl->engine->dumpToObjectFile(path);
+  uint64_t size = 0;
+  if (llvm::sys::fs::file_size(path, size) || size == 0)
+    return makeError("cannot write the object code of '" + impl->name +
+                     "' to '" + path +
+                     "' (compile it with keepObject to keep it)");
+  return llvm::Error::success();
+}
+
+std::string HostFunction::getHostTarget() {
+  std::string target = llvm::sys::getProcessTriple() + "/" +
+                       llvm::sys::getHostCPUName().str() + "/";
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  std::vector<std::string> enabled;
+  for (const auto &feature : features)
+    if (feature.getValue())
+      enabled.push_back(feature.getKey().str());
+  llvm::sort(enabled);
+  return target + llvm::join(enabled, ",");
 }
 
 //===----------------------------------------------------------------------===//

@@ -7,17 +7,20 @@ arrays, CPU torch tensors or any CPU DLPack array.
 
 It wraps the `_celeris_host` extension (lib/Bindings/Python), which lowers
 the function through the celeris-cpu pipeline and mlir::ExecutionEngine in
-this process. Inputs are checked against the function type (count, rank,
+this process. The object code goes to the disk cache (celeris.cache): a
+second process loads it (about a millisecond) instead of compiling. Inputs are checked against the function type (count, rank,
 static extents, element type: nothing is converted silently); results are
 new arrays the caller owns. bfloat16 is ml_dtypes.bfloat16 in NumPy.
 """
 
 import importlib.util
+import json
 import os
 import sys
 
 import numpy as np
 
+from . import cache as _cache
 from .runtime import CelerisError
 
 __all__ = ["HostFunction", "extension_path"]
@@ -113,17 +116,33 @@ class HostFunction:
     type) pairs."""
 
     def __init__(self, source, entry=None, *, source_name="<source>", tiled=True,
-                 pre_pipeline=None, opt_level=2, shared_libs=()):
+                 pre_pipeline=None, opt_level=2, shared_libs=(), cache=True,
+                 cache_dir=None):
         extension = _host_extension()
-        try:
-            self._function = extension.HostFunction.compile(
-                source, source_name, entry or "", pre_pipeline or "", bool(tiled),
-                int(opt_level), [os.fspath(p) for p in shared_libs])
-        except RuntimeError as error:
-            raise CelerisError(str(error)) from None
+        libs = [os.fspath(p) for p in shared_libs]
+        options = {"tiled": bool(tiled), "pre_pipeline": pre_pipeline or "",
+                   "opt_level": int(opt_level)}
+        self.from_cache = False
+        self._function = None
+        if cache:
+            cache_dir = os.fspath(cache_dir) if cache_dir is not None else _cache.default_dir()
+            identity = _cache.compiler_identity(extension.__file__)
+            key = _cache.host_key(source, entry, options, extension.host_target())
+            self._function = _load_cached(extension, cache_dir, key, identity, libs)
+            self.from_cache = self._function is not None
+        if self._function is None:
+            try:
+                self._function = extension.HostFunction.compile(
+                    source, source_name, entry or "", options["pre_pipeline"],
+                    options["tiled"], options["opt_level"], libs, keep_object=bool(cache))
+            except RuntimeError as error:
+                raise CelerisError(str(error)) from None
+            if cache:
+                _store_cached(self._function, cache_dir, key, identity)
         self.name = self._function.name
         self.arguments = [(tuple(s), e) for s, e in self._function.arguments]
         self.results = [(tuple(s), e) for s, e in self._function.results]
+        # Lowering and JIT in this process (0 when loaded from the cache).
         self.compile_ms = self._function.lowering_ms + self._function.jit_ms
 
     def __repr__(self):
@@ -170,6 +189,40 @@ class HostFunction:
         if torch_in:
             results = [_to_torch(r) for r in results]
         return results[0] if len(results) == 1 else tuple(results)
+
+
+_OBJECT, _SIGNATURE = "host.o", "signature.json"
+
+
+def _load_cached(extension, cache_dir, key, identity, libs):
+    """The function of a valid cache entry, or None."""
+    signature = _cache.lookup(cache_dir, key, identity, main=_SIGNATURE)
+    if signature is None:
+        return None
+    try:
+        with open(signature) as f:
+            record = json.load(f)
+        return extension.HostFunction.load(
+            os.path.join(os.path.dirname(signature), _OBJECT), record["name"],
+            record["arguments"], record["results"], libs)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+        return None  # unusable: compiled again, and the entry replaced
+
+
+def _store_cached(function, cache_dir, key, identity):
+    """Writes `function`'s object code and signature to the cache; a cache
+    that cannot be written only costs the next process a compile."""
+    def build(directory):
+        function.write_object(os.path.join(directory, _OBJECT))
+        with open(os.path.join(directory, _SIGNATURE), "w") as f:
+            json.dump({"name": function.name,
+                       "arguments": [[list(s), e] for s, e in function.arguments],
+                       "results": [[list(s), e] for s, e in function.results]}, f)
+
+    try:
+        _cache.store(cache_dir, key, identity, build, main=_SIGNATURE)
+    except (OSError, RuntimeError):
+        pass
 
 
 def _to_torch(array):

@@ -14,7 +14,9 @@ entry is JIT-compiled in this process by the _celeris_host extension
 in, the same kind out.
 
 Compiled callables are kept for the life of the process, keyed by source
-text, entry and options; a second `jit` of the same function costs nothing.
+text, entry and options; a second `jit` of the same function costs nothing,
+and a second process finds the compiled code in the disk cache
+(celeris.cache: GPU artifacts, CPU object code).
 """
 
 import os
@@ -106,17 +108,20 @@ def jit(source, entry=None, *, target=None, tiled=True, pre_pipeline=None, opt_l
     CPU options: `tiled` (the tiled algorithms, default; False: the
     reference lowering), `pre_pipeline` (a textual pass pipeline run first),
     `opt_level` (LLVM, 0-3). GPU options: `chip`, `schedule` (overrides of
-    the kernel schedules, as celeris-compile --schedule), `cache_dir`,
-    `device` (the CUDA device index)."""
+    the kernel schedules, as celeris-compile --schedule), `device` (the CUDA
+    device index). Both compile through the disk cache in `cache_dir`
+    (default $CELERIS_CACHE_DIR, else ~/.cache/celeris)."""
     text, name = _read_source(source)
     target = target or _default_target()
     if target == "cpu":
-        key = ("cpu", text, entry, bool(tiled), pre_pipeline, int(opt_level))
+        key = ("cpu", text, entry, bool(tiled), pre_pipeline, int(opt_level),
+               os.fspath(cache_dir) if cache_dir is not None else None)
         if key not in _compiled:
             from .host import HostFunction
 
             _compiled[key] = HostFunction(text, entry, source_name=name, tiled=tiled,
-                                          pre_pipeline=pre_pipeline, opt_level=opt_level)
+                                          pre_pipeline=pre_pipeline, opt_level=opt_level,
+                                          cache_dir=cache_dir)
         return _compiled[key]
     if target == "cuda":
         key = ("cuda", text, entry, chip, schedule,

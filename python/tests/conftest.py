@@ -24,3 +24,15 @@ class Seeded:
 @pytest.fixture
 def rs():
     return Seeded()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_compile_cache(tmp_path_factory):
+    """The tests' compiles go to a cache of their own, never the user's."""
+    old = os.environ.get("CELERIS_CACHE_DIR")
+    os.environ["CELERIS_CACHE_DIR"] = str(tmp_path_factory.mktemp("celeris-cache"))
+    yield
+    if old is None:
+        os.environ.pop("CELERIS_CACHE_DIR", None)
+    else:
+        os.environ["CELERIS_CACHE_DIR"] = old

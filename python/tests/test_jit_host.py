@@ -248,3 +248,61 @@ def test_python_page_example_runs():
     assert scope["out"].shape == (2, 8, 128, 64) and scope["out"].dtype == BF16
     assert scope["o"].shape == (2, 4, 256, 64)
     assert np.all(np.isfinite(scope["o"].astype(np.float32)))
+
+
+CACHED_RUN = """
+import sys, numpy as np, celeris
+fn = celeris.jit(sys.argv[1], "add", target="cpu")
+a = np.arange(6, dtype=np.float32).reshape(2, 3)
+print(fn.from_cache, fn.compile_ms == 0, fn(a, a).tolist())
+"""
+
+
+def test_cpu_object_code_is_cached_for_the_next_process(tmp_path):
+    """A second process loads the object code instead of compiling."""
+    env = dict(os.environ, CELERIS_CACHE_DIR=str(tmp_path / "cache"))
+    if "CELERIS_BUILD_DIR" in env:  # the child runs elsewhere
+        env["CELERIS_BUILD_DIR"] = os.path.abspath(env["CELERIS_BUILD_DIR"])
+    runs = [subprocess.run([sys.executable, "-c", CACHED_RUN, TWO], capture_output=True,
+                           text=True, env=env, cwd=os.path.join(ROOT, "python"))
+            for _ in range(2)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    expected = str([[0.0, 2.0, 4.0], [6.0, 8.0, 10.0]])
+    assert runs[0].stdout.strip() == f"False False {expected}"
+    assert runs[1].stdout.strip() == f"True True {expected}"
+
+
+def _entries(cache_dir):
+    return sorted(p for p in os.listdir(cache_dir) if not p.startswith("."))
+
+
+def test_damaged_cache_entries_are_compiled_again(tmp_path, rs):
+    a = rs.rng.standard_normal((2, 3)).astype(np.float32)
+    first = HostFunction(TWO, "add", cache_dir=tmp_path)
+    assert not first.from_cache
+    (entry,) = _entries(tmp_path)
+    with open(tmp_path / entry / "host.o", "ab") as f:
+        f.write(b"\0")  # no longer the recorded object code
+    again = HostFunction(TWO, "add", cache_dir=tmp_path)
+    assert not again.from_cache and again.compile_ms > 0
+    np.testing.assert_array_equal(again(a, a), a + a)
+    repaired = HostFunction(TWO, "add", cache_dir=tmp_path)
+    assert repaired.from_cache
+    np.testing.assert_array_equal(repaired(a, a), a + a)
+    os.remove(tmp_path / entry / "signature.json")
+    assert not HostFunction(TWO, "add", cache_dir=tmp_path).from_cache
+
+
+def test_cache_keys_and_opting_out(tmp_path):
+    HostFunction(TWO, "add", cache_dir=tmp_path)
+    HostFunction(TWO, "add", tiled=False, cache_dir=tmp_path)
+    HostFunction(TWO, "echo", cache_dir=tmp_path)
+    assert len(_entries(tmp_path)) == 3  # entry and options are in the key
+    loaded = HostFunction(TWO, "echo", cache_dir=tmp_path)
+    assert loaded.from_cache and loaded.name == "echo"
+    assert loaded.arguments == [((), "i64"), ((4,), "i1")]
+    assert loaded.results == [((), "i64"), ((4,), "i1"), ((4,), "i1")]
+    off = tmp_path / "off"
+    HostFunction(TWO, "add", cache=False, cache_dir=off)
+    assert not off.exists()

@@ -88,6 +88,8 @@ struct HostFunctionOptions {
   std::vector<std::string> sharedLibs;
   /// If set, receives the module after the host lowering.
   std::string *loweredModule = nullptr;
+  /// Keep the compiled object code, for writeObject.
+  bool keepObject = false;
 };
 
 /// One function of a module, lowered and JIT-compiled for the host.
@@ -99,7 +101,21 @@ public:
   static llvm::Expected<std::unique_ptr<HostFunction>>
   compile(llvm::StringRef source, llvm::StringRef bufferName,
           const HostFunctionOptions &options);
+  /// Loads object code written by writeObject (a disk cache: no lowering,
+  /// no code generation). The caller vouches for `name` and the types: they
+  /// are those the object was compiled with. `sharedLibs` as for compile.
+  static llvm::Expected<std::unique_ptr<HostFunction>>
+  load(llvm::StringRef objectPath, llvm::StringRef name,
+       llvm::ArrayRef<HostTensorType> argumentTypes,
+       llvm::ArrayRef<HostTensorType> resultTypes,
+       llvm::ArrayRef<std::string> sharedLibs);
   ~HostFunction();
+
+  /// Writes the object code (compiled with keepObject) to `path`.
+  llvm::Error writeObject(llvm::StringRef path) const;
+  /// The host the object code is for: triple, CPU and its features. Object
+  /// code runs only on a host with the same.
+  static std::string getHostTarget();
 
   llvm::StringRef getName() const;
   llvm::ArrayRef<HostTensorType> getArgumentTypes() const;

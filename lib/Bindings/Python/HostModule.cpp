@@ -12,6 +12,7 @@
 
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
+#include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/unique_ptr.h>
 #include <nanobind/stl/vector.h>
@@ -38,6 +39,20 @@ nb::tuple describe(const HostTensorType &type) {
     shape.append(d == HostTensorType::kDynamic ? nb::none() : nb::int_(d));
   return nb::make_tuple(nb::tuple(shape),
                         getHostElementTypeName(type.elementType).str());
+}
+
+/// The inverse of describe.
+HostTensorType parseDescription(nb::handle description) {
+  auto [shape, element] =
+      nb::cast<std::pair<nb::object, std::string>>(description);
+  std::optional<HostElementType> type = parseHostElementType(element);
+  if (!type)
+    throw std::runtime_error("unknown element type '" + element + "'");
+  HostTensorType result{{}, *type};
+  for (nb::handle d : shape)
+    result.shape.push_back(d.is_none() ? HostTensorType::kDynamic
+                                       : nb::cast<int64_t>(d));
+  return result;
 }
 
 nb::list describeAll(llvm::ArrayRef<HostTensorType> types) {
@@ -97,19 +112,22 @@ nb::list call(const HostFunction &fn, const std::vector<HostArray> &arrays) {
 
 NB_MODULE(_celeris_host, m) {
   m.doc() = "Tensor functions JIT-compiled for the host (Celeris CPU path)";
+  m.def("host_target", &HostFunction::getHostTarget,
+        "The triple, CPU and features object code is compiled for.");
   nb::class_<HostFunction>(m, "HostFunction")
       .def_static(
           "compile",
           [](const std::string &source, const std::string &bufferName,
              const std::string &entry, const std::string &prePipeline,
              bool tiled, unsigned optLevel,
-             const std::vector<std::string> &sharedLibs) {
+             const std::vector<std::string> &sharedLibs, bool keepObject) {
             HostFunctionOptions options;
             options.entry = entry;
             options.prePipeline = prePipeline;
             options.tiled = tiled;
             options.optLevel = optLevel;
             options.sharedLibs = sharedLibs;
+            options.keepObject = keepObject;
             std::unique_ptr<HostFunction> fn;
             {
               nb::gil_scoped_release release;
@@ -124,7 +142,33 @@ NB_MODULE(_celeris_host, m) {
           nb::arg("pre_pipeline") = "", nb::arg("tiled") = false,
           nb::arg("opt_level") = 2,
           nb::arg("shared_libs") = std::vector<std::string>(),
+          nb::arg("keep_object") = false,
           "Parses, lowers and JIT-compiles one function of `source`.")
+      .def_static(
+          "load",
+          [](const std::string &path, const std::string &name,
+             nb::list arguments, nb::list results,
+             const std::vector<std::string> &sharedLibs) {
+            std::vector<HostTensorType> argumentTypes, resultTypes;
+            for (nb::handle a : arguments)
+              argumentTypes.push_back(parseDescription(a));
+            for (nb::handle r : results)
+              resultTypes.push_back(parseDescription(r));
+            return unwrap(HostFunction::load(path, name, argumentTypes,
+                                             resultTypes, sharedLibs));
+          },
+          nb::arg("path"), nb::arg("name"), nb::arg("arguments"),
+          nb::arg("results"),
+          nb::arg("shared_libs") = std::vector<std::string>(),
+          "Loads object code written by write_object, with the name and "
+          "types it was compiled with.")
+      .def(
+          "write_object",
+          [](const HostFunction &fn, const std::string &path) {
+            if (llvm::Error err = fn.writeObject(path))
+              throw std::runtime_error(llvm::toString(std::move(err)));
+          },
+          nb::arg("path"))
       .def_prop_ro("name",
                    [](const HostFunction &fn) { return fn.getName().str(); })
       .def_prop_ro("arguments",
