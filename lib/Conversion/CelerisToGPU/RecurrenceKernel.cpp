@@ -13,13 +13,16 @@
 //
 // Per chunk: Q, K and V arrive through a 2-stage cp.async pipeline (the next
 // chunk loads while this one computes); warp w computes rows 16 (w % 4) ..
-// of O over half of the value columns (both halves compute their rows'
-// scores); the weighted keys go to shared memory; after a CTA barrier, warp
-// w updates its rows of S (key rows 16 (w % (Dk / 16)) .., a column part)
+// of O over half of the value columns: warps w and w + 4 each score half of
+// the keys and share P through shared memory (a named barrier per pair);
+// the weighted keys go to shared memory; after a CTA barrier, warp w
+// updates its rows of S (key rows 16 (w % (Dk / 16)) .., a column part)
 // with the weighted keys as the transposed A operand, and writes S in the
 // element type to shared memory, the B operand of the next chunk's Q S'.
-// Warp 0 computes the next chunk's b into the other of two gate buffers.
-// The barrier that opens the next chunk orders all of it.
+// Scalar gates: warp 0 loads the next chunk's at the top of the iteration
+// and writes their scan into the other of two gate buffers at its end;
+// RetNet's are arithmetic. The barrier that opens the next chunk orders all
+// of it.
 //
 // Tokens past the sequence load as zeros (their gates as 0), so the last
 // partial chunk needs no masking beyond not storing its rows.
