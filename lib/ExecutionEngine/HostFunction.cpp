@@ -260,6 +260,8 @@ struct HostFunction::Impl {
   /// The JIT of a compiled function, or of a loaded object.
   std::unique_ptr<ExecutionEngine> engine;
   std::unique_ptr<llvm::orc::LLJIT> objectJit;
+  /// Whether the engine keeps the object code (keepObject).
+  bool keepsObject = false;
   /// The C interface wrapper of the entry, in packed form.
   void (*invoke)(void **) = nullptr;
   std::string name;
@@ -372,6 +374,7 @@ HostFunction::compile(StringRef source, StringRef bufferName,
   SmallVector<StringRef> libRefs(libPaths->begin(), libPaths->end());
   ExecutionEngineOptions engineOptions;
   engineOptions.enableObjectDump = options.keepObject;
+  impl->keepsObject = options.keepObject;
   engineOptions.transformer =
       makeOptimizingTransformer(options.optLevel, 0, nullptr);
   engineOptions.jitCodeGenOptLevel =
@@ -446,14 +449,16 @@ llvm::Error HostFunction::writeObject(StringRef path) const {
   if (!impl->engine)
     return makeError("'" + impl->name +
                      "' was loaded from object code; it has none to write");
+  if (!impl->keepsObject)
+    return makeError("'" + impl->name +
+                     "' kept no object code (compile it with keepObject)");
   // dumpToObjectFile reports its failures on stderr only: check the file.
   llvm::sys::fs::remove(path);
   impl->engine->dumpToObjectFile(path);
   uint64_t size = 0;
   if (llvm::sys::fs::file_size(path, size) || size == 0)
     return makeError("cannot write the object code of '" + impl->name +
-                     "' to '" + path +
-                     "' (compile it with keepObject to keep it)");
+                     "' to '" + path + "'");
   return llvm::Error::success();
 }
 
