@@ -36,6 +36,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "AttentionKernelEmitter.h"
+#include "FunctionKernel.h"
 
 #include "celeris/GPU/MaskTile.h"
 #include "celeris/GPU/OnlineSoftmax.h"
@@ -499,11 +500,8 @@ FailureOr<gpu::GPUFuncOp>
 mlir::celeris::buildAttentionKernel(gpu::GPUModuleOp module, StringRef name,
                                     Location loc,
                                     const AttentionKernelSpec &spec) {
-  if (module.lookupSymbol(name))
-    return emitError(loc) << "gpu.module @" << module.getName()
-                          << " already has a symbol @" << name;
   MLIRContext *ctx = module.getContext();
-  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+  Builder builder(ctx);
   SmallVector<Type> argTypes = {spec.query, spec.key, spec.value};
   SmallVector<StringRef> argNames = {"q", "k", "v"};
   if (spec.alibiSlopes) {
@@ -543,10 +541,11 @@ mlir::celeris::buildAttentionKernel(gpu::GPUModuleOp module, StringRef name,
         MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 8)));
     argNames.push_back("workspace");
   }
-  auto kernel = gpu::GPUFuncOp::create(builder, loc, name,
-                                       FunctionType::get(ctx, argTypes, {}));
-  kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
-                  builder.getUnitAttr());
+  FailureOr<gpu::GPUFuncOp> created =
+      createKernel(module, name, loc, argTypes, argNames, spec.schedule);
+  if (failed(created))
+    return failure();
+  gpu::GPUFuncOp kernel = *created;
 
   // Launch geometry as expressions of named sizes, each bound from an
   // argument's shape, so one binary serves every sequence length.
@@ -618,16 +617,9 @@ mlir::celeris::buildAttentionKernel(gpu::GPUModuleOp module, StringRef name,
     results.append("lse", builder.getStrArrayAttr({"q[0]", "q[1]", "q[2]"}));
   launch.append("results", results.getDictionary(ctx));
   kernel->setAttr("celeris.launch", launch.getDictionary(ctx));
-  kernel->setAttr("celeris.arg_names", builder.getStrArrayAttr(argNames));
-  kernel->setAttr("celeris.gpu_schedule", schedule);
-  if (schedule.getMinCtasPerSm() > 0) {
-    // .maxntid and .minnctapersm let ptxas cap the registers at
-    // 65536 / (threads * minCtasPerSm).
-    kernel->setAttr(NVVM::NVVMDialect::getMaxntidAttrName(),
-                    i32Array(schedule.getThreads()));
-    kernel->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
-                    builder.getI32IntegerAttr(schedule.getMinCtasPerSm()));
-  }
+  if (schedule.getMinCtasPerSm() > 0)
+    capKernelRegisters(kernel, schedule.getThreads(),
+                       schedule.getMinCtasPerSm());
   AttentionKernelEmitter(kernel, spec).emit();
   return kernel;
 }

@@ -119,13 +119,11 @@ mlir::celeris::lowerAttentionFunctionToGPU(func::FuncOp func, AttentionOp op,
   if (failed(checkSupportedForm(op)) ||
       failed(checkAttentionFunction(func, op)))
     return failure();
-  auto schedule =
-      op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName());
-  if (!schedule)
-    return op->emitError()
-           << "GPU attention: no #celeris.gpu_schedule on the op; run "
-              "celeris-select-gpu-schedule first (the celeris-gpu pipeline "
-              "does)";
+  FailureOr<GPUScheduleAttr> recorded =
+      getRecordedSchedule(op, "GPU attention");
+  if (failed(recorded))
+    return failure();
+  GPUScheduleAttr schedule = *recorded;
 
   AttentionKernelSpec spec;
   spec.schedule = schedule;

@@ -2,6 +2,8 @@
 
 #include "FunctionKernel.h"
 
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+
 using namespace mlir;
 using namespace mlir::celeris;
 
@@ -83,6 +85,45 @@ LogicalResult mlir::celeris::checkKernelFunction(
 MemRefType mlir::celeris::getKernelMemRefType(Value value) {
   auto type = cast<ShapedType>(value.getType());
   return MemRefType::get(type.getShape(), type.getElementType());
+}
+
+FailureOr<GPUScheduleAttr> mlir::celeris::getRecordedSchedule(Operation *op,
+                                                              StringRef what) {
+  auto schedule =
+      op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName());
+  if (!schedule)
+    return op->emitError()
+           << what
+           << ": no #celeris.gpu_schedule on the op; run "
+              "celeris-select-gpu-schedule first (the celeris-gpu pipeline "
+              "does)";
+  return schedule;
+}
+
+FailureOr<gpu::GPUFuncOp> mlir::celeris::createKernel(
+    gpu::GPUModuleOp module, StringRef name, Location loc, TypeRange argTypes,
+    ArrayRef<StringRef> argNames, GPUScheduleAttr schedule) {
+  if (module.lookupSymbol(name))
+    return emitError(loc) << "gpu.module @" << module.getName()
+                          << " already has a symbol @" << name;
+  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+  auto kernel = gpu::GPUFuncOp::create(builder, loc, name,
+                                       builder.getFunctionType(argTypes, {}));
+  kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
+                  builder.getUnitAttr());
+  kernel->setAttr("celeris.arg_names", builder.getStrArrayAttr(argNames));
+  kernel->setAttr("celeris.gpu_schedule", schedule);
+  return kernel;
+}
+
+void mlir::celeris::capKernelRegisters(gpu::GPUFuncOp kernel, int64_t threads,
+                                       int64_t ctasPerSm) {
+  Builder builder(kernel.getContext());
+  kernel->setAttr(
+      NVVM::NVVMDialect::getMaxntidAttrName(),
+      builder.getDenseI32ArrayAttr({static_cast<int32_t>(threads), 1, 1}));
+  kernel->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                  builder.getI32IntegerAttr(ctasPerSm));
 }
 
 LogicalResult mlir::celeris::lowerFunctionToGPU(func::FuncOp func,

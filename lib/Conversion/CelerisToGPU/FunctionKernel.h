@@ -36,6 +36,24 @@ LogicalResult checkKernelFunction(func::FuncOp func, Operation *op,
 /// argument type.
 MemRefType getKernelMemRefType(Value value);
 
+/// The #celeris.gpu_schedule recorded on `op`; an error starting with `what`
+/// when there is none.
+FailureOr<GPUScheduleAttr> getRecordedSchedule(Operation *op, StringRef what);
+
+/// A new kernel `name` in `module` taking `argTypes`, with the manifest's
+/// argument names and the schedule recorded on it (its launch, the
+/// `celeris.launch` dictionary, is the family's to add); an error at `loc`
+/// when the name is taken.
+FailureOr<gpu::GPUFuncOp> createKernel(gpu::GPUModuleOp module, StringRef name,
+                                       Location loc, TypeRange argTypes,
+                                       ArrayRef<StringRef> argNames,
+                                       GPUScheduleAttr schedule);
+
+/// Lets ptxas cap `kernel`'s registers at 65536 / (threads * ctasPerSm)
+/// (.maxntid and .minnctapersm).
+void capKernelRegisters(gpu::GPUFuncOp kernel, int64_t threads,
+                        int64_t ctasPerSm);
+
 /// Replace `func` (checked by findKernelOp to hold `op`) by its kernel.
 LogicalResult lowerAttentionFunctionToGPU(func::FuncOp func, AttentionOp op,
                                           gpu::GPUModuleOp kernels,

@@ -30,6 +30,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RecurrenceKernel.h"
+#include "FunctionKernel.h"
 
 #include "celeris/GPU/TensorCoreMma.h"
 #include "celeris/GPU/TilePipeline.h"
@@ -511,11 +512,8 @@ FailureOr<gpu::GPUFuncOp>
 mlir::celeris::buildRecurrenceKernel(gpu::GPUModuleOp module, StringRef name,
                                      Location loc,
                                      const RecurrenceKernelSpec &spec) {
-  if (module.lookupSymbol(name))
-    return emitError(loc) << "gpu.module @" << module.getName()
-                          << " already has a symbol @" << name;
   MLIRContext *ctx = module.getContext();
-  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+  Builder builder(ctx);
   SmallVector<Type> argTypes = {spec.query, spec.key, spec.value};
   SmallVector<StringRef> argNames = {"q", "k", "v"};
   std::pair<MemRefType, StringRef> optional[] = {
@@ -534,10 +532,11 @@ mlir::celeris::buildRecurrenceKernel(gpu::GPUModuleOp module, StringRef name,
     argTypes.push_back(spec.finalState);
     argNames.push_back("final_state");
   }
-  auto kernel = gpu::GPUFuncOp::create(builder, loc, name,
-                                       FunctionType::get(ctx, argTypes, {}));
-  kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
-                  builder.getUnitAttr());
+  FailureOr<gpu::GPUFuncOp> created =
+      createKernel(module, name, loc, argTypes, argNames, spec.schedule);
+  if (failed(created))
+    return failure();
+  gpu::GPUFuncOp kernel = *created;
 
   bool step = spec.schedule.getKernel() == KernelFamily::RecurrenceStep;
   int64_t threads = spec.schedule.getThreads();
@@ -568,18 +567,12 @@ mlir::celeris::buildRecurrenceKernel(gpu::GPUModuleOp module, StringRef name,
                    builder.getStrArrayAttr({"q[0]", "q[1]", "k[3]", "v[3]"}));
   launch.append("results", results.getDictionary(ctx));
   kernel->setAttr("celeris.launch", launch.getDictionary(ctx));
-  kernel->setAttr("celeris.arg_names", builder.getStrArrayAttr(argNames));
-  kernel->setAttr("celeris.gpu_schedule", spec.schedule);
   if (step) {
     emitRecurrenceStepKernel(kernel, spec);
     return kernel;
   }
   // 8 warps, one CTA per SM: up to 255 registers a thread for the state.
-  kernel->setAttr(
-      NVVM::NVVMDialect::getMaxntidAttrName(),
-      builder.getDenseI32ArrayAttr({static_cast<int32_t>(threads), 1, 1}));
-  kernel->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
-                  builder.getI32IntegerAttr(1));
+  capKernelRegisters(kernel, threads, /*ctasPerSm=*/1);
   emitRecurrenceChunkKernel(kernel, spec);
   return kernel;
 }

@@ -96,13 +96,11 @@ LogicalResult
 mlir::celeris::lowerRecurrenceFunctionToGPU(func::FuncOp func, RecurrenceOp op,
                                             gpu::GPUModuleOp kernels,
                                             const NvidiaChip &chip) {
-  auto schedule =
-      op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName());
-  if (!schedule)
-    return op->emitError()
-           << "GPU recurrence: no #celeris.gpu_schedule on the op; run "
-              "celeris-select-gpu-schedule first (the celeris-gpu pipeline "
-              "does)";
+  FailureOr<GPUScheduleAttr> recorded =
+      getRecordedSchedule(op, "GPU recurrence");
+  if (failed(recorded))
+    return failure();
+  GPUScheduleAttr schedule = *recorded;
   KernelFamily family = schedule.getKernel();
   if (family != KernelFamily::RecurrenceChunk &&
       family != KernelFamily::RecurrenceStep)
