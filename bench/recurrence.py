@@ -20,8 +20,15 @@ timed apart: one Gated DeltaNet token at B256 H16 Dk=Dv=128 (bf16 q, k, v;
 f32 state read and written: 537 MB), in TB/s of the bytes it must move,
 against the copy ceiling, fla's fused_recurrent_gated_delta_rule and the
 same step in eager torch.
+The token-by-token kernel (recurrence_sequential,
+examples/gpu/recurrence_sequential.mlir) is timed at B8 T4096 H16 D128 for
+the forms only it runs today: GLA (per-key gates), DeltaNet and Gated
+DeltaNet, against fla's chunked kernels (chunk_gla, chunk_delta_rule,
+chunk_gated_delta_rule) and its fused recurrent ones (the same algorithm as
+Celeris's).
 Usage (repository root, GPU machine, fla-core and einops importable):
-    FLA_FLASH_QLA=0 python3 bench/recurrence.py [MANIFEST [STEP_MANIFEST]]
+    FLA_FLASH_QLA=0 python3 bench/recurrence.py [MANIFEST [STEP_MANIFEST
+        [SEQUENTIAL_MANIFEST]]] [--celeris-only] [--step-only | --sequential-only]
 """
 
 import argparse
@@ -84,6 +91,10 @@ def main():
     parser.add_argument("manifest", nargs="?", default=".device/recurrence/manifest.txt")
     parser.add_argument("step_manifest", nargs="?",
                         default=".device/recurrence_step/manifest.txt")
+    parser.add_argument("sequential_manifest", nargs="?",
+                        default=".device/recurrence_sequential/manifest.txt")
+    parser.add_argument("--sequential-only", action="store_true",
+                        help="time the token-by-token kernels alone")
     parser.add_argument("--celeris-only", action="store_true",
                         help="time Celeris alone (no fla: no peer column)")
     parser.add_argument("--step-only", action="store_true",
@@ -93,6 +104,11 @@ def main():
         torch.manual_seed(0)
         print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}")
         decode_step(load(opts.step_manifest), copy_ceiling(), opts.celeris_only)
+        return
+    if opts.sequential_only:
+        torch.manual_seed(0)
+        print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}")
+        sequential(load(opts.sequential_manifest), copy_ceiling(), opts.celeris_only)
         return
     if not opts.celeris_only:
         from fla.ops.retention import chunk_retention
@@ -148,6 +164,69 @@ def main():
                   f"{first_celeris:.1f} / {first_fla:.0f} | {diff:.1e} |")
             sys.stdout.flush()
     decode_step(load(opts.step_manifest), copy, opts.celeris_only)
+    sequential(load(opts.sequential_manifest), copy, opts.celeris_only)
+
+
+def sequential(module, copy, celeris_only):
+    """GLA, DeltaNet and Gated DeltaNet token by token (recurrence_sequential)
+    against fla's chunked and fused recurrent kernels, B8 T4096 H16 D128."""
+    b, t, h, d = 8, 4096, 16, 128
+    q, v = (torch.randn(b, h, t, d, device="cuda", dtype=torch.bfloat16) for _ in range(2))
+    k_scaled = (torch.randn(b, h, t, d, device="cuda") / math.sqrt(d)).bfloat16()
+    k_unit = torch.nn.functional.normalize(torch.randn(b, h, t, d, device="cuda"),
+                                           dim=-1).bfloat16()
+    key_gates = torch.nn.functional.logsigmoid(torch.randn(b, h, t, d, device="cuda") + 3.0)
+    gates = torch.nn.functional.logsigmoid(torch.randn(b, h, t, device="cuda") + 3.0)
+    beta = torch.sigmoid(torch.randn(b, h, t, device="cuda")).bfloat16()
+    s0 = torch.zeros(b, h, d, d, device="cuda")
+    out, s1 = torch.empty_like(v), torch.empty_like(s0)
+    scale = d ** -0.5
+    native = lambda x: x.transpose(1, 2).contiguous()  # noqa: E731
+    fq, fv, fks, fku = (native(x) for x in (q, v, k_scaled, k_unit))
+    fkg, fg, fb = native(key_gates), native(gates), native(beta)
+    stream = torch.cuda.current_stream
+    rows = [
+        ("GLA (per-key gates)", "gla", [q, k_scaled, v, key_gates], 4 * q.numel() * 2
+         + key_gates.numel() * 4, "gla", dict(q=fq, k=fks, v=fv, g=fkg),
+         dict(q=fq, k=fks, v=fv, gk=fkg)),
+        ("DeltaNet", "deltanet", [q, k_unit, v, beta], 4 * q.numel() * 2 + beta.numel() * 2,
+         "delta_rule", dict(q=fq, k=fku, v=fv, beta=fb), dict(q=fq, k=fku, v=fv, beta=fb)),
+        ("Gated DeltaNet", "gated_deltanet", [q, k_unit, v, gates, beta, s0],
+         4 * q.numel() * 2 + gates.numel() * 4 + beta.numel() * 2, "gated_delta_rule",
+         dict(q=fq, k=fku, v=fv, g=fg, beta=fb), dict(q=fq, k=fku, v=fv, g=fg, beta=fb)),
+    ]
+    print(f"\nToken by token (recurrence_sequential), B{b} T{t} H{h} D{d} bf16")
+    print("| op | Celeris ms | fla chunk ms | fla fused recurrent ms | vs chunk | vs fused "
+          "| floor ms | first call Celeris ms | rel diff vs fla chunk |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label, kernel, inputs, floor_bytes, fla_name, chunk_args, fused_args in rows:
+        results = [out] + ([s1] if kernel == "gated_deltanet" else [])
+        celeris = lambda: module.launch(kernel, *inputs, *results,  # noqa: E731
+                                        stream=stream())
+        first = first_call_ms(celeris)
+        ms, _ = graph_ms(celeris)
+        floor = floor_bytes / copy / 1e9
+        cells = [f"{ms:.3f}", "", "", "", "", f"{floor:.3f}", f"{first:.1f}", ""]
+        if not celeris_only:
+            try:
+                import importlib
+                ops = importlib.import_module(f"fla.ops.{fla_name}")
+                chunk = getattr(ops, f"chunk_{fla_name}")
+                fused = getattr(ops, f"fused_recurrent_{fla_name}")
+                chunk_fn = lambda: chunk(**chunk_args, scale=scale)  # noqa: E731
+                fused_fn = lambda: fused(**fused_args, scale=scale)  # noqa: E731
+                first_call_ms(chunk_fn)
+                first_call_ms(fused_fn)
+                chunk_ms, how = graph_ms(chunk_fn)
+                fused_ms, fused_how = graph_ms(fused_fn)
+                diff = rel(out, chunk_fn()[0].transpose(1, 2))
+                cells[1:5] = [f"{chunk_ms:.3f}{how}", f"{fused_ms:.3f}{fused_how}",
+                              f"{chunk_ms / ms:.2f}x", f"{fused_ms / ms:.2f}x"]
+                cells[7] = f"{diff:.1e}"
+            except Exception as error:  # noqa: BLE001 (a peer that cannot run is reported)
+                print(f"fla {fla_name}: not run ({error})")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+        sys.stdout.flush()
 
 
 def decode_step(module, copy, celeris_only):

@@ -31,6 +31,9 @@ rm -rf "$root/.device" && mkdir -p "$root/.device"
 # Linear attention, RetNet and Mamba-2 forms through the recurrence_chunk
 # family.
 "$compile" "$root/examples/gpu/recurrence.mlir" -o "$root/.device/recurrence"
+# GLA, DeltaNet, Gated DeltaNet and odd dims token by token through
+# recurrence_sequential.
+"$compile" "$root/examples/gpu/recurrence_sequential.mlir" -o "$root/.device/recurrence_sequential"
 # One token of every recurrence kind (decode steps) through recurrence_step.
 "$compile" "$root/examples/gpu/recurrence_step.mlir" -o "$root/.device/recurrence_step"
 # A disk compile cache holding examples/gpu/decode.mlir, so that celeris.jit

@@ -18,6 +18,7 @@ python3 scripts/device/check_attention_masks.py .device/attention_masks/manifest
 python3 scripts/device/check_decode.py .device/decode/manifest.txt || status=1
 python3 scripts/device/check_recurrence.py .device/recurrence/manifest.txt || status=1
 python3 scripts/device/check_recurrence.py .device/recurrence_step/manifest.txt || status=1
+python3 scripts/device/check_recurrence.py .device/recurrence_sequential/manifest.txt || status=1
 python3 scripts/device/check_function.py .device/decode/manifest.txt \
     .device/attention/manifest.txt || status=1
 # Timing (not a check): Celeris vs SDPA flash/cuDNN and FlexAttention.

@@ -35,6 +35,8 @@ done
     python3 scripts/device/check_recurrence.py .device/recurrence/manifest.txt --small
 "$sanitizer" --tool memcheck --error-exitcode 3 \
     python3 scripts/device/check_recurrence.py .device/recurrence_step/manifest.txt --small
+"$sanitizer" --tool memcheck --error-exitcode 3 \
+    python3 scripts/device/check_recurrence.py .device/recurrence_sequential/manifest.txt --small
 "$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=mamba2 \
     python3 scripts/device/check_recurrence.py .device/recurrence/manifest.txt --small \
     --kernel mamba2

@@ -168,9 +168,12 @@ def CelerisSelectGPUSchedule
     memory than a CTA or an SM has, a register cap below what the kernel
     needs) is an error at the op.
 
-    A `celeris.recurrence` gets `recurrence_chunk` (8 warps of `mma_sync`,
-    chunks of 64 tokens, 2 stages, one CTA per SM), or `recurrence_step`
-    for a static length of 1 (4 warps over 32 state columns); of the options only
+    A `celeris.recurrence` gets `recurrence_step` for a static length of 1
+    (4 warps over 32 state columns), `recurrence_chunk` for the forms the
+    chunked kernel runs (8 warps of `mma_sync`, chunks of 64 tokens, 2
+    stages, one CTA per SM), and `recurrence_sequential` for the others (4
+    warps over 32 state columns, token by token); a recurrence family
+    written on the op by hand is kept. Of the options only
     kv-tile, kv-stages and min-ctas-per-sm apply to it (and each family has
     one valid form so far); q-tile, decode-warps and tensor-cores=wgmma are
     errors there.
@@ -256,17 +259,21 @@ def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
     state update (weighted K)ᵀ·V with the keys read transposed by
     `ldmatrix.trans`. It implements the additive update with decay `none`,
     `head` or `scalar`, bf16/f16 operands and key/value dims 64 or 128, with
-    initial and final states. With a static length of 1 (a decode step) it
-    becomes the `recurrence_step` kernel instead: every decay and update
-    kind (the delta rule and per-key decay included), any float type, a
-    lane per state column on the CUDA cores, the f32 state read and written
-    once. Kernel arguments, in order: `q`, `k`, `v`, `decay`, `beta`,
+    initial and final states. Every other form (the delta rules, per-key
+    decay, f32 operands, other dims) becomes the `recurrence_sequential`
+    kernel: grid (ceil(Dv / 32), H, B), token by token with the f32 state in
+    registers, a warp per 8 state columns and 4 key-row groups, the column
+    sums by warp shuffles; key dims a multiple of 4 up to 256, value dims a
+    multiple of 8. With a static length of 1 (a decode step) it becomes the
+    `recurrence_step` kernel instead: every decay and update kind, any float
+    type, a lane per state column on the CUDA cores, the f32 state read and
+    written once. Kernel arguments, in order: `q`, `k`, `v`, `decay`, `beta`,
     `initial_state` (each when present), `out`, `final_state` (when
     returned).
 
-    Unsupported forms (page tables, other head dims or element types, the
-    delta rule, per-key decay, functions with other ops) are errors at the
-    op.
+    Unsupported forms (page tables, other head dims or element types,
+    recurrence dims no kernel takes, functions with other ops) are errors at
+    the op.
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",

@@ -45,10 +45,10 @@ KernelFamily mlir::celeris::chooseAttentionFamily(AttentionOp op) {
   return KernelFamily::AttentionPrefill;
 }
 
-KernelFamily mlir::celeris::chooseRecurrenceFamily(RecurrenceOp op) {
-  int64_t length = cast<ShapedType>(op.getQuery().getType()).getDimSize(2);
-  return length == 1 ? KernelFamily::RecurrenceStep
-                     : KernelFamily::RecurrenceChunk;
+static bool isRecurrenceFamily(KernelFamily family) {
+  return family == KernelFamily::RecurrenceChunk ||
+         family == KernelFamily::RecurrenceSequential ||
+         family == KernelFamily::RecurrenceStep;
 }
 
 /// `overrides` with the fields an option leaves open fitted to what `op`
@@ -118,10 +118,15 @@ mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
     op->setAttr(GPUScheduleAttr::getAttrName(), *schedule);
   });
   module.walk([&](RecurrenceOp op) {
+    // A recurrence family written by hand on the op is honoured.
+    auto start =
+        op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName());
+    KernelFamily family = chooseRecurrenceFamily(op);
+    if (start && isRecurrenceFamily(start.getKernel()))
+      family = start.getKernel();
     FailureOr<GPUScheduleAttr> schedule = selectRecurrenceSchedule(
-        op.getContext(), chooseRecurrenceFamily(op),
-        op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName()),
-        overrides, [&] { return op->emitError("GPU schedule: "); });
+        op.getContext(), family, start, overrides,
+        [&] { return op->emitError("GPU schedule: "); });
     if (failed(schedule)) {
       failedAny = true;
       return;

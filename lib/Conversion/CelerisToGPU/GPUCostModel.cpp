@@ -252,24 +252,28 @@ FailureOr<GPUScheduleAttr> mlir::celeris::selectRecurrenceSchedule(
   if (failed(verifyGPUScheduleOverrides(overrides, emitError)))
     return failure();
   StringRef name = stringifyKernelFamily(family);
+  bool chunk = family == KernelFamily::RecurrenceChunk;
   if (overrides.tensorCores == "wgmma")
     return emitError() << "tensor-cores=wgmma does not apply to the " << name
                        << " kernel (it runs "
-                       << (family == KernelFamily::RecurrenceStep
-                               ? "on the CUDA cores)"
-                               : "mma.sync)");
+                       << (chunk ? "mma.sync)" : "on the CUDA cores)");
   if (overrides.queryTile || overrides.decodeWarps)
     return emitError() << (overrides.queryTile ? "q-tile" : "decode-warps")
                        << " does not apply to the " << name << " kernel ("
-                       << (family == KernelFamily::RecurrenceStep
-                               ? "4 warps over 32 state columns)"
-                               : "8 warps over chunks of 64 tokens)");
+                       << (chunk ? "8 warps over chunks of 64 tokens)"
+                                 : "4 warps over 32 state columns)");
   if (!start || start.getKernel() != family) {
     if (family == KernelFamily::RecurrenceStep)
       // A lane per state column, 4 warps over the key rows: the state is
       // read and written once, coalesced (32 columns of f32 a row).
       start = GPUScheduleAttr::get(ctx, family, TensorCoreKind::MmaSync,
                                    /*warps=*/4, /*kvTile=*/32, /*stages=*/1,
+                                   /*minCtasPerSm=*/0);
+    else if (family == KernelFamily::RecurrenceSequential)
+      // Warps of 8 columns x 4 row groups, independent of each other; the
+      // next token's operands in flight while one is computed.
+      start = GPUScheduleAttr::get(ctx, family, TensorCoreKind::MmaSync,
+                                   /*warps=*/4, /*kvTile=*/32, /*stages=*/2,
                                    /*minCtasPerSm=*/0);
     else
       // 8 warps hold a 128 x 128 f32 state at 64 registers a thread; one

@@ -98,19 +98,14 @@ public:
                           const RecurrenceKernelSpec &spec)
       : spec(spec), layout(spec), b(kernel.getLoc(), kernel.getContext()) {
     b.setInsertionPointToStart(&kernel.getBody().front());
-    unsigned arg = 0;
-    q = kernel.getArgument(arg++);
-    k = kernel.getArgument(arg++);
-    v = kernel.getArgument(arg++);
-    if (spec.decay)
-      decay = kernel.getArgument(arg++);
-    if (spec.beta)
-      ++arg; // the chunk kernel has no delta rule
-    if (spec.initialState)
-      initialState = kernel.getArgument(arg++);
-    out = kernel.getArgument(arg++);
-    if (spec.finalState)
-      finalState = kernel.getArgument(arg++);
+    RecurrenceKernelArgs args(kernel, spec);
+    q = args.q;
+    k = args.k;
+    v = args.v;
+    decay = args.decay; // the chunk kernel has no delta rule: no beta
+    initialState = args.initialState;
+    out = args.out;
+    finalState = args.finalState;
   }
 
   void emit();
@@ -498,9 +493,41 @@ void RecurrenceKernelEmitter::emit() {
 
 int64_t
 mlir::celeris::getRecurrenceSharedBytes(const RecurrenceKernelSpec &spec) {
-  if (spec.schedule.getKernel() == KernelFamily::RecurrenceStep)
+  if (spec.schedule.getKernel() != KernelFamily::RecurrenceChunk)
     return 0;
   return SharedMemory::getReservedBytes(RecurrenceLayout(spec).usableBytes());
+}
+
+void mlir::celeris::storeFromF32(OpBuilder &b, Location loc, Value value,
+                                 Value dest, ValueRange indices) {
+  Type element = cast<MemRefType>(dest.getType()).getElementType();
+  if (!element.isF32())
+    value = arith::TruncFOp::create(b, loc, element, value);
+  memref::StoreOp::create(b, loc, value, dest, indices);
+}
+
+RecurrenceKernelArgs::RecurrenceKernelArgs(gpu::GPUFuncOp kernel,
+                                           const RecurrenceKernelSpec &spec) {
+  unsigned arg = 0;
+  auto next = [&](bool present) {
+    return present ? kernel.getArgument(arg++) : Value();
+  };
+  q = next(true);
+  k = next(true);
+  v = next(true);
+  decay = next(bool(spec.decay));
+  beta = next(bool(spec.beta));
+  initialState = next(bool(spec.initialState));
+  out = next(true);
+  finalState = next(bool(spec.finalState));
+}
+
+Value mlir::celeris::loadAsF32(OpBuilder &b, Location loc, Value source,
+                               ValueRange indices) {
+  Value x = memref::LoadOp::create(b, loc, source, indices);
+  if (!x.getType().isF32())
+    x = arith::ExtFOp::create(b, loc, b.getF32Type(), x);
+  return x;
 }
 
 void mlir::celeris::emitRecurrenceChunkKernel(
@@ -538,16 +565,17 @@ mlir::celeris::buildRecurrenceKernel(gpu::GPUModuleOp module, StringRef name,
     return failure();
   gpu::GPUFuncOp kernel = *created;
 
-  bool step = spec.schedule.getKernel() == KernelFamily::RecurrenceStep;
+  KernelFamily family = spec.schedule.getKernel();
   int64_t threads = spec.schedule.getThreads();
   NamedAttrList sizes;
   sizes.append("B", builder.getStringAttr("q[0]"));
   sizes.append("H", builder.getStringAttr("q[1]"));
   NamedAttrList launch;
-  if (step) {
+  if (family != KernelFamily::RecurrenceChunk) {
     // A CTA per 32 state columns of a (head, sequence).
+    int64_t columns = spec.schedule.getKvTile();
     std::string columnTiles =
-        std::to_string(spec.getValueDim() / spec.schedule.getKvTile());
+        std::to_string((spec.getValueDim() + columns - 1) / columns);
     launch.append("grid", builder.getStrArrayAttr({columnTiles, "H", "B"}));
   } else {
     // One CTA per (head, sequence), whatever the lengths.
@@ -567,8 +595,12 @@ mlir::celeris::buildRecurrenceKernel(gpu::GPUModuleOp module, StringRef name,
                    builder.getStrArrayAttr({"q[0]", "q[1]", "k[3]", "v[3]"}));
   launch.append("results", results.getDictionary(ctx));
   kernel->setAttr("celeris.launch", launch.getDictionary(ctx));
-  if (step) {
+  if (family == KernelFamily::RecurrenceStep) {
     emitRecurrenceStepKernel(kernel, spec);
+    return kernel;
+  }
+  if (family == KernelFamily::RecurrenceSequential) {
+    emitRecurrenceSequentialKernel(kernel, spec);
     return kernel;
   }
   // 8 warps, one CTA per SM: up to 255 registers a thread for the state.

@@ -29,15 +29,30 @@ struct RecurrenceKernelSpec {
   Type getElementType() const { return query.getElementType(); }
 };
 
+/// The arguments of a recurrence kernel (in the order of
+/// buildRecurrenceKernel); the optional ones are null when absent.
+struct RecurrenceKernelArgs {
+  Value q, k, v, decay, beta, initialState, out, finalState;
+  RecurrenceKernelArgs(gpu::GPUFuncOp kernel, const RecurrenceKernelSpec &spec);
+};
+
+/// Loads `source[indices]` and widens it to f32.
+Value loadAsF32(OpBuilder &b, Location loc, Value source, ValueRange indices);
+/// Stores the f32 `value` into `dest[indices]`, rounded to its element type.
+void storeFromF32(OpBuilder &b, Location loc, Value value, Value dest,
+                  ValueRange indices);
+
 /// Bytes of dynamic shared memory the kernel of `spec` reserves.
 int64_t getRecurrenceSharedBytes(const RecurrenceKernelSpec &spec);
 
-/// The bodies of the two families, into `kernel` (arguments in the order
+/// The bodies of the three families, into `kernel` (arguments in the order
 /// of buildRecurrenceKernel).
 void emitRecurrenceChunkKernel(gpu::GPUFuncOp kernel,
                                const RecurrenceKernelSpec &spec);
 void emitRecurrenceStepKernel(gpu::GPUFuncOp kernel,
                               const RecurrenceKernelSpec &spec);
+void emitRecurrenceSequentialKernel(gpu::GPUFuncOp kernel,
+                                    const RecurrenceKernelSpec &spec);
 
 /// Adds the kernel `name` computing `spec` to `module`, of the family its
 /// schedule names. Arguments: q, k, v, decay, beta, initial_state (each

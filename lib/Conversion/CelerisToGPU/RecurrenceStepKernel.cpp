@@ -32,15 +32,10 @@ void mlir::celeris::emitRecurrenceStepKernel(gpu::GPUFuncOp kernel,
                                              const RecurrenceKernelSpec &spec) {
   KernelBuilder b(kernel.getLoc(), kernel.getContext());
   b.setInsertionPointToStart(&kernel.getBody().front());
-  unsigned arg = 0;
-  Value q = kernel.getArgument(arg++);
-  Value k = kernel.getArgument(arg++);
-  Value v = kernel.getArgument(arg++);
-  Value decay = spec.decay ? kernel.getArgument(arg++) : Value();
-  Value beta = spec.beta ? kernel.getArgument(arg++) : Value();
-  Value initial = spec.initialState ? kernel.getArgument(arg++) : Value();
-  Value out = kernel.getArgument(arg++);
-  Value final = spec.finalState ? kernel.getArgument(arg++) : Value();
+  RecurrenceKernelArgs args(kernel, spec);
+  Value q = args.q, k = args.k, v = args.v, decay = args.decay,
+        beta = args.beta, initial = args.initialState, out = args.out,
+        final = args.finalState;
 
   int64_t warps = spec.schedule.getWarps();
   int64_t columns = spec.schedule.getKvTile();
@@ -63,11 +58,8 @@ void mlir::celeris::emitRecurrenceStepKernel(gpu::GPUFuncOp kernel,
   Value token = b.idx(0);
   Value rowBase = b.mul(warp, rowsPerWarp);
 
-  auto loadF32 = [&](Value source, ValueRange indices) -> Value {
-    Value x = memref::LoadOp::create(b, source, indices);
-    if (!x.getType().isF32())
-      x = arith::ExtFOp::create(b, b.getF32Type(), x);
-    return x;
+  auto loadF32 = [&](Value source, ValueRange indices) {
+    return loadAsF32(b, b.getLoc(), source, indices);
   };
   auto exp = [&](Value g) { return b.exp2(b.mulF(g, b.f32(M_LOG2E))); };
 
@@ -122,12 +114,7 @@ void mlir::celeris::emitRecurrenceStepKernel(gpu::GPUFuncOp kernel,
     state[i] = b.fma(keys[i], update, state[i]);
   Value o = b.mulF(columnSum(queries, 1), b.f32(spec.scale));
   b.ifThen(b.cmp(arith::CmpIPredicate::eq, warp, b.idx(0)), [&] {
-    Type element = spec.output.getElementType();
-    Value narrow = element.isF32()
-                       ? o
-                       : arith::TruncFOp::create(b, element, o).getResult();
-    memref::StoreOp::create(b, narrow, out,
-                            ValueRange{batch, head, token, column});
+    storeFromF32(b, b.getLoc(), o, out, {batch, head, token, column});
   });
   if (final)
     for (int64_t i = 0; i < rowsPerWarp; ++i)

@@ -3,10 +3,10 @@
 //
 // Turns a function of model IR that is one celeris.recurrence into the
 // kernel of its schedule's family (FunctionKernel.h says why functions):
-// recurrence_chunk for sequences, recurrence_step for one token. The forms
-// a kernel does not implement yet (the chunked delta rule and per-key
-// decay, f32 operands for the tensor cores, other dims) are errors that
-// name the form and say what runs it.
+// recurrence_chunk for the sequences the chunked kernel runs,
+// recurrence_sequential (token by token) for every other form, and
+// recurrence_step for one token. A form a family does not implement is an
+// error that names the form and says what runs it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,59 +37,87 @@ static std::string describeDim(int64_t dim) {
                                     : std::to_string(dim);
 }
 
-/// Whether the recurrence_chunk kernel implements `op`'s form, with the
-/// reason when not.
-static LogicalResult checkChunkForm(RecurrenceOp op) {
-  auto error = [&]() { return op->emitError("GPU recurrence: "); };
-  auto cpu = " (the CPU path, celeris-cpu, runs it; the GPU runs it for one "
-             "token)";
-  if (op.getUpdateKind() != UpdateKind::Additive)
-    return error() << "the '" << stringifyUpdateKind(op.getUpdateKind())
-                   << "' update has no chunked GPU kernel yet, only "
-                      "'additive'"
-                   << cpu;
-  if (op.getDecayKind() == DecayKind::Vector)
-    return error() << "the 'vector' decay has no chunked GPU kernel yet, only "
-                      "'none', 'head' and 'scalar'"
-                   << cpu;
+/// Why the recurrence_chunk kernel does not implement `op`'s form; empty
+/// when it does.
+static std::string whyNotChunkForm(RecurrenceOp op) {
+  std::string why;
+  llvm::raw_string_ostream os(why);
+  if (op.getUpdateKind() != UpdateKind::Additive) {
+    os << "the '" << stringifyUpdateKind(op.getUpdateKind())
+       << "' update has no chunked GPU kernel yet, only 'additive'";
+    return why;
+  }
+  if (op.getDecayKind() == DecayKind::Vector) {
+    os << "the 'vector' decay has no chunked GPU kernel yet, only 'none', "
+          "'head' and 'scalar'";
+    return why;
+  }
   auto query = cast<ShapedType>(op.getQuery().getType());
   Type element = query.getElementType();
-  if (!element.isBF16() && !element.isF16())
-    return error() << "the chunked kernel supports bf16 and f16 operands (the "
-                      "tensor cores' inputs; the state stays f32), got "
-                   << element << cpu;
+  if (!element.isBF16() && !element.isF16()) {
+    os << "the chunked kernel supports bf16 and f16 operands (the tensor "
+          "cores' inputs; the state stays f32), got '"
+       << element << "'";
+    return why;
+  }
   int64_t keyDim = query.getDimSize(3);
   int64_t valueDim = cast<ShapedType>(op.getValue().getType()).getDimSize(3);
   if (keyDim != 64 && keyDim != 128)
-    return error() << "the chunked kernel supports key dims 64 and 128, got "
-                   << describeDim(keyDim);
-  if (valueDim != 64 && valueDim != 128)
-    return error() << "the chunked kernel supports value dims 64 and 128, got "
-                   << describeDim(valueDim);
-  return success();
+    os << "the chunked kernel supports key dims 64 and 128, got "
+       << describeDim(keyDim);
+  else if (valueDim != 64 && valueDim != 128)
+    os << "the chunked kernel supports value dims 64 and 128, got "
+       << describeDim(valueDim);
+  return why;
 }
 
-/// Whether the recurrence_step kernel implements `op`'s form: every decay
-/// and update, any float type; one token, key dims a multiple of 4 up to 256
-/// (a thread holds Dk / 4 values), value dims a multiple of 32.
-static LogicalResult checkStepForm(RecurrenceOp op) {
-  auto error = [&]() { return op->emitError("GPU recurrence: "); };
-  auto query = cast<ShapedType>(op.getQuery().getType());
-  if (query.getDimSize(2) != 1)
-    return error() << "the recurrence_step kernel takes one token (a static "
-                      "length of 1), got "
-                   << describeDim(query.getDimSize(2));
-  int64_t keyDim = query.getDimSize(3);
+/// Why a CUDA-core kernel (`family`, a thread holding Dk / 4 values of a
+/// state column) does not take `op`'s dims, empty when it does: static key
+/// dims a multiple of 4 up to 256, static value dims a multiple of
+/// `valueMultiple` (a warp's columns).
+static std::string whyNotColumnKernelDims(RecurrenceOp op, StringRef family,
+                                          int64_t valueMultiple) {
+  std::string why;
+  llvm::raw_string_ostream os(why);
+  int64_t keyDim = cast<ShapedType>(op.getQuery().getType()).getDimSize(3);
   int64_t valueDim = cast<ShapedType>(op.getValue().getType()).getDimSize(3);
   if (ShapedType::isDynamic(keyDim) || keyDim % 4 != 0 || keyDim > 256)
-    return error() << "the recurrence_step kernel supports static key dims "
-                      "that are multiples of 4 up to 256, got "
-                   << describeDim(keyDim);
-  if (ShapedType::isDynamic(valueDim) || valueDim % 32 != 0)
-    return error() << "the recurrence_step kernel supports static value dims "
-                      "that are multiples of 32, got "
-                   << describeDim(valueDim);
-  return success();
+    os << "the " << family
+       << " kernel supports static key dims that are multiples of 4 up to "
+          "256, got "
+       << describeDim(keyDim);
+  else if (ShapedType::isDynamic(valueDim) || valueDim % valueMultiple != 0)
+    os << "the " << family
+       << " kernel supports static value dims that are multiples of "
+       << valueMultiple << ", got " << describeDim(valueDim);
+  return why;
+}
+
+/// Why the recurrence_sequential kernel does not implement `op`'s form
+/// (empty when it does): every decay and update, any float type and
+/// length; warps of 8 columns.
+static std::string whyNotSequentialForm(RecurrenceOp op) {
+  return whyNotColumnKernelDims(op, "recurrence_sequential", 8);
+}
+
+/// Why the recurrence_step kernel does not implement `op`'s form (empty when
+/// it does): every decay and update, any float type; one token, warps of 32
+/// columns.
+static std::string whyNotStepForm(RecurrenceOp op) {
+  int64_t length = cast<ShapedType>(op.getQuery().getType()).getDimSize(2);
+  if (length != 1)
+    return "the recurrence_step kernel takes one token (a static length of "
+           "1), got " +
+           describeDim(length);
+  return whyNotColumnKernelDims(op, "recurrence_step", 32);
+}
+
+KernelFamily mlir::celeris::chooseRecurrenceFamily(RecurrenceOp op) {
+  if (whyNotStepForm(op).empty())
+    return KernelFamily::RecurrenceStep;
+  if (whyNotChunkForm(op).empty())
+    return KernelFamily::RecurrenceChunk;
+  return KernelFamily::RecurrenceSequential;
 }
 
 LogicalResult
@@ -102,15 +130,29 @@ mlir::celeris::lowerRecurrenceFunctionToGPU(func::FuncOp func, RecurrenceOp op,
     return failure();
   GPUScheduleAttr schedule = *recorded;
   KernelFamily family = schedule.getKernel();
-  if (family != KernelFamily::RecurrenceChunk &&
-      family != KernelFamily::RecurrenceStep)
+  std::string why;
+  switch (family) {
+  case KernelFamily::RecurrenceStep:
+    why = whyNotStepForm(op);
+    break;
+  case KernelFamily::RecurrenceSequential:
+    why = whyNotSequentialForm(op);
+    break;
+  case KernelFamily::RecurrenceChunk:
+    why = whyNotChunkForm(op);
+    if (!why.empty() && whyNotSequentialForm(op).empty())
+      why += " (recurrence_sequential runs it token by token)";
+    break;
+  default:
     return op->emitError() << "GPU recurrence: the schedule names the "
                            << stringifyKernelFamily(family)
                            << " kernel; celeris.recurrence runs on "
-                              "recurrence_chunk or recurrence_step";
-  if (failed(family == KernelFamily::RecurrenceStep ? checkStepForm(op)
-                                                    : checkChunkForm(op)) ||
-      failed(checkRecurrenceFunction(func, op)))
+                              "recurrence_chunk, recurrence_sequential or "
+                              "recurrence_step";
+  }
+  if (!why.empty())
+    return op->emitError() << "GPU recurrence: " << why;
+  if (failed(checkRecurrenceFunction(func, op)))
     return failure();
 
   RecurrenceKernelSpec spec;

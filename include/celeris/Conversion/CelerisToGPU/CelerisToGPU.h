@@ -29,8 +29,9 @@ constexpr int64_t kMaxDecodeQueryLength = 16;
 /// attention_prefill otherwise.
 KernelFamily chooseAttentionFamily(AttentionOp op);
 
-/// The kernel family of `op`: recurrence_step when its length is static and
-/// 1 (a decode step), recurrence_chunk otherwise.
+/// The kernel family of `op`: recurrence_step for the decode steps it runs
+/// (a static length of 1), recurrence_chunk for the forms the chunked kernel
+/// runs, recurrence_sequential (token by token) for the others.
 KernelFamily chooseRecurrenceFamily(RecurrenceOp op);
 
 /// Whether `func` holds a Celeris op anywhere, i.e. is for the GPU lowering.

@@ -357,6 +357,17 @@ GPUScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          << warps << " warp(s) of "
                          << stringifyTensorCoreKind(tensorCores) << ", "
                          << kvTile << " columns, " << stages << " stage(s)";
+  } else if (kernel == KernelFamily::RecurrenceSequential) {
+    // Warps of 8 state columns x 4 key-row groups, 4 a CTA; the next
+    // token's operands load while the current one is computed.
+    if (tensorCores != TensorCoreKind::MmaSync || warps != 4 || kvTile != 32 ||
+        stages != 2)
+      return emitError() << "gpu_schedule: recurrence_sequential kernels are "
+                            "4 warps over 32 state columns in 2 stages "
+                            "(tensor_cores mma_sync, unused), got "
+                         << warps << " warp(s) of "
+                         << stringifyTensorCoreKind(tensorCores) << ", "
+                         << kvTile << " columns, " << stages << " stage(s)";
   } else if (kernel == KernelFamily::RecurrenceChunk) {
     // One form so far: the state of one (sequence, head), up to 128 x 128
     // f32, spread over 8 warps' registers; chunks of 64 tokens.

@@ -114,10 +114,14 @@ def Celeris_GPUScheduleAttr : Celeris_Attr<"GPUSchedule", "gpu_schedule"> {
     2 to 4 stages) and `recurrence_chunk` (the chunkwise form of
     `celeris.recurrence`: one CTA of 8 warps of `mma_sync` walks the chunks
     of one sequence and head with the state on chip; `kv_tile` is the chunk
-    length, 64, and its tiles are double-buffered) and `recurrence_step`
+    length, 64, and its tiles are double-buffered), `recurrence_step`
     (one token of `celeris.recurrence`, a decode step: 4 warps over 32
     value columns of the state, on the CUDA cores; `kv_tile` is the columns
-    of a CTA, `stages` 1, `tensor_cores` unused and `mma_sync`).
+    of a CTA, `stages` 1, `tensor_cores` unused and `mma_sync`) and
+    `recurrence_sequential` (`celeris.recurrence` token by token, every
+    decay and update kind: warps of 8 state columns by 4 key-row groups, 4
+    warps a CTA, on the CUDA cores; `kv_tile` is the columns of a CTA, 32,
+    `stages` 2: the next token loads while the current one is computed).
 
     `celeris-select-gpu-schedule` chooses it from the per-chip cost model and
     records it on the op as the discardable attribute `celeris.gpu_schedule`;

@@ -73,7 +73,8 @@ def Celeris_KernelFamily : I32EnumAttr<"KernelFamily",
     I32EnumAttrCase<"AttentionPrefill", 0, "attention_prefill">,
     I32EnumAttrCase<"AttentionDecode", 1, "attention_decode">,
     I32EnumAttrCase<"RecurrenceChunk", 2, "recurrence_chunk">,
-    I32EnumAttrCase<"RecurrenceStep", 3, "recurrence_step">]> {
+    I32EnumAttrCase<"RecurrenceStep", 3, "recurrence_step">,
+    I32EnumAttrCase<"RecurrenceSequential", 4, "recurrence_sequential">]> {
   let cppNamespace = "::mlir::celeris";
   let genSpecializedAttr = 0;
 }
