@@ -23,10 +23,9 @@ using namespace mlir::celeris;
 /// return: the function's signature is the kernel's.
 static LogicalResult checkAttentionFunction(func::FuncOp func,
                                             AttentionOp attention) {
-  SmallVector<std::pair<Value, StringRef>> inputs = {
-      {attention.getQuery(), "query"},
-      {attention.getKey(), "key"},
-      {attention.getValue(), "value"}};
+  SmallVector<KernelInput> inputs = {{attention.getQuery(), "query"},
+                                     {attention.getKey(), "key"},
+                                     {attention.getValue(), "value"}};
   std::pair<Value, StringRef> optional[] = {
       {attention.getAlibiSlopes(), "ALiBi slopes"},
       {attention.getKvLengths(), "kv_lengths"},
@@ -40,6 +39,7 @@ static LogicalResult checkAttentionFunction(func::FuncOp func,
   for (auto [value, what] : optional)
     if (value)
       inputs.push_back({value, what});
+  // The kernel reads its operands by tiles: no prologue.
   return checkKernelFunction(func, attention, "GPU attention", inputs,
                              "output, then lse if any");
 }

@@ -43,29 +43,63 @@ FailureOr<Operation *> mlir::celeris::findKernelOp(func::FuncOp func) {
   return found;
 }
 
-LogicalResult mlir::celeris::checkKernelFunction(
-    func::FuncOp func, Operation *op, StringRef what,
-    ArrayRef<std::pair<Value, StringRef>> inputs, StringRef resultOrder) {
+LogicalResult mlir::celeris::checkKernelFunction(func::FuncOp func,
+                                                 Operation *op, StringRef what,
+                                                 ArrayRef<KernelInput> inputs,
+                                                 StringRef resultOrder) {
   StringRef name = func.getSymName();
   StringRef opName = op->getName().getStringRef();
   Block &block = func.getBody().front();
   // The kernel reads its operands from its arguments: a value computed in
-  // the function has no place in it.
-  for (auto [value, role] : inputs) {
-    auto arg = dyn_cast<BlockArgument>(value);
-    if (!arg || arg.getOwner() != &block)
+  // the function has no place in it, unless the kernel computes it as it
+  // loads it.
+  DenseSet<Operation *> absorbed;
+  DenseSet<Value> sources;
+  for (const KernelInput &input : inputs) {
+    auto arg = dyn_cast<BlockArgument>(input.operand);
+    if (arg && arg.getOwner() == &block) {
+      sources.insert(arg);
+      continue;
+    }
+    if (!input.prologue)
       return op->emitError()
-             << what << ": the " << role << " is not an argument of @" << name
-             << "; the kernel reads its operands from its arguments";
+             << what << ": the " << input.role << " is not an argument of @"
+             << name << "; the kernel reads its operands from its arguments";
+    FailureOr<OperandPrologue> prologue = OperandPrologue::trace(
+        input.operand, block, input.role,
+        [&](Location loc) { return mlir::emitError(loc) << what << ": "; });
+    if (failed(prologue))
+      return failure();
+    sources.insert(prologue->getArgument());
+    absorbed.insert(prologue->getOps().begin(), prologue->getOps().end());
+    *input.prologue = std::move(*prologue);
   }
-  for (Operation &other : block.without_terminator())
-    if (&other != op)
-      return other.emitError()
-             << what << ": @" << name << " holds '" << other.getName()
-             << "' besides one " << opName << "; only a function made of one "
-             << opName << " and the return of its results becomes a kernel";
+  // What only the absorbed ops use (the sizes of a dynamic splat) goes with
+  // them.
+  for (Operation &other : llvm::reverse(block.without_terminator()))
+    if (&other != op && !absorbed.contains(&other) && isPure(&other) &&
+        !other.use_empty() &&
+        llvm::all_of(other.getUsers(),
+                     [&](Operation *user) { return absorbed.contains(user); }))
+      absorbed.insert(&other);
+  SmallVector<StringRef> computable;
+  for (const KernelInput &input : inputs)
+    if (input.prologue)
+      computable.push_back(input.role);
+  for (Operation &other : block.without_terminator()) {
+    if (&other == op || absorbed.contains(&other))
+      continue;
+    InFlightDiagnostic diag = other.emitError()
+                              << what << ": @" << name << " holds '"
+                              << other.getName() << "' besides one " << opName
+                              << "; only a function made of one " << opName;
+    if (!computable.empty())
+      diag << " (and elementwise math on its "
+           << llvm::join(computable, " and ") << ")";
+    return diag << " and the return of its results becomes a kernel";
+  }
   for (BlockArgument arg : block.getArguments())
-    if (llvm::none_of(inputs, [&](auto input) { return input.first == arg; }))
+    if (!sources.contains(arg))
       return func.emitError() << what << ": argument #" << arg.getArgNumber()
                               << " of @" << name << " is not an operand of its "
                               << opName << "; the kernel has no place for it";
@@ -85,6 +119,12 @@ LogicalResult mlir::celeris::checkKernelFunction(
 MemRefType mlir::celeris::getKernelMemRefType(Value value) {
   auto type = cast<ShapedType>(value.getType());
   return MemRefType::get(type.getShape(), type.getElementType());
+}
+
+MemRefType mlir::celeris::getKernelMemRefType(
+    Value operand, const std::optional<OperandPrologue> &prologue) {
+  return getKernelMemRefType(prologue ? Value(prologue->getArgument())
+                                      : operand);
 }
 
 FailureOr<GPUScheduleAttr> mlir::celeris::getRecordedSchedule(Operation *op,

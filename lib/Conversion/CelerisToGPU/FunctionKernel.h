@@ -15,6 +15,10 @@
 #include "celeris/Conversion/CelerisToGPU/CelerisToGPU.h"
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
 
+#include "OperandPrologue.h"
+
+#include <optional>
+
 namespace mlir::celeris {
 
 /// The one Celeris op with a GPU kernel (celeris.attention or
@@ -22,19 +26,34 @@ namespace mlir::celeris {
 /// op there is an error naming it.
 FailureOr<Operation *> findKernelOp(func::FuncOp func);
 
+/// An operand of a kernel's op as the function must provide it.
+struct KernelInput {
+  Value operand;
+  /// How messages call it ("query").
+  StringRef role;
+  /// Where the operand's prologue goes when the kernel reads it element by
+  /// element and it may be computed from an argument (OperandPrologue.h);
+  /// null when it must be an argument.
+  std::optional<OperandPrologue> *prologue = nullptr;
+};
+
 /// Whether `func` is exactly `op` between its arguments and its return:
-/// every value of `inputs` (an operand and how messages call it) is an
-/// argument, every argument is one of them, nothing else is computed, and
-/// the return gives `op`'s results in order (`resultOrder` says which, for
-/// the message). Errors start with `what` ("GPU attention").
+/// every operand of `inputs` is an argument or, where it has a prologue
+/// slot, computed from one by elementwise ops (traced into the slot); every
+/// argument is used so; nothing else is computed; and the return gives
+/// `op`'s results in order (`resultOrder` says which, for the message).
+/// Errors start with `what` ("GPU attention").
 LogicalResult checkKernelFunction(func::FuncOp func, Operation *op,
-                                  StringRef what,
-                                  ArrayRef<std::pair<Value, StringRef>> inputs,
+                                  StringRef what, ArrayRef<KernelInput> inputs,
                                   StringRef resultOrder);
 
 /// `value`'s tensor type as a memref with the same extents: the kernel
 /// argument type.
 MemRefType getKernelMemRefType(Value value);
+/// The kernel argument type of an operand read through `prologue` (its
+/// argument's), or of the operand itself when it has none.
+MemRefType getKernelMemRefType(Value operand,
+                               const std::optional<OperandPrologue> &prologue);
 
 /// The #celeris.gpu_schedule recorded on `op`; an error starting with `what`
 /// when there is none.

@@ -165,7 +165,8 @@ std::pair<Value, Value> RecurrenceKernelEmitter::loadGates(Value n) {
       Value inside = b.cmp(arith::CmpIPredicate::slt, position, length);
       // Past the sequence read token 0 (there is one) and use 0.
       Value at = b.select(inside, position, b.idx(0));
-      Value g = memref::LoadOp::create(b, decay, ValueRange{batch, head, at});
+      Value g = loadAsF32(b, b.getLoc(), decay, {batch, head, at},
+                          spec.decayPrologue);
       gate[e] = b.select(inside, b.mulF(g, b.f32(M_LOG2E)), b.f32(0.0));
     }
     scf::YieldOp::create(b, ValueRange{gate[0], gate[1]});
@@ -297,8 +298,9 @@ void RecurrenceKernelEmitter::emit() {
   if (scalarGates)
     storeGates(loadGates(b.idx(0)), b.idx(0));
   if (spec.decayKind == DecayKind::Head)
-    headGate = b.mulF(memref::LoadOp::create(b, decay, ValueRange{head}),
-                      b.f32(M_LOG2E));
+    headGate =
+        b.mulF(loadAsF32(b, b.getLoc(), decay, {head}, spec.decayPrologue),
+               b.f32(M_LOG2E));
 
   // Chunk n loads into stage n % 2; chunks past the last load nothing (row
   // limit 0) but still complete their stage.
@@ -523,8 +525,10 @@ RecurrenceKernelArgs::RecurrenceKernelArgs(gpu::GPUFuncOp kernel,
 }
 
 Value mlir::celeris::loadAsF32(OpBuilder &b, Location loc, Value source,
-                               ValueRange indices) {
-  Value x = memref::LoadOp::create(b, loc, source, indices);
+                               ValueRange indices,
+                               const std::optional<OperandPrologue> &prologue) {
+  Value x = prologue ? prologue->loadElement(b, loc, source, indices)
+                     : memref::LoadOp::create(b, loc, source, indices);
   if (!x.getType().isF32())
     x = arith::ExtFOp::create(b, loc, b.getF32Type(), x);
   return x;

@@ -12,14 +12,23 @@
 #include "celeris/Dialect/Celeris/IR/CelerisAttrs.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
+#include "OperandPrologue.h"
+
+#include <optional>
+
 namespace mlir::celeris {
 
 /// A celeris.recurrence as the kernel sees it.
 struct RecurrenceKernelSpec {
   GPUScheduleAttr schedule;
   /// Kernel argument types: memrefs with the function's static extents;
-  /// decay, beta, initialState and finalState are null when absent.
+  /// decay, beta, initialState and finalState are null when absent. With a
+  /// prologue, decay and beta have its argument's type.
   MemRefType query, key, value, decay, beta, initialState, output, finalState;
+  /// The elementwise math the function applies to the argument the decay
+  /// or beta comes from (empty: the argument is the operand); the kernels
+  /// apply it as they load each element.
+  std::optional<OperandPrologue> decayPrologue, betaPrologue;
   DecayKind decayKind = DecayKind::None;
   UpdateKind updateKind = UpdateKind::Additive;
   double scale = 1.0;
@@ -36,8 +45,10 @@ struct RecurrenceKernelArgs {
   RecurrenceKernelArgs(gpu::GPUFuncOp kernel, const RecurrenceKernelSpec &spec);
 };
 
-/// Loads `source[indices]` and widens it to f32.
-Value loadAsF32(OpBuilder &b, Location loc, Value source, ValueRange indices);
+/// Loads `source[indices]`, through `prologue` when there is one, and widens
+/// it to f32.
+Value loadAsF32(OpBuilder &b, Location loc, Value source, ValueRange indices,
+                const std::optional<OperandPrologue> &prologue = std::nullopt);
 /// Stores the f32 `value` into `dest[indices]`, rounded to its element type.
 void storeFromF32(OpBuilder &b, Location loc, Value value, Value dest,
                   ValueRange indices);

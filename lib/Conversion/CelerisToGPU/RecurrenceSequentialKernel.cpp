@@ -112,6 +112,13 @@ void mlir::celeris::emitRecurrenceSequentialKernel(
   auto loadF32 = [&](Value source, ValueRange indices) {
     return loadAsF32(b, b.getLoc(), source, indices);
   };
+  // The decay and beta through the function's elementwise math, if any.
+  auto loadDecay = [&](ValueRange indices) {
+    return loadAsF32(b, b.getLoc(), decay, indices, spec.decayPrologue);
+  };
+  auto loadBeta = [&](ValueRange indices) {
+    return loadAsF32(b, b.getLoc(), beta, indices, spec.betaPrologue);
+  };
   auto loadToken = [&](Value token) {
     TokenOperands operands;
     for (int64_t i = 0; i < rows; ++i) {
@@ -119,20 +126,20 @@ void mlir::celeris::emitRecurrenceSequentialKernel(
       operands.queries.push_back(loadF32(q, {batch, head, token, row}));
       operands.keys.push_back(loadF32(k, {batch, head, token, row}));
       if (spec.decayKind == DecayKind::Vector)
-        operands.gates.push_back(loadF32(decay, {batch, head, token, row}));
+        operands.gates.push_back(loadDecay({batch, head, token, row}));
     }
     operands.value = loadF32(v, {batch, head, token, column});
     if (spec.decayKind == DecayKind::Scalar)
-      operands.gate = loadF32(decay, {batch, head, token});
+      operands.gate = loadDecay({batch, head, token});
     if (spec.updateKind == UpdateKind::Delta)
-      operands.strength = loadF32(beta, {batch, head, token});
+      operands.strength = loadBeta({batch, head, token});
     return operands;
   };
   auto exp = [&](Value g) { return b.exp2(b.mulF(g, b.f32(M_LOG2E))); };
 
   Value headDecay;
   if (spec.decayKind == DecayKind::Head)
-    headDecay = exp(loadF32(decay, {head}));
+    headDecay = exp(loadDecay({head}));
 
   SmallVector<Value> state;
   for (int64_t i = 0; i < rows; ++i)

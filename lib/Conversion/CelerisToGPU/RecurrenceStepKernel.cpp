@@ -61,13 +61,20 @@ void mlir::celeris::emitRecurrenceStepKernel(gpu::GPUFuncOp kernel,
   auto loadF32 = [&](Value source, ValueRange indices) {
     return loadAsF32(b, b.getLoc(), source, indices);
   };
+  // The decay and beta through the function's elementwise math, if any.
+  auto loadDecay = [&](ValueRange indices) {
+    return loadAsF32(b, b.getLoc(), decay, indices, spec.decayPrologue);
+  };
+  auto loadBeta = [&](ValueRange indices) {
+    return loadAsF32(b, b.getLoc(), beta, indices, spec.betaPrologue);
+  };
   auto exp = [&](Value g) { return b.exp2(b.mulF(g, b.f32(M_LOG2E))); };
 
   Value tokenDecay;
   if (spec.decayKind == DecayKind::Head)
-    tokenDecay = exp(loadF32(decay, {head}));
+    tokenDecay = exp(loadDecay({head}));
   else if (spec.decayKind == DecayKind::Scalar)
-    tokenDecay = exp(loadF32(decay, {batch, head, token}));
+    tokenDecay = exp(loadDecay({batch, head, token}));
 
   SmallVector<Value> state, keys, queries;
   for (int64_t i = 0; i < rowsPerWarp; ++i) {
@@ -81,7 +88,7 @@ void mlir::celeris::emitRecurrenceStepKernel(gpu::GPUFuncOp kernel,
     Value s = loadF32(initial, {batch, head, row, column});
     Value a = tokenDecay;
     if (spec.decayKind == DecayKind::Vector)
-      a = exp(loadF32(decay, {batch, head, token, row}));
+      a = exp(loadDecay({batch, head, token, row}));
     state.push_back(a ? b.mulF(a, s) : s);
   }
 
@@ -107,7 +114,7 @@ void mlir::celeris::emitRecurrenceStepKernel(gpu::GPUFuncOp kernel,
   Value update = loadF32(v, {batch, head, token, column});
   if (spec.updateKind == UpdateKind::Delta) {
     Value old = columnSum(keys, 0);
-    Value strength = loadF32(beta, {batch, head, token});
+    Value strength = loadBeta({batch, head, token});
     update = b.mulF(strength, arith::SubFOp::create(b, update, old));
   }
   for (int64_t i = 0; i < rowsPerWarp; ++i)

@@ -18,14 +18,18 @@
 using namespace mlir;
 using namespace mlir::celeris;
 
-static LogicalResult checkRecurrenceFunction(func::FuncOp func,
-                                             RecurrenceOp op) {
-  SmallVector<std::pair<Value, StringRef>> inputs = {
+/// Whether `func` is exactly `op` between its arguments and its return, with
+/// the decay and beta (which every kernel loads element by element) possibly
+/// computed from an argument by elementwise math: their prologues go into
+/// `spec`.
+static LogicalResult checkRecurrenceFunction(func::FuncOp func, RecurrenceOp op,
+                                             RecurrenceKernelSpec &spec) {
+  SmallVector<KernelInput> inputs = {
       {op.getQuery(), "query"}, {op.getKey(), "key"}, {op.getValue(), "value"}};
   if (Value decay = op.getDecay())
-    inputs.push_back({decay, "decay"});
+    inputs.push_back({decay, "decay", &spec.decayPrologue});
   if (Value beta = op.getBeta())
-    inputs.push_back({beta, "beta"});
+    inputs.push_back({beta, "beta", &spec.betaPrologue});
   if (Value initial = op.getInitialState())
     inputs.push_back({initial, "initial state"});
   return checkKernelFunction(func, op, "GPU recurrence", inputs,
@@ -152,19 +156,19 @@ mlir::celeris::lowerRecurrenceFunctionToGPU(func::FuncOp func, RecurrenceOp op,
   }
   if (!why.empty())
     return op->emitError() << "GPU recurrence: " << why;
-  if (failed(checkRecurrenceFunction(func, op)))
+  RecurrenceKernelSpec spec;
+  if (failed(checkRecurrenceFunction(func, op, spec)))
     return failure();
 
-  RecurrenceKernelSpec spec;
   spec.schedule = schedule;
   spec.query = getKernelMemRefType(op.getQuery());
   spec.key = getKernelMemRefType(op.getKey());
   spec.value = getKernelMemRefType(op.getValue());
   spec.output = getKernelMemRefType(op.getOutput());
   if (op.getDecay())
-    spec.decay = getKernelMemRefType(op.getDecay());
+    spec.decay = getKernelMemRefType(op.getDecay(), spec.decayPrologue);
   if (op.getBeta())
-    spec.beta = getKernelMemRefType(op.getBeta());
+    spec.beta = getKernelMemRefType(op.getBeta(), spec.betaPrologue);
   if (op.getInitialState())
     spec.initialState = getKernelMemRefType(op.getInitialState());
   if (op.getFinalState())

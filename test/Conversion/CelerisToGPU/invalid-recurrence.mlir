@@ -41,12 +41,46 @@ func.func @sequential_value_dim_12(%q: tensor<2x4x?x64xbf16>, %k: tensor<2x4x?x6
 
 // -----
 
-func.func @computed_gate(%q: tensor<2x4x?x64xbf16>, %k: tensor<2x4x?x64xbf16>, %v: tensor<2x4x?x64xbf16>, %logit: tensor<2x4x?xf32>) -> tensor<2x4x?x64xbf16> {
-  %g = arith.negf %logit : tensor<2x4x?xf32>
-  // expected-error @+1 {{GPU recurrence: the decay is not an argument of @computed_gate; the kernel reads its operands from its arguments}}
+func.func @computed_query(%x: tensor<2x4x?x64xbf16>, %k: tensor<2x4x?x64xbf16>, %v: tensor<2x4x?x64xbf16>) -> tensor<2x4x?x64xbf16> {
+  %q = arith.negf %x : tensor<2x4x?x64xbf16>
+  // expected-error @+1 {{GPU recurrence: the query is not an argument of @computed_query; the kernel reads its operands from its arguments}}
+  %o = celeris.recurrence %q, %k, %v
+      : tensor<2x4x?x64xbf16>, tensor<2x4x?x64xbf16>, tensor<2x4x?x64xbf16> -> tensor<2x4x?x64xbf16>
+  return %o : tensor<2x4x?x64xbf16>
+}
+
+// -----
+
+// The decay and beta may be computed from an argument by elementwise math
+// (the kernel applies it as it loads them), not otherwise.
+func.func @gate_from_two_arguments(%q: tensor<2x4x?x64xbf16>, %k: tensor<2x4x?x64xbf16>, %v: tensor<2x4x?x64xbf16>, %a: tensor<2x4x?xf32>, %b: tensor<2x4x?xf32>) -> tensor<2x4x?x64xbf16> {
+  // expected-error @+1 {{GPU recurrence: the decay is computed from two arguments (#3 and #4); the kernel reads it from one}}
+  %g = arith.addf %a, %b : tensor<2x4x?xf32>
   %o = celeris.recurrence %q, %k, %v decay scalar(%g : tensor<2x4x?xf32>)
       : tensor<2x4x?x64xbf16>, tensor<2x4x?x64xbf16>, tensor<2x4x?x64xbf16> -> tensor<2x4x?x64xbf16>
   return %o : tensor<2x4x?x64xbf16>
+}
+
+// -----
+
+func.func @gate_sliced(%q: tensor<2x4x?x64xbf16>, %k: tensor<2x4x?x64xbf16>, %v: tensor<2x4x?x64xbf16>, %wide: tensor<2x8x?xf32>) -> tensor<2x4x?x64xbf16> {
+  %c2 = arith.constant 2 : index
+  %n = tensor.dim %wide, %c2 : tensor<2x8x?xf32>
+  // expected-error @+1 {{GPU recurrence: the decay is computed by 'tensor.extract_slice', which the kernel cannot apply as it loads the decay: only elementwise arith and math ops on tensors of its shape and splat constants can be}}
+  %g = tensor.extract_slice %wide[0, 0, 0] [2, 4, %n] [1, 1, 1] : tensor<2x8x?xf32> to tensor<2x4x?xf32>
+  %o = celeris.recurrence %q, %k, %v decay scalar(%g : tensor<2x4x?xf32>)
+      : tensor<2x4x?x64xbf16>, tensor<2x4x?x64xbf16>, tensor<2x4x?x64xbf16> -> tensor<2x4x?x64xbf16>
+  return %o : tensor<2x4x?x64xbf16>
+}
+
+// -----
+
+func.func @constant_beta(%q: tensor<2x4x8x64xbf16>, %k: tensor<2x4x8x64xbf16>, %v: tensor<2x4x8x64xbf16>) -> tensor<2x4x8x64xbf16> {
+  // expected-error @+1 {{GPU recurrence: the beta is a constant; pass it as an argument of the function}}
+  %beta = arith.constant dense<0.5> : tensor<2x4x8xbf16>
+  %o = celeris.recurrence %q, %k, %v update delta(%beta : tensor<2x4x8xbf16>)
+      : tensor<2x4x8x64xbf16>, tensor<2x4x8x64xbf16>, tensor<2x4x8x64xbf16> -> tensor<2x4x8x64xbf16>
+  return %o : tensor<2x4x8x64xbf16>
 }
 
 // -----
