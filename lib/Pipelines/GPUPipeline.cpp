@@ -2,11 +2,13 @@
 //
 // Celeris functions on tensors -> gpu.module kernels, the input of
 // celeris-compile's NVVM lowering. Composites are decomposed first, so a
-// function whose composite reduces to one celeris.attention lowers too.
+// function whose composite reduces to one celeris.attention lowers too;
+// celeris.selective_scan, which has a kernel, is kept.
 //
 //===----------------------------------------------------------------------===//
 
 #include "celeris/Conversion/Passes.h"
+#include "celeris/Dialect/Celeris/IR/CelerisOps.h"
 #include "celeris/Dialect/Celeris/Transforms/Passes.h"
 #include "celeris/Pipelines/Pipelines.h"
 
@@ -18,7 +20,11 @@ using namespace mlir::celeris;
 LogicalResult mlir::celeris::buildGPUPipeline(
     OpPassManager &pm, const GPUPipelineOptions &options,
     function_ref<LogicalResult(const Twine &)> errorHandler) {
-  pm.addPass(createCelerisDecomposeComposites());
+  // The selective scan has a kernel of its own, which fuses the
+  // discretisation its decomposition would materialise.
+  CelerisDecomposeCompositesOptions decompose;
+  decompose.keep = {SelectiveScanOp::getOperationName().str()};
+  pm.addPass(createCelerisDecomposeComposites(decompose));
   std::unique_ptr<Pass> select = createCelerisSelectGPUSchedule();
   if (failed(select->initializeOptions(
           "chip=" + options.chip + " " + options.schedule, errorHandler)))

@@ -34,6 +34,12 @@ rm -rf "$root/.device" && mkdir -p "$root/.device"
 # GLA, DeltaNet, Gated DeltaNet and odd dims token by token through
 # recurrence_sequential.
 "$compile" "$root/examples/gpu/recurrence_sequential.mlir" -o "$root/.device/recurrence_sequential"
+# examples/recurrence.mlir as it is: gate math in the functions.
+"$compile" "$root/examples/recurrence.mlir" -o "$root/.device/recurrence_examples"
+# Blocked scans: celeris.scan and Mamba-1's selective scan, and the
+# examples' RG-LRU and Mamba-1 functions.
+"$compile" "$root/examples/gpu/scan.mlir" -o "$root/.device/scan"
+"$compile" "$root/examples/scan.mlir" -o "$root/.device/scan_examples"
 # One token of every recurrence kind (decode steps) through recurrence_step.
 "$compile" "$root/examples/gpu/recurrence_step.mlir" -o "$root/.device/recurrence_step"
 # A disk compile cache holding examples/gpu/decode.mlir, so that celeris.jit

@@ -19,6 +19,9 @@ python3 scripts/device/check_decode.py .device/decode/manifest.txt || status=1
 python3 scripts/device/check_recurrence.py .device/recurrence/manifest.txt || status=1
 python3 scripts/device/check_recurrence.py .device/recurrence_step/manifest.txt || status=1
 python3 scripts/device/check_recurrence.py .device/recurrence_sequential/manifest.txt || status=1
+python3 scripts/device/check_examples.py .device/recurrence_examples/manifest.txt || status=1
+python3 scripts/device/check_scan.py .device/scan/manifest.txt || status=1
+python3 scripts/device/check_scan.py .device/scan_examples/manifest.txt || status=1
 python3 scripts/device/check_function.py .device/decode/manifest.txt \
     .device/attention/manifest.txt || status=1
 # Timing (not a check): Celeris vs SDPA flash/cuDNN and FlexAttention.
@@ -31,4 +34,6 @@ python3 bench/decode.py .device/decode/manifest.txt || status=1
 # Chunkwise recurrences vs flash-linear-attention (fla-core 0.6.0 must be
 # importable; see bench/recurrence.py).
 python3 bench/recurrence.py .device/recurrence/manifest.txt || status=1
+# Selective scan and scan vs plain PyTorch.
+python3 bench/scan.py .device/scan/manifest.txt || status=1
 exit $status

@@ -37,6 +37,12 @@ done
     python3 scripts/device/check_recurrence.py .device/recurrence_step/manifest.txt --small
 "$sanitizer" --tool memcheck --error-exitcode 3 \
     python3 scripts/device/check_recurrence.py .device/recurrence_sequential/manifest.txt --small
+"$sanitizer" --tool memcheck --error-exitcode 3 \
+    python3 scripts/device/check_scan.py .device/scan/manifest.txt --small
+# The scans' carries between warps (double-buffered shared memory).
+"$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=selective_scan_full \
+    python3 scripts/device/check_scan.py .device/scan/manifest.txt --small \
+    --kernel selective_scan_full
 "$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=mamba2 \
     python3 scripts/device/check_recurrence.py .device/recurrence/manifest.txt --small \
     --kernel mamba2

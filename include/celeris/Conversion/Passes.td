@@ -173,7 +173,9 @@ def CelerisSelectGPUSchedule
     chunked kernel runs (8 warps of `mma_sync`, chunks of 64 tokens, 2
     stages, one CTA per SM), and `recurrence_sequential` for the others (4
     warps over 32 state columns, token by token); a recurrence family
-    written on the op by hand is kept. Of the options only
+    written on the op by hand is kept. A `celeris.scan` gets `scan_blocked`
+    and a `celeris.selective_scan` `selective_scan` (8 warps over 32
+    channels, runs of 8 tokens). Of the options only
     kv-tile, kv-stages and min-ctas-per-sm apply to it (and each family has
     one valid form so far); q-tile, decode-warps and tensor-cores=wgmma are
     errors there.
@@ -270,6 +272,16 @@ def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
     written once. Kernel arguments, in order: `q`, `k`, `v`, `decay`, `beta`,
     `initial_state` (each when present), `out`, `final_state` (when
     returned).
+
+    A `celeris.scan` becomes the `scan_blocked` kernel and a
+    `celeris.selective_scan` the `selective_scan` kernel
+    (docs/pipelines/gpu-recurrence.md): grid (ceil(channels / 32)), a lane
+    per channel, 8 warps over runs of 8 tokens of each 64-token block, the
+    runs' aggregates folded through double-buffered shared memory; the
+    selective scan forms `exp(delta A)` and `delta B u` per token in
+    registers (up to 16 states). Every operand of a scan, and the decay and
+    beta of a recurrence, may be computed from one argument by elementwise
+    `arith`/`math` ops, which the kernel applies as it loads each element.
 
     Unsupported forms (page tables, other head dims or element types,
     recurrence dims no kernel takes, functions with other ops) are errors at

@@ -10,6 +10,8 @@
 #include "celeris/Conversion/Passes.h"
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
 
+#include "OperandPrologue.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -133,6 +135,25 @@ mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
     }
     op->setAttr(GPUScheduleAttr::getAttrName(), *schedule);
   });
+  // Scans: one form each so far.
+  module.walk([&](Operation *op) {
+    KernelFamily family;
+    if (isa<ScanOp>(op))
+      family = KernelFamily::ScanBlocked;
+    else if (isa<SelectiveScanOp>(op))
+      family = KernelFamily::SelectiveScan;
+    else
+      return;
+    FailureOr<GPUScheduleAttr> schedule = selectRecurrenceSchedule(
+        op->getContext(), family,
+        op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName()),
+        overrides, [&] { return op->emitError("GPU schedule: "); });
+    if (failed(schedule)) {
+      failedAny = true;
+      return;
+    }
+    op->setAttr(GPUScheduleAttr::getAttrName(), *schedule);
+  });
   return failure(failedAny);
 }
 
@@ -171,7 +192,9 @@ LogicalResult mlir::celeris::lowerCelerisFunctionsToGPU(ModuleOp module,
   for (func::FuncOp func : functions)
     if (failed(lowerFunctionToGPU(func, kernels, *chip)))
       failedAny = true;
-  return failure(failedAny);
+  if (failedAny)
+    return failure();
+  return expandPrologueMath(kernels);
 }
 
 namespace mlir::celeris {

@@ -3,6 +3,7 @@
 #include "FunctionKernel.h"
 
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 using namespace mlir;
 using namespace mlir::celeris;
@@ -22,24 +23,24 @@ FailureOr<Operation *> mlir::celeris::findKernelOp(func::FuncOp func) {
     return func.emitError()
            << "GPU lowering: @" << name
            << " has more than one block; only a function made of one "
-              "celeris.attention or celeris.recurrence and the return of its "
-              "results becomes a kernel";
+              "Celeris op with a GPU kernel and the return of its results "
+              "becomes a kernel";
   Operation *found = nullptr;
   for (Operation &op : body.front().without_terminator()) {
     if (!isa<CelerisDialect>(op.getDialect()))
       continue;
-    if (!isa<AttentionOp, RecurrenceOp>(op))
+    if (!isa<AttentionOp, RecurrenceOp, ScanOp, SelectiveScanOp>(op))
       return op.emitError() << "'" << op.getName()
-                            << "' has no GPU lowering yet (celeris.attention "
-                               "and celeris.recurrence have)";
+                            << "' has no GPU lowering yet (celeris.attention, "
+                               "celeris.recurrence, celeris.scan and "
+                               "celeris.selective_scan have)";
     if (!found)
       found = &op;
   }
   if (!found)
     return func.emitError()
            << "GPU lowering: @" << name
-           << " holds no celeris.attention or celeris.recurrence at its top "
-              "level";
+           << " holds no Celeris op with a GPU kernel at its top level";
   return found;
 }
 
@@ -127,6 +128,24 @@ MemRefType mlir::celeris::getKernelMemRefType(
                                       : operand);
 }
 
+void mlir::celeris::storeFromF32(OpBuilder &b, Location loc, Value value,
+                                 Value dest, ValueRange indices) {
+  Type element = cast<MemRefType>(dest.getType()).getElementType();
+  if (!element.isF32())
+    value = arith::TruncFOp::create(b, loc, element, value);
+  memref::StoreOp::create(b, loc, value, dest, indices);
+}
+
+Value mlir::celeris::loadAsF32(OpBuilder &b, Location loc, Value source,
+                               ValueRange indices,
+                               const std::optional<OperandPrologue> &prologue) {
+  Value x = prologue ? prologue->loadElement(b, loc, source, indices)
+                     : memref::LoadOp::create(b, loc, source, indices);
+  if (!x.getType().isF32())
+    x = arith::ExtFOp::create(b, loc, b.getF32Type(), x);
+  return x;
+}
+
 FailureOr<GPUScheduleAttr> mlir::celeris::getRecordedSchedule(Operation *op,
                                                               StringRef what) {
   auto schedule =
@@ -174,6 +193,10 @@ LogicalResult mlir::celeris::lowerFunctionToGPU(func::FuncOp func,
     return failure();
   if (auto recurrence = dyn_cast<RecurrenceOp>(*op))
     return lowerRecurrenceFunctionToGPU(func, recurrence, kernels, chip);
+  if (auto scan = dyn_cast<ScanOp>(*op))
+    return lowerScanFunctionToGPU(func, scan, kernels);
+  if (auto selective = dyn_cast<SelectiveScanOp>(*op))
+    return lowerSelectiveScanFunctionToGPU(func, selective, kernels);
   return lowerAttentionFunctionToGPU(func, cast<AttentionOp>(*op), kernels,
                                      chip);
 }

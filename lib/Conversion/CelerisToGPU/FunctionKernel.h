@@ -21,9 +21,9 @@
 
 namespace mlir::celeris {
 
-/// The one Celeris op with a GPU kernel (celeris.attention or
-/// celeris.recurrence) at the top of `func`'s only block; any other Celeris
-/// op there is an error naming it.
+/// The one Celeris op with a GPU kernel (celeris.attention,
+/// celeris.recurrence, celeris.scan or celeris.selective_scan) at the top of
+/// `func`'s only block; any other Celeris op there is an error naming it.
 FailureOr<Operation *> findKernelOp(func::FuncOp func);
 
 /// An operand of a kernel's op as the function must provide it.
@@ -55,6 +55,14 @@ MemRefType getKernelMemRefType(Value value);
 MemRefType getKernelMemRefType(Value operand,
                                const std::optional<OperandPrologue> &prologue);
 
+/// Loads `source[indices]`, through `prologue` when there is one, and widens
+/// it to f32: how the CUDA-core kernels read their operands.
+Value loadAsF32(OpBuilder &b, Location loc, Value source, ValueRange indices,
+                const std::optional<OperandPrologue> &prologue = std::nullopt);
+/// Stores the f32 `value` into `dest[indices]`, rounded to its element type.
+void storeFromF32(OpBuilder &b, Location loc, Value value, Value dest,
+                  ValueRange indices);
+
 /// The #celeris.gpu_schedule recorded on `op`; an error starting with `what`
 /// when there is none.
 FailureOr<GPUScheduleAttr> getRecordedSchedule(Operation *op, StringRef what);
@@ -80,6 +88,15 @@ LogicalResult lowerAttentionFunctionToGPU(func::FuncOp func, AttentionOp op,
 LogicalResult lowerRecurrenceFunctionToGPU(func::FuncOp func, RecurrenceOp op,
                                            gpu::GPUModuleOp kernels,
                                            const NvidiaChip &chip);
+LogicalResult lowerScanFunctionToGPU(func::FuncOp func, ScanOp op,
+                                     gpu::GPUModuleOp kernels);
+LogicalResult lowerSelectiveScanFunctionToGPU(func::FuncOp func,
+                                              SelectiveScanOp op,
+                                              gpu::GPUModuleOp kernels);
+
+/// The largest state dim of a selective scan on the GPU: a lane holds a
+/// channel's states (and their runs' aggregates) in registers.
+constexpr int64_t kMaxSelectiveScanStates = 16;
 
 } // namespace mlir::celeris
 

@@ -261,13 +261,22 @@ FailureOr<GPUScheduleAttr> mlir::celeris::selectRecurrenceSchedule(
     return emitError() << (overrides.queryTile ? "q-tile" : "decode-warps")
                        << " does not apply to the " << name << " kernel ("
                        << (chunk ? "8 warps over chunks of 64 tokens)"
-                                 : "4 warps over 32 state columns)");
+                           : family == KernelFamily::ScanBlocked ||
+                                   family == KernelFamily::SelectiveScan
+                               ? "8 warps over 32 channels)"
+                               : "4 warps over 32 state columns)");
   if (!start || start.getKernel() != family) {
     if (family == KernelFamily::RecurrenceStep)
       // A lane per state column, 4 warps over the key rows: the state is
       // read and written once, coalesced (32 columns of f32 a row).
       start = GPUScheduleAttr::get(ctx, family, TensorCoreKind::MmaSync,
                                    /*warps=*/4, /*kvTile=*/32, /*stages=*/1,
+                                   /*minCtasPerSm=*/0);
+    else if (family == KernelFamily::ScanBlocked ||
+             family == KernelFamily::SelectiveScan)
+      // A lane per channel, 8 warps over runs of 8 tokens of a block.
+      start = GPUScheduleAttr::get(ctx, family, TensorCoreKind::MmaSync,
+                                   /*warps=*/8, /*kvTile=*/8, /*stages=*/2,
                                    /*minCtasPerSm=*/0);
     else if (family == KernelFamily::RecurrenceSequential)
       // Warps of 8 columns x 4 row groups, independent of each other; the

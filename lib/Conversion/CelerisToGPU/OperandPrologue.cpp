@@ -3,12 +3,16 @@
 #include "OperandPrologue.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Approximation.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;
 using namespace mlir::celeris;
@@ -135,4 +139,52 @@ Value OperandPrologue::loadElement(OpBuilder &b, Location loc, Value source,
   }
   return ops.empty() ? scalars.lookup(Value(argument))
                      : scalars.lookup(ops.back()->getResult(0));
+}
+
+namespace {
+/// An f32 math op NVPTX has an instruction for, as its NVVM intrinsic (the
+/// NVVM lowering would call libdevice for the math op and for its LLVM
+/// intrinsic alike).
+template <typename MathOp>
+struct MathToNVVMIntrinsic : OpRewritePattern<MathOp> {
+  MathToNVVMIntrinsic(MLIRContext *ctx, StringRef intrinsic)
+      : OpRewritePattern<MathOp>(ctx), intrinsic(intrinsic) {}
+  LogicalResult matchAndRewrite(MathOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getType().isF32())
+      return failure();
+    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
+        op, op.getType(), rewriter.getStringAttr(intrinsic), op->getOperands());
+    return success();
+  }
+  StringRef intrinsic;
+};
+} // namespace
+
+LogicalResult mlir::celeris::expandPrologueMath(Operation *module) {
+  RewritePatternSet patterns(module->getContext());
+  auto every = [](StringRef) { return true; };
+  // bf16/f16 math through f32, f32 math by polynomials, what those leave
+  // into arith, and the ops NVPTX has instructions for into intrinsics.
+  populateMathF32ExpansionPatterns(patterns, every);
+  populateMathPolynomialApproximationPatterns(patterns, every);
+  math::populateExpansionPatterns(patterns);
+  MLIRContext *ctx = module->getContext();
+  patterns.add<MathToNVVMIntrinsic<math::FloorOp>>(ctx, "llvm.nvvm.floor.f");
+  patterns.add<MathToNVVMIntrinsic<math::CeilOp>>(ctx, "llvm.nvvm.ceil.f");
+  patterns.add<MathToNVVMIntrinsic<math::SqrtOp>>(ctx, "llvm.nvvm.sqrt.rn.f");
+  patterns.add<MathToNVVMIntrinsic<math::FmaOp>>(ctx, "llvm.nvvm.fma.rn.f");
+  if (failed(applyPatternsGreedily(module, std::move(patterns))))
+    return module->emitError("GPU lowering: the expansion of math ops into "
+                             "arith did not converge");
+  WalkResult result = module->walk([](Operation *op) {
+    if (!isa<math::MathDialect>(op->getDialect()))
+      return WalkResult::advance();
+    op->emitError() << "GPU lowering: '" << op->getName()
+                    << "' in an operand's elementwise math has no expansion "
+                       "for the GPU (exp, log, log1p, tanh, erf, sin, cos "
+                       "and the like have)";
+    return WalkResult::interrupt();
+  });
+  return failure(result.wasInterrupted());
 }

@@ -14,6 +14,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Operation.h"
 
 namespace mlir::celeris {
 
@@ -48,6 +49,13 @@ private:
   BlockArgument argument;
   SmallVector<Operation *> ops;
 };
+
+/// Rewrites the math ops prologues put into the kernels of `module` (exp,
+/// log1p, tanh, erf, ...) into arith ops by MLIR's polynomial
+/// approximations, so the kernels need no libdevice (which the NVVM target
+/// links only when it finds the CUDA toolkit). A math op with no expansion
+/// is an error at the op it came from.
+LogicalResult expandPrologueMath(Operation *module);
 
 } // namespace mlir::celeris
 

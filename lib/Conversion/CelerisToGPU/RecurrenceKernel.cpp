@@ -500,14 +500,6 @@ mlir::celeris::getRecurrenceSharedBytes(const RecurrenceKernelSpec &spec) {
   return SharedMemory::getReservedBytes(RecurrenceLayout(spec).usableBytes());
 }
 
-void mlir::celeris::storeFromF32(OpBuilder &b, Location loc, Value value,
-                                 Value dest, ValueRange indices) {
-  Type element = cast<MemRefType>(dest.getType()).getElementType();
-  if (!element.isF32())
-    value = arith::TruncFOp::create(b, loc, element, value);
-  memref::StoreOp::create(b, loc, value, dest, indices);
-}
-
 RecurrenceKernelArgs::RecurrenceKernelArgs(gpu::GPUFuncOp kernel,
                                            const RecurrenceKernelSpec &spec) {
   unsigned arg = 0;
@@ -522,16 +514,6 @@ RecurrenceKernelArgs::RecurrenceKernelArgs(gpu::GPUFuncOp kernel,
   initialState = next(bool(spec.initialState));
   out = next(true);
   finalState = next(bool(spec.finalState));
-}
-
-Value mlir::celeris::loadAsF32(OpBuilder &b, Location loc, Value source,
-                               ValueRange indices,
-                               const std::optional<OperandPrologue> &prologue) {
-  Value x = prologue ? prologue->loadElement(b, loc, source, indices)
-                     : memref::LoadOp::create(b, loc, source, indices);
-  if (!x.getType().isF32())
-    x = arith::ExtFOp::create(b, loc, b.getF32Type(), x);
-  return x;
 }
 
 void mlir::celeris::emitRecurrenceChunkKernel(

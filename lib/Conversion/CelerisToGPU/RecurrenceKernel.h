@@ -45,14 +45,6 @@ struct RecurrenceKernelArgs {
   RecurrenceKernelArgs(gpu::GPUFuncOp kernel, const RecurrenceKernelSpec &spec);
 };
 
-/// Loads `source[indices]`, through `prologue` when there is one, and widens
-/// it to f32.
-Value loadAsF32(OpBuilder &b, Location loc, Value source, ValueRange indices,
-                const std::optional<OperandPrologue> &prologue = std::nullopt);
-/// Stores the f32 `value` into `dest[indices]`, rounded to its element type.
-void storeFromF32(OpBuilder &b, Location loc, Value value, Value dest,
-                  ValueRange indices);
-
 /// Bytes of dynamic shared memory the kernel of `spec` reserves.
 int64_t getRecurrenceSharedBytes(const RecurrenceKernelSpec &spec);
 

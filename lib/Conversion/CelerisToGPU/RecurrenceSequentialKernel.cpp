@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FunctionKernel.h"
 #include "RecurrenceKernel.h"
 
 #include "celeris/GPU/KernelBuilder.h"

@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FunctionKernel.h"
 #include "RecurrenceKernel.h"
 
 #include "celeris/GPU/KernelBuilder.h"

@@ -1,5 +1,5 @@
-// A recurrence lowered without a schedule, or with one written by hand
-// that names an attention family or a recurrence family that does not
+// A recurrence or scan lowered without a schedule, or with one written by
+// hand that names another op's family or a recurrence family that does not
 // implement the op's form.
 // RUN: celeris-opt %s -split-input-file -convert-celeris-to-gpu -verify-diagnostics
 
@@ -71,4 +71,13 @@ func.func @value_dim(%q: tensor<2x4x?x64xbf16>, %k: tensor<2x4x?x64xbf16>, %v: t
   %o = celeris.recurrence %q, %k, %v {celeris.gpu_schedule = #celeris.gpu_schedule<kernel = recurrence_chunk, tensor_cores = mma_sync, warps = 8, kv_tile = 64, stages = 2, min_ctas_per_sm = 1>}
       : tensor<2x4x?x64xbf16>, tensor<2x4x?x64xbf16>, tensor<2x4x?x?xbf16> -> tensor<2x4x?x?xbf16>
   return %o : tensor<2x4x?x?xbf16>
+}
+
+// -----
+
+func.func @recurrence_schedule(%a: tensor<2x64xf32>, %b: tensor<2x64xf32>) -> tensor<2x64xf32> {
+  // expected-error @+1 {{GPU scan: the schedule names the recurrence_step kernel; celeris.scan runs on scan_blocked}}
+  %h = celeris.scan %a, %b axis 1 {celeris.gpu_schedule = #celeris.gpu_schedule<kernel = recurrence_step, tensor_cores = mma_sync, warps = 4, kv_tile = 32, stages = 1, min_ctas_per_sm = 0>}
+      : tensor<2x64xf32>, tensor<2x64xf32> -> tensor<2x64xf32>
+  return %h : tensor<2x64xf32>
 }

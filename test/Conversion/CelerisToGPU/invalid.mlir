@@ -75,10 +75,10 @@ func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<
 
 // -----
 
-func.func @f(%a: tensor<2x64x128xf32>, %b: tensor<2x64x128xf32>) -> tensor<2x64x128xf32> {
-  // expected-error @+1 {{'celeris.scan' has no GPU lowering yet (celeris.attention and celeris.recurrence have)}}
-  %h = celeris.scan %a, %b axis 1 : tensor<2x64x128xf32>, tensor<2x64x128xf32> -> tensor<2x64x128xf32>
-  return %h : tensor<2x64x128xf32>
+func.func @f(%logits: tensor<16x64xf32>) -> (tensor<16x2xf32>, tensor<16x2xi32>) {
+  // expected-error @+1 {{'celeris.route' has no GPU lowering yet (celeris.attention, celeris.recurrence, celeris.scan and celeris.selective_scan have)}}
+  %w, %i = celeris.route %logits k 2 : tensor<16x64xf32> -> tensor<16x2xf32>, tensor<16x2xi32>
+  return %w, %i : tensor<16x2xf32>, tensor<16x2xi32>
 }
 
 // -----
@@ -125,7 +125,7 @@ func.func @caller(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: te
 
 // -----
 
-// expected-error @+1 {{GPU lowering: @f has more than one block; only a function made of one celeris.attention or celeris.recurrence and the return of its results becomes a kernel}}
+// expected-error @+1 {{GPU lowering: @f has more than one block; only a function made of one Celeris op with a GPU kernel and the return of its results becomes a kernel}}
 func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
   cf.br ^bb1
 ^bb1:
@@ -136,7 +136,7 @@ func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<
 
 // -----
 
-// expected-error @+1 {{GPU lowering: @f holds no celeris.attention or celeris.recurrence at its top level}}
+// expected-error @+1 {{GPU lowering: @f holds no Celeris op with a GPU kernel at its top level}}
 func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<?x4x?x128xbf16>) -> tensor<?x4x?x128xbf16> {
   %o = scf.execute_region -> tensor<?x4x?x128xbf16> {
     %a = celeris.attention %q, %k, %v

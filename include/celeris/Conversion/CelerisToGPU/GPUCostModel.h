@@ -87,8 +87,9 @@ selectAttentionSchedule(MLIRContext *ctx, const NvidiaChip &chip,
                         const GPUScheduleOverrides &overrides,
                         function_ref<InFlightDiagnostic()> emitError);
 
-/// The schedule of a celeris.recurrence kernel of `family`
-/// (recurrence_chunk or recurrence_step): `start` (a schedule on the op, or
+/// The schedule of a recurrence or scan kernel of `family`
+/// (recurrence_chunk, recurrence_sequential, recurrence_step, scan_blocked
+/// or selective_scan): `start` (a schedule on the op, or
 /// null; one of another family counts as null) or the model's, with the
 /// overrides that apply to it (kv-tile: the chunk length or the state
 /// columns of a CTA, kv-stages, min-ctas-per-sm; the attribute verifier

@@ -357,6 +357,20 @@ GPUScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          << warps << " warp(s) of "
                          << stringifyTensorCoreKind(tensorCores) << ", "
                          << kvTile << " columns, " << stages << " stage(s)";
+  } else if (kernel == KernelFamily::ScanBlocked ||
+             kernel == KernelFamily::SelectiveScan) {
+    // 32 channels a CTA, a lane each; 8 warps take consecutive runs of
+    // kv_tile tokens of a block and combine their carries through
+    // double-buffered shared memory.
+    if (tensorCores != TensorCoreKind::MmaSync || warps != 8 || kvTile != 8 ||
+        stages != 2)
+      return emitError() << "gpu_schedule: " << stringifyKernelFamily(kernel)
+                         << " kernels are 8 warps over 32 channels, 8 tokens "
+                            "a warp, 2 stages (tensor_cores mma_sync, unused), "
+                            "got "
+                         << warps << " warp(s) of "
+                         << stringifyTensorCoreKind(tensorCores) << ", "
+                         << kvTile << " tokens, " << stages << " stage(s)";
   } else if (kernel == KernelFamily::RecurrenceSequential) {
     // Warps of 8 state columns x 4 key-row groups, 4 a CTA; the next
     // token's operands load while the current one is computed.

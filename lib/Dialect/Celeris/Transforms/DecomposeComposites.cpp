@@ -29,14 +29,35 @@ namespace {
 struct CelerisDecomposeCompositesPass
     : mlir::celeris::impl::CelerisDecomposeCompositesBase<
           CelerisDecomposeCompositesPass> {
+  using Base::Base;
+
   void runOnOperation() override {
+    bool keepMoE = false, keepSelectiveScan = false;
+    for (const std::string &name : keep) {
+      if (name == MoEOp::getOperationName())
+        keepMoE = true;
+      else if (name == SelectiveScanOp::getOperationName())
+        keepSelectiveScan = true;
+      else {
+        getOperation()->emitError()
+            << "celeris-decompose-composites: cannot keep '" << name
+            << "'; only celeris.selective_scan and celeris.moe can be kept";
+        return signalPassFailure();
+      }
+    }
     RewritePatternSet patterns(&getContext());
-    populateDecomposeCompositesPatterns(patterns);
+    if (!keepMoE)
+      populateDecomposeMoEPatterns(patterns);
+    if (!keepSelectiveScan)
+      populateDecomposeSelectiveScanPatterns(patterns);
+    populateDecomposeAttentionCompositesPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     bool left = false;
     getOperation()->walk([&](Operation *op) {
-      if (isa<MoEOp, SelectiveScanOp, MlaOp, NsaOp>(op)) {
+      if ((isa<MoEOp>(op) && !keepMoE) ||
+          (isa<SelectiveScanOp>(op) && !keepSelectiveScan) ||
+          isa<MlaOp, NsaOp>(op)) {
         op->emitOpError("could not be decomposed into primitive ops");
         left = true;
       }

@@ -121,7 +121,11 @@ def Celeris_GPUScheduleAttr : Celeris_Attr<"GPUSchedule", "gpu_schedule"> {
     `recurrence_sequential` (`celeris.recurrence` token by token, every
     decay and update kind: warps of 8 state columns by 4 key-row groups, 4
     warps a CTA, on the CUDA cores; `kv_tile` is the columns of a CTA, 32,
-    `stages` 2: the next token loads while the current one is computed).
+    `stages` 2: the next token loads while the current one is computed),
+    `scan_blocked` (`celeris.scan`) and `selective_scan`
+    (`celeris.selective_scan`): a lane per channel, 32 channels a CTA, 8
+    warps over consecutive runs of `kv_tile` = 8 tokens of a block, their
+    carries combined through `stages` = 2 shared-memory buffers.
 
     `celeris-select-gpu-schedule` chooses it from the per-chip cost model and
     records it on the op as the discardable attribute `celeris.gpu_schedule`;

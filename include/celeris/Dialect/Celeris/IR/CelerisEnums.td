@@ -74,7 +74,9 @@ def Celeris_KernelFamily : I32EnumAttr<"KernelFamily",
     I32EnumAttrCase<"AttentionDecode", 1, "attention_decode">,
     I32EnumAttrCase<"RecurrenceChunk", 2, "recurrence_chunk">,
     I32EnumAttrCase<"RecurrenceStep", 3, "recurrence_step">,
-    I32EnumAttrCase<"RecurrenceSequential", 4, "recurrence_sequential">]> {
+    I32EnumAttrCase<"RecurrenceSequential", 4, "recurrence_sequential">,
+    I32EnumAttrCase<"ScanBlocked", 5, "scan_blocked">,
+    I32EnumAttrCase<"SelectiveScan", 6, "selective_scan">]> {
   let cppNamespace = "::mlir::celeris";
   let genSpecializedAttr = 0;
 }

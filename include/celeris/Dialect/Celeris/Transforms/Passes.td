@@ -47,7 +47,16 @@ def CelerisDecomposeComposites : Pass<"celeris-decompose-composites"> {
     (`celeris.topk_blocks` and `celeris.attention` with a block layout), the
     window branch (`celeris.attention` with a window mask) and the gated
     sum. `convert-celeris-to-linalg` runs the same patterns.
+
+    `keep` names composites to leave as they are because a later lowering
+    has a kernel of their own (the `celeris-gpu` pipeline keeps
+    `celeris.selective_scan`, whose GPU kernel fuses the discretisation);
+    only `celeris.selective_scan` and `celeris.moe` can be kept.
   }];
+  let options = [
+    ListOption<"keep", "keep", "std::string",
+               "Composite ops to keep (celeris.selective_scan, celeris.moe)">,
+  ];
   let dependentDialects = [
     "::mlir::celeris::CelerisDialect",
     "::mlir::arith::ArithDialect",
