@@ -4,7 +4,7 @@
 # celeris-cpu pipeline, JIT), printing one line per function. Run
 # scripts/setup.sh first. CELERIS_TILED=1 runs the tiled algorithms instead
 # of the reference lowering. On a machine with an NVIDIA GPU and PyTorch,
-# the attention, decode and recurrence model IR of examples/gpu is also
+# the attention, decode, recurrence and scan model IR of examples/gpu is also
 # compiled for the GPU (celeris-compile) and each of its kernels run against
 # a float64 reference.
 set -uo pipefail
@@ -49,13 +49,15 @@ if nvidia-smi -L > /dev/null 2>&1 &&
   format=()
   command -v ptxas > /dev/null || [[ -x /usr/local/cuda/bin/ptxas ]] || format=(--format=isa)
   chip=$(python3 -c "import torch; m, n = torch.cuda.get_device_capability(); print(f'sm_{m}{n}' + ('a' if m == 9 else ''))")
-  # Prefill (attention.mlir), decode steps (decode.mlir) and chunkwise
-  # recurrences (recurrence.mlir), each against float64.
-  for model in attention decode recurrence; do
+  # Prefill (attention.mlir), decode steps (decode.mlir), chunkwise and
+  # token-by-token recurrences (recurrence.mlir, recurrence_sequential.mlir)
+  # and blocked scans (scan.mlir), each against float64.
+  for model in attention decode recurrence recurrence_sequential scan; do
     artifact=$out/gpu-$model
     check=check_attention.py
     [[ $model == decode ]] && check=check_decode.py
-    [[ $model == recurrence ]] && check=check_recurrence.py
+    [[ $model == recurrence* ]] && check=check_recurrence.py
+    [[ $model == scan ]] && check=check_scan.py
     if "$build/bin/celeris-compile" "$root/examples/gpu/$model.mlir" --chip="$chip" \
          "${format[@]}" -o "$artifact" &&
        python3 "$root/scripts/device/$check" "$artifact/manifest.txt" --small; then
