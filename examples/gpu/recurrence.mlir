@@ -92,3 +92,37 @@ func.func @simple_gla_d64(%q: tensor<?x?x?x64xbf16>, %k: tensor<?x?x?x64xbf16>,
       -> tensor<?x?x?x64xbf16>
   return %o : tensor<?x?x?x64xbf16>
 }
+
+// DeltaNet: the delta rule, chunkwise (the UT transform of each chunk).
+func.func @deltanet_chunk(%q: tensor<?x?x?x128xbf16>, %k: tensor<?x?x?x128xbf16>,
+                          %v: tensor<?x?x?x128xbf16>, %beta: tensor<?x?x?xbf16>)
+    -> tensor<?x?x?x128xbf16> {
+  %o = celeris.recurrence %q, %k, %v update delta(%beta : tensor<?x?x?xbf16>)
+      : tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>
+      -> tensor<?x?x?x128xbf16>
+  return %o : tensor<?x?x?x128xbf16>
+}
+
+// Gated DeltaNet chunkwise, state in and out.
+func.func @gated_deltanet_chunk(%q: tensor<?x?x?x128xbf16>, %k: tensor<?x?x?x128xbf16>,
+                                %v: tensor<?x?x?x128xbf16>, %g: tensor<?x?x?xf32>,
+                                %beta: tensor<?x?x?xbf16>, %s0: tensor<?x?x128x128xf32>)
+    -> (tensor<?x?x?x128xbf16>, tensor<?x?x128x128xf32>) {
+  %o, %s = celeris.recurrence %q, %k, %v decay scalar(%g : tensor<?x?x?xf32>)
+      update delta(%beta : tensor<?x?x?xbf16>) initial_state(%s0 : tensor<?x?x128x128xf32>)
+      : tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>
+      -> tensor<?x?x?x128xbf16>, tensor<?x?x128x128xf32>
+  return %o, %s : tensor<?x?x?x128xbf16>, tensor<?x?x128x128xf32>
+}
+
+// Gated DeltaNet chunkwise at head dim 64, f16.
+func.func @gated_deltanet_chunk_d64(%q: tensor<?x?x?x64xf16>, %k: tensor<?x?x?x64xf16>,
+                                    %v: tensor<?x?x?x64xf16>, %g: tensor<?x?x?xf32>,
+                                    %beta: tensor<?x?x?xf16>)
+    -> (tensor<?x?x?x64xf16>, tensor<?x?x64x64xf32>) {
+  %o, %s = celeris.recurrence %q, %k, %v decay scalar(%g : tensor<?x?x?xf32>)
+      update delta(%beta : tensor<?x?x?xf16>)
+      : tensor<?x?x?x64xf16>, tensor<?x?x?x64xf16>, tensor<?x?x?x64xf16>
+      -> tensor<?x?x?x64xf16>, tensor<?x?x64x64xf32>
+  return %o, %s : tensor<?x?x?x64xf16>, tensor<?x?x64x64xf32>
+}

@@ -1,7 +1,8 @@
 // Recurrences the chunked kernel does not run, token by token with the f32
-// state in registers (recurrence_sequential): per-key gates (GLA), the
-// delta rule (DeltaNet, Gated DeltaNet), f32 operands and head dims other
-// than 64 and 128. Batch, heads and length are dynamic.
+// state in registers (recurrence_sequential): per-key gates (GLA), f32
+// operands and head dims other than 64 and 128; and DeltaNet and Gated
+// DeltaNet, which the chunked kernel runs, pinned to this family by their
+// schedule (to compare the two). Batch, heads and length are dynamic.
 
 // GLA: a gate per key channel.
 func.func @gla(%q: tensor<?x?x?x128xbf16>, %k: tensor<?x?x?x128xbf16>,
@@ -13,11 +14,11 @@ func.func @gla(%q: tensor<?x?x?x128xbf16>, %k: tensor<?x?x?x128xbf16>,
   return %o : tensor<?x?x?x128xbf16>
 }
 
-// DeltaNet: the delta rule without decay.
+// DeltaNet: the delta rule without decay (token by token by its schedule).
 func.func @deltanet(%q: tensor<?x?x?x128xbf16>, %k: tensor<?x?x?x128xbf16>,
                     %v: tensor<?x?x?x128xbf16>, %beta: tensor<?x?x?xbf16>)
     -> tensor<?x?x?x128xbf16> {
-  %o = celeris.recurrence %q, %k, %v update delta(%beta : tensor<?x?x?xbf16>)
+  %o = celeris.recurrence %q, %k, %v update delta(%beta : tensor<?x?x?xbf16>) {celeris.gpu_schedule = #celeris.gpu_schedule<kernel = recurrence_sequential, tensor_cores = mma_sync, warps = 4, kv_tile = 32, stages = 2, min_ctas_per_sm = 0>}
       : tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>
       -> tensor<?x?x?x128xbf16>
   return %o : tensor<?x?x?x128xbf16>
@@ -29,7 +30,7 @@ func.func @gated_deltanet(%q: tensor<?x?x?x128xbf16>, %k: tensor<?x?x?x128xbf16>
                           %beta: tensor<?x?x?xbf16>, %s0: tensor<?x?x128x128xf32>)
     -> (tensor<?x?x?x128xbf16>, tensor<?x?x128x128xf32>) {
   %o, %s = celeris.recurrence %q, %k, %v decay scalar(%g : tensor<?x?x?xf32>)
-      update delta(%beta : tensor<?x?x?xbf16>) initial_state(%s0 : tensor<?x?x128x128xf32>)
+      update delta(%beta : tensor<?x?x?xbf16>) initial_state(%s0 : tensor<?x?x128x128xf32>) {celeris.gpu_schedule = #celeris.gpu_schedule<kernel = recurrence_sequential, tensor_cores = mma_sync, warps = 4, kv_tile = 32, stages = 2, min_ctas_per_sm = 0>}
       : tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>
       -> tensor<?x?x?x128xbf16>, tensor<?x?x128x128xf32>
   return %o, %s : tensor<?x?x?x128xbf16>, tensor<?x?x128x128xf32>

@@ -259,10 +259,12 @@ def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
     and head walks its chunks of 64 tokens with the f32 state in registers;
     per chunk Q·Kᵀ with the decay mask, P·V and Q·S' on `mma_sync`, and the
     state update (weighted K)ᵀ·V with the keys read transposed by
-    `ldmatrix.trans`. It implements the additive update with decay `none`,
-    `head` or `scalar`, bf16/f16 operands and key/value dims 64 or 128, with
-    initial and final states. Every other form (the delta rules, per-key
-    decay, f32 operands, other dims) becomes the `recurrence_sequential`
+    `ldmatrix.trans`. It implements the additive and delta updates (the
+    delta rule through each chunk's UT transform: a forward substitution
+    on the chunk's keys, then U = T (V - diag(gates) K S') takes V's place)
+    with decay `none`, `head` or `scalar`, bf16/f16 operands and key/value
+    dims 64 or 128, with initial and final states. Every other form
+    (per-key decay, f32 operands, other dims) becomes the `recurrence_sequential`
     kernel: grid (ceil(Dv / 32), H, B), token by token with the f32 state in
     registers, a warp per 8 state columns and 4 key-row groups, the column
     sums by warp shuffles; key dims a multiple of 4 up to 256, value dims a

@@ -54,16 +54,18 @@ constexpr int64_t kThreads = 32 * kWarps;
 
 /// Shared memory, in elements of the operand type: per stage the Q, K and V
 /// tiles; the weighted keys (with a decay); the state in the element type;
-/// the masked scores P of the chunk; then two buffers of C f32 cumulative
-/// gates.
+/// the masked scores P of the chunk (with the delta rule first its T); then
+/// two buffers of C f32 cumulative gates and, with the delta rule, the f32
+/// system I + diag(beta) A.
 struct RecurrenceLayout {
   SharedTile keys, values, state, probabilities;
   int64_t chunk, stages;
-  bool weighted;
+  bool weighted, delta;
 
   explicit RecurrenceLayout(const RecurrenceKernelSpec &spec)
       : chunk(spec.schedule.getKvTile()), stages(spec.schedule.getStages()),
-        weighted(spec.decayKind != DecayKind::None) {
+        weighted(spec.decayKind != DecayKind::None),
+        delta(spec.updateKind == UpdateKind::Delta) {
     Type element = spec.getElementType();
     keys = {chunk, spec.getKeyDim(), element, TileLayout::Padded};
     values = {chunk, spec.getValueDim(), element, TileLayout::Padded};
@@ -89,7 +91,13 @@ struct RecurrenceLayout {
     return llvm::alignTo(2 * (probabilityOffset() + probabilities.elements()),
                          16);
   }
-  int64_t usableBytes() const { return gateBytes() + 2 * chunk * 4; }
+  /// The delta rule's unit lower-triangular system, f32 [chunk][chunk] with
+  /// rows padded to spread them over the banks.
+  static constexpr int64_t kSystemStride = 68;
+  int64_t systemBytes() const { return gateBytes() + 2 * chunk * 4; }
+  int64_t usableBytes() const {
+    return systemBytes() + (delta ? chunk * kSystemStride * 4 : 0);
+  }
 };
 
 class RecurrenceKernelEmitter {
@@ -102,7 +110,8 @@ public:
     q = args.q;
     k = args.k;
     v = args.v;
-    decay = args.decay; // the chunk kernel has no delta rule: no beta
+    decay = args.decay;
+    beta = args.beta;
     initialState = args.initialState;
     out = args.out;
     finalState = args.finalState;
@@ -130,6 +139,13 @@ private:
   std::pair<Value, Value> stateCoordinates(int64_t i);
   /// Writes K (.) 2^(b_last - b) of stage `stage` into the weighted keys.
   void weightKeys(Value stage, Value buffer, Value last);
+  /// The delta rule: replaces V of stage `stage` by the chunk's U (see
+  /// the file comment) for the rest of the chunk.
+  void replaceValuesByDeltas(TensorCoreMma &mma, Value stage, Value buffer,
+                             Value c0);
+  /// beta of chunk-local token `t` of the chunk starting at `c0`; 0 past the
+  /// sequence.
+  Value betaAt(Value c0, Value t);
   Value elementOffset(int64_t constant, Value stage, int64_t perStage) {
     return b.add(b.mul(stage, perStage), constant);
   }
@@ -137,7 +153,7 @@ private:
   const RecurrenceKernelSpec &spec;
   RecurrenceLayout layout;
   KernelBuilder b;
-  Value q, k, v, decay, initialState, out, finalState;
+  Value q, k, v, decay, beta, initialState, out, finalState;
   Value tid, warp, laneId, group, quad, batch, head, length;
   Value gates;
   /// Head decay: log2(gamma) of the CTA's head; the tokens of the current
@@ -253,6 +269,170 @@ void RecurrenceKernelEmitter::weightKeys(Value stage, Value buffer,
   }
 }
 
+Value RecurrenceKernelEmitter::betaAt(Value c0, Value t) {
+  Value position = b.add(c0, t);
+  Value inside = b.cmp(arith::CmpIPredicate::slt, position, length);
+  // Past the sequence read token 0 (the chunk has tokens) and use 0.
+  Value at = b.select(inside, position, b.idx(0));
+  Value strength =
+      loadAsF32(b, b.getLoc(), beta, {batch, head, at}, spec.betaPrologue);
+  return b.select(inside, strength, b.f32(0.0));
+}
+
+void RecurrenceKernelEmitter::replaceValuesByDeltas(TensorCoreMma &mma,
+                                                    Value stage, Value buffer,
+                                                    Value c0) {
+  int64_t chunk = layout.chunk, dk = spec.getKeyDim(), dv = spec.getValueDim();
+  Type element = spec.getElementType();
+  auto pairType = VectorType::get({2}, b.getF32Type());
+  auto narrowType = VectorType::get({2}, element);
+  int64_t stride = RecurrenceLayout::kSystemStride;
+  Value system =
+      smem->viewAt(b, b.getF32Type(), layout.systemBytes(), chunk * stride);
+  Value keyTile =
+      elementOffset(layout.keyOffset(0), stage, layout.stageElements());
+  Value valueTile =
+      elementOffset(layout.valueOffset(0), stage, layout.stageElements());
+  // Warp w: rows 16 (w % 4) .., half w / 4 of the columns (keys for the
+  // system, values for Y and U).
+  Value rowBase = b.mul(b.remu(warp, 4), 16);
+  Value half = b.divu(warp, 4);
+  Value rows[2] = {b.add(rowBase, group), b.add(rowBase, b.add(group, 8))};
+  Value rowGate[2], rowBeta[2];
+  for (int64_t r = 0; r < 2; ++r) {
+    rowGate[r] = layout.weighted ? gateAt(buffer, rows[r]) : Value();
+    rowBeta[r] = betaAt(c0, rows[r]);
+  }
+  MmaOperandA keys = mma.prepareA(b, {layout.keys, keyTile, rowBase, {}});
+
+  // The system's strictly lower part: beta_i 2^(b_i - b_j) k_i.k_j, j < i.
+  int64_t keysPerWarp = chunk / 2;
+  Value keyBase = b.mul(half, keysPerWarp);
+  AccumulatorFragment products =
+      AccumulatorFragment::splat(b.f32(0.0), keysPerWarp);
+  mma.multiply(b, products, keys,
+               {layout.keys,
+                b.add(keyTile, b.mul(keyBase, layout.keys.rowStride())),
+                /*kMajor=*/true},
+               dk, /*accumulate=*/false);
+  for (size_t i = 0; i < products.values.size(); ++i) {
+    int64_t r = AccumulatorFragment::rowOf(i);
+    Value column =
+        b.add(keyBase, b.add(b.mul(quad, 2), AccumulatorFragment::columnOf(i)));
+    Value factor = rowBeta[r];
+    if (layout.weighted)
+      factor = b.mulF(factor, b.exp2(arith::SubFOp::create(
+                                  b, rowGate[r], gateAt(buffer, column))));
+    Value below = b.cmp(arith::CmpIPredicate::slt, column, rows[r]);
+    Value entry =
+        b.select(below, b.mulF(products.values[i], factor), b.f32(0.0));
+    memref::StoreOp::create(b, entry, system,
+                            ValueRange{b.add(b.mul(rows[r], stride), column)});
+  }
+
+  // Y = V - diag(2^b) K S', in place of V (each thread its own elements).
+  int64_t outColumns = dv / 2;
+  Value columnBase = b.mul(half, outColumns);
+  AccumulatorFragment projected =
+      AccumulatorFragment::splat(b.f32(0.0), outColumns);
+  mma.multiply(b, projected, keys,
+               {layout.state, b.add(b.idx(layout.stateOffset()), columnBase),
+                /*kMajor=*/false},
+               dk, /*accumulate=*/false);
+  auto valueOffset = [&](int64_t i) {
+    int64_t r = AccumulatorFragment::rowOf(i);
+    Value column = b.add(
+        columnBase, b.add(b.mul(quad, 2), AccumulatorFragment::columnOf(i)));
+    return b.add(valueTile, layout.values.offsetOf(b, rows[r], column));
+  };
+  for (size_t i = 0; i < projected.values.size(); i += 2) {
+    int64_t r = AccumulatorFragment::rowOf(i);
+    Value offset = valueOffset(i);
+    Value value = arith::ExtFOp::create(
+        b, pairType,
+        vector::LoadOp::create(b, narrowType, smem->view(), ValueRange{offset})
+            .getResult());
+    Value pair = vector::FromElementsOp::create(
+        b, pairType, ValueRange{projected.values[i], projected.values[i + 1]});
+    if (layout.weighted)
+      pair = arith::MulFOp::create(
+          b, pair,
+          vector::BroadcastOp::create(b, pairType, b.exp2(rowGate[r])));
+    Value difference = arith::SubFOp::create(b, value, pair);
+    vector::StoreOp::create(b,
+                            arith::TruncFOp::create(b, narrowType, difference),
+                            smem->view(), ValueRange{offset});
+  }
+  gpu::BarrierOp::create(b);
+
+  // T = (I + lower)^-1 diag(beta) by forward substitution, a column a
+  // quad: lane 4 c' + p of warp w holds rows p, p + 4, .. of column
+  // c = 8 w + c'. Row i needs rows < i only, so the quad's partial sums
+  // over its rows meet by two shuffles; a warp skips the rows above its
+  // columns.
+  Value column = b.add(b.mul(warp, 8), b.divu(laneId, 4));
+  Value part = b.remu(laneId, 4);
+  int64_t held = chunk / 4;
+  SmallVector<Value> inverse;
+  for (int64_t m = 0; m < held; ++m)
+    inverse.push_back(
+        b.select(b.cmp(arith::CmpIPredicate::eq, column, b.add(part, 4 * m)),
+                 b.f32(1.0), b.f32(0.0)));
+  for (int64_t i = 1; i < chunk; ++i) {
+    Value needed = b.cmp(arith::CmpIPredicate::ult, b.mul(warp, 8), b.idx(i));
+    auto step = scf::IfOp::create(b, b.getF32Type(), needed,
+                                  /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(step.thenBlock());
+      Value sum = b.f32(0.0);
+      for (int64_t m = 0; m < held; ++m) {
+        Value entry = memref::LoadOp::create(
+            b, system, ValueRange{b.add(b.idx(i * stride + 4 * m), part)});
+        sum = b.fma(entry, inverse[m], sum);
+      }
+      sum = b.addF(sum, b.shuffleXor(sum, 1));
+      sum = b.addF(sum, b.shuffleXor(sum, 2));
+      Value mine = b.andI(b.cmp(arith::CmpIPredicate::eq, part, b.idx(i % 4)),
+                          b.cmp(arith::CmpIPredicate::ult, column, b.idx(i)));
+      scf::YieldOp::create(
+          b, b.select(mine, arith::NegFOp::create(b, sum), inverse[i / 4]));
+      b.setInsertionPointToStart(step.elseBlock());
+      scf::YieldOp::create(b, inverse[i / 4]);
+    }
+    inverse[i / 4] = step.getResult(0);
+  }
+  Value columnBeta = betaAt(c0, column);
+  for (int64_t m = 0; m < held; ++m) {
+    Value row = b.add(part, 4 * m);
+    Value entry =
+        arith::TruncFOp::create(b, element, b.mulF(inverse[m], columnBeta));
+    memref::StoreOp::create(
+        b, entry, smem->view(),
+        ValueRange{b.add(b.idx(layout.probabilityOffset()),
+                         layout.probabilities.offsetOf(b, row, column))});
+  }
+  gpu::BarrierOp::create(b);
+
+  // U = T Y, then in place of Y once every warp has read it.
+  MmaOperandA inverseA = mma.prepareA(
+      b,
+      {layout.probabilities, b.idx(layout.probabilityOffset()), rowBase, {}});
+  AccumulatorFragment deltas =
+      AccumulatorFragment::splat(b.f32(0.0), outColumns);
+  mma.multiply(b, deltas, inverseA,
+               {layout.values, b.add(valueTile, columnBase), /*kMajor=*/false},
+               chunk, /*accumulate=*/false);
+  gpu::BarrierOp::create(b);
+  for (size_t i = 0; i < deltas.values.size(); i += 2) {
+    Value pair = vector::FromElementsOp::create(
+        b, pairType, ValueRange{deltas.values[i], deltas.values[i + 1]});
+    vector::StoreOp::create(b, arith::TruncFOp::create(b, narrowType, pair),
+                            smem->view(), ValueRange{valueOffset(i)});
+  }
+  gpu::BarrierOp::create(b);
+}
+
 void RecurrenceKernelEmitter::emit() {
   int64_t chunk = layout.chunk, dk = spec.getKeyDim(), dv = spec.getValueDim();
   Type element = spec.getElementType();
@@ -343,6 +523,9 @@ void RecurrenceKernelEmitter::emit() {
       last = gateAt(buffer, b.idx(chunk - 1));
       weightKeys(stage, buffer, last);
     }
+
+    if (layout.delta)
+      replaceValuesByDeltas(*mma, stage, buffer, c0);
 
     // O for rows 16 (w % 4) .. over value columns of half w / 4.
     int64_t outColumns = dv / 2;

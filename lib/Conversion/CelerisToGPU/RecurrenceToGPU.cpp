@@ -46,11 +46,6 @@ static std::string describeDim(int64_t dim) {
 static std::string whyNotChunkForm(RecurrenceOp op) {
   std::string why;
   llvm::raw_string_ostream os(why);
-  if (op.getUpdateKind() != UpdateKind::Additive) {
-    os << "the '" << stringifyUpdateKind(op.getUpdateKind())
-       << "' update has no chunked GPU kernel yet, only 'additive'";
-    return why;
-  }
   if (op.getDecayKind() == DecayKind::Vector) {
     os << "the 'vector' decay has no chunked GPU kernel yet, only 'none', "
           "'head' and 'scalar'";

@@ -30,15 +30,6 @@ func.func @step_schedule_on_a_sequence(%q: tensor<2x4x?x64xbf16>, %k: tensor<2x4
 
 // -----
 
-func.func @delta(%q: tensor<2x4x?x64xbf16>, %k: tensor<2x4x?x64xbf16>, %v: tensor<2x4x?x64xbf16>, %beta: tensor<2x4x?xbf16>) -> tensor<2x4x?x64xbf16> {
-  // expected-error @+1 {{GPU recurrence: the 'delta' update has no chunked GPU kernel yet, only 'additive' (recurrence_sequential runs it token by token)}}
-  %o = celeris.recurrence %q, %k, %v update delta(%beta : tensor<2x4x?xbf16>) {celeris.gpu_schedule = #celeris.gpu_schedule<kernel = recurrence_chunk, tensor_cores = mma_sync, warps = 8, kv_tile = 64, stages = 2, min_ctas_per_sm = 1>}
-      : tensor<2x4x?x64xbf16>, tensor<2x4x?x64xbf16>, tensor<2x4x?x64xbf16> -> tensor<2x4x?x64xbf16>
-  return %o : tensor<2x4x?x64xbf16>
-}
-
-// -----
-
 func.func @gla(%q: tensor<2x4x?x64xbf16>, %k: tensor<2x4x?x64xbf16>, %v: tensor<2x4x?x64xbf16>, %g: tensor<2x4x?x64xf32>) -> tensor<2x4x?x64xbf16> {
   // expected-error @+1 {{GPU recurrence: the 'vector' decay has no chunked GPU kernel yet, only 'none', 'head' and 'scalar' (recurrence_sequential runs it token by token)}}
   %o = celeris.recurrence %q, %k, %v decay vector(%g : tensor<2x4x?x64xf32>) {celeris.gpu_schedule = #celeris.gpu_schedule<kernel = recurrence_chunk, tensor_cores = mma_sync, warps = 8, kv_tile = 64, stages = 2, min_ctas_per_sm = 1>}

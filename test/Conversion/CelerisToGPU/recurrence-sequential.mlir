@@ -1,8 +1,8 @@
 // RUN: celeris-opt %s -celeris-select-gpu-schedule | FileCheck %s --check-prefix=SCHEDULE
 // RUN: celeris-opt %s -celeris-gpu -canonicalize -cse | FileCheck %s --check-prefix=KERNEL
 
-// The forms the chunked kernel does not run (the delta rules, per-key
-// decay, f32 operands, other dims) and decode steps of value dims that are
+// The forms the chunked kernel does not run (per-key decay, f32 operands,
+// other dims, here a Gated DeltaNet with Dv 32) and decode steps of value dims that are
 // not a multiple of 32 run token by token on recurrence_sequential: a warp
 // per 8 state columns and 4 key-row groups, the column sums by shuffles,
 // no CTA barrier.
@@ -18,11 +18,11 @@
 
 // KERNEL-LABEL: gpu.func @gated_deltanet
 // KERNEL-SAME: celeris.arg_names = ["q", "k", "v", "decay", "beta", "initial_state", "out", "final_state"]
-// KERNEL-SAME: block = array<i32: 128, 1, 1>, grid = ["2", "H", "B"]
+// KERNEL-SAME: block = array<i32: 128, 1, 1>, grid = ["1", "H", "B"]
 // KERNEL-SAME: shared = "0"
 // KERNEL-NOT: gpu.barrier
 // A thread's 16 key rows of its column of the initial state.
-// KERNEL-COUNT-16: memref.load %{{.+}} : memref<?x?x64x64xf32>
+// KERNEL-COUNT-16: memref.load %{{.+}} : memref<?x?x64x32xf32>
 // KERNEL: scf.for
 // The next token's operands, then the gate of the current one.
 // KERNEL: memref.load %{{.+}} : memref<?x?x?xf32>
@@ -33,20 +33,20 @@
 // KERNEL: gpu.shuffle  xor %{{.+}}, %c16_i32
 // KERNEL: gpu.shuffle  xor %{{.+}}, %c8_i32
 // KERNEL: gpu.shuffle  xor %{{.+}}, %c16_i32
-// KERNEL: memref.store %{{.+}} : memref<?x?x?x64xbf16>
+// KERNEL: memref.store %{{.+}} : memref<?x?x?x32xbf16>
 // KERNEL: scf.yield
-// KERNEL-COUNT-16: memref.store %{{.+}} : memref<?x?x64x64xf32>
+// KERNEL-COUNT-16: memref.store %{{.+}} : memref<?x?x64x32xf32>
 // KERNEL-NOT: gpu.barrier
 // KERNEL: gpu.return
 func.func @gated_deltanet(%q: tensor<?x?x?x64xbf16>, %k: tensor<?x?x?x64xbf16>,
-                          %v: tensor<?x?x?x64xbf16>, %g: tensor<?x?x?xf32>,
-                          %beta: tensor<?x?x?xbf16>, %s0: tensor<?x?x64x64xf32>)
-    -> (tensor<?x?x?x64xbf16>, tensor<?x?x64x64xf32>) {
+                          %v: tensor<?x?x?x32xbf16>, %g: tensor<?x?x?xf32>,
+                          %beta: tensor<?x?x?xbf16>, %s0: tensor<?x?x64x32xf32>)
+    -> (tensor<?x?x?x32xbf16>, tensor<?x?x64x32xf32>) {
   %o, %s = celeris.recurrence %q, %k, %v decay scalar(%g : tensor<?x?x?xf32>)
-      update delta(%beta : tensor<?x?x?xbf16>) initial_state(%s0 : tensor<?x?x64x64xf32>)
-      : tensor<?x?x?x64xbf16>, tensor<?x?x?x64xbf16>, tensor<?x?x?x64xbf16>
-      -> tensor<?x?x?x64xbf16>, tensor<?x?x64x64xf32>
-  return %o, %s : tensor<?x?x?x64xbf16>, tensor<?x?x64x64xf32>
+      update delta(%beta : tensor<?x?x?xbf16>) initial_state(%s0 : tensor<?x?x64x32xf32>)
+      : tensor<?x?x?x64xbf16>, tensor<?x?x?x64xbf16>, tensor<?x?x?x32xbf16>
+      -> tensor<?x?x?x32xbf16>, tensor<?x?x64x32xf32>
+  return %o, %s : tensor<?x?x?x32xbf16>, tensor<?x?x64x32xf32>
 }
 
 // A gate per key row: 8 exponentials a token for Dk = 32.

@@ -72,3 +72,30 @@ func.func @linear_attention(%q: tensor<2x4x?x64xf16>, %k: tensor<2x4x?x64xf16>,
       : tensor<2x4x?x64xf16>, tensor<2x4x?x64xf16>, tensor<2x4x?x64xf16> -> tensor<2x4x?x64xf16>
   return %o : tensor<2x4x?x64xf16>
 }
+
+// The delta rule chunkwise: per chunk the system I + diag(beta) A (the keys'
+// products below the diagonal, f32 in shared memory), Y = V - diag(2^b) K S'
+// in place of V, the forward substitution T = (I + ...)^-1 diag(beta) (a
+// column a lane quad: two shuffles a row; rows 1 to 63), U = T Y in place of
+// Y, then the additive chunk with U for V.
+// SCHEDULE-LABEL: func.func @gated_deltanet
+// SCHEDULE: kernel = recurrence_chunk
+// KERNEL-LABEL: gpu.func @gated_deltanet
+// KERNEL-SAME: celeris.arg_names = ["q", "k", "v", "decay", "beta", "out"]
+// KERNEL: scf.for
+// KERNEL: memref.load %{{.+}} : memref<?x?x?xbf16>
+// KERNEL: memref.store %{{.+}} : memref<4352xf32, #gpu.address_space<workgroup>>
+// KERNEL: gpu.barrier
+// KERNEL-COUNT-63: gpu.shuffle  xor %{{.+}}, %c2_i32
+// KERNEL: gpu.barrier
+// KERNEL: gpu.barrier
+// KERNEL: gpu.barrier
+func.func @gated_deltanet(%q: tensor<?x?x?x64xbf16>, %k: tensor<?x?x?x64xbf16>,
+                          %v: tensor<?x?x?x64xbf16>, %g: tensor<?x?x?xf32>,
+                          %beta: tensor<?x?x?xbf16>) -> tensor<?x?x?x64xbf16> {
+  %o = celeris.recurrence %q, %k, %v decay scalar(%g : tensor<?x?x?xf32>)
+      update delta(%beta : tensor<?x?x?xbf16>)
+      : tensor<?x?x?x64xbf16>, tensor<?x?x?x64xbf16>, tensor<?x?x?x64xbf16>
+      -> tensor<?x?x?x64xbf16>
+  return %o : tensor<?x?x?x64xbf16>
+}
