@@ -4,8 +4,8 @@ pick one launch:
     ncu --kernel-name linear_attention --launch-skip 2 --launch-count 1 \\
         python3 scripts/device/profile_recurrence.py .device/recurrence/manifest.txt \\
         linear_attention 8 4096 16 128
-Arguments: MANIFEST KERNEL B T H D (linear_attention, simple_gla or retnet
-and their _d64 forms: no state in or out)."""
+Arguments: MANIFEST KERNEL B T H D (linear_attention, simple_gla, retnet
+and their _d64 forms, deltanet_chunk: no state in or out)."""
 
 import os
 import sys
@@ -27,6 +27,9 @@ def main():
         inputs.append(torch.nn.functional.logsigmoid(torch.randn(b, h, t, device="cuda") + 3))
     elif kernel.startswith("retnet"):
         inputs.append(torch.full((h,), -0.01, device="cuda"))
+    elif kernel == "deltanet_chunk":
+        k = torch.nn.functional.normalize(k.float(), dim=-1).bfloat16()
+        inputs = [q, k, v, torch.sigmoid(torch.randn(b, h, t, device="cuda")).bfloat16()]
     out = torch.empty_like(v)
     for _ in range(3):
         module.launch(kernel, *inputs, out)

@@ -365,42 +365,61 @@ void RecurrenceKernelEmitter::replaceValuesByDeltas(TensorCoreMma &mma,
   }
   gpu::BarrierOp::create(b);
 
-  // T = (I + lower)^-1 diag(beta) by forward substitution, a column a
-  // quad: lane 4 c' + p of warp w holds rows p, p + 4, .. of column
-  // c = 8 w + c'. Row i needs rows < i only, so the quad's partial sums
-  // over its rows meet by two shuffles; a warp skips the rows above its
-  // columns.
+  // T = (I + lower)^-1 diag(beta) by forward substitution, column by
+  // column, a lane quad per column: lane 4 c' + p of warp w holds the
+  // partial sums of rows p, p + 4, .. of column c = 8 w + c'. Step i takes
+  // X[i][c] (1 on the diagonal, 0 above it, else minus row i's finished
+  // partial sum) from its lane and adds lower[j][i] X[i][c] to every row j:
+  // one shuffle and 16 independent FMAs on the step's critical path. A warp
+  // skips the steps left of its columns, where X[i][c] is 0.
   Value column = b.add(b.mul(warp, 8), b.divu(laneId, 4));
   Value part = b.remu(laneId, 4);
+  Value quadBase = b.toI32(b.sub(laneId, part));
   int64_t held = chunk / 4;
-  SmallVector<Value> inverse;
-  for (int64_t m = 0; m < held; ++m)
-    inverse.push_back(
-        b.select(b.cmp(arith::CmpIPredicate::eq, column, b.add(part, 4 * m)),
-                 b.f32(1.0), b.f32(0.0)));
-  for (int64_t i = 1; i < chunk; ++i) {
-    Value needed = b.cmp(arith::CmpIPredicate::ult, b.mul(warp, 8), b.idx(i));
-    auto step = scf::IfOp::create(b, b.getF32Type(), needed,
-                                  /*withElseRegion=*/true);
+  SmallVector<Value> partial(held, b.f32(0.0));
+  auto solved = [&](int64_t i, Value sum) {
+    Value diagonal = b.cmp(arith::CmpIPredicate::eq, column, b.idx(i));
+    Value below = b.cmp(arith::CmpIPredicate::ult, column, b.idx(i));
+    return b.select(diagonal, b.f32(1.0),
+                    b.select(below, arith::NegFOp::create(b, sum), b.f32(0.0)));
+  };
+  for (int64_t i = 0; i + 1 < chunk; ++i) {
+    Value needed = b.cmp(arith::CmpIPredicate::ule, b.mul(warp, 8), b.idx(i));
+    auto step =
+        scf::IfOp::create(b, SmallVector<Type>(held, b.getF32Type()), needed,
+                          /*withElseRegion=*/true);
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(step.thenBlock());
-      Value sum = b.f32(0.0);
+      Value owner = gpu::ShuffleOp::create(
+                        b, partial[i / 4],
+                        arith::AddIOp::create(b, quadBase, b.i32(i % 4)),
+                        b.i32(32), gpu::ShuffleMode::IDX)
+                        .getShuffleResult();
+      Value x = solved(i, owner);
+      SmallVector<Value> updated;
       for (int64_t m = 0; m < held; ++m) {
         Value entry = memref::LoadOp::create(
-            b, system, ValueRange{b.add(b.idx(i * stride + 4 * m), part)});
-        sum = b.fma(entry, inverse[m], sum);
+            b, system,
+            ValueRange{b.add(b.mul(b.add(part, 4 * m), stride), b.idx(i))});
+        updated.push_back(b.fma(entry, x, partial[m]));
       }
-      sum = b.addF(sum, b.shuffleXor(sum, 1));
-      sum = b.addF(sum, b.shuffleXor(sum, 2));
-      Value mine = b.andI(b.cmp(arith::CmpIPredicate::eq, part, b.idx(i % 4)),
-                          b.cmp(arith::CmpIPredicate::ult, column, b.idx(i)));
-      scf::YieldOp::create(
-          b, b.select(mine, arith::NegFOp::create(b, sum), inverse[i / 4]));
+      scf::YieldOp::create(b, updated);
       b.setInsertionPointToStart(step.elseBlock());
-      scf::YieldOp::create(b, inverse[i / 4]);
+      scf::YieldOp::create(b, partial);
     }
-    inverse[i / 4] = step.getResult(0);
+    for (int64_t m = 0; m < held; ++m)
+      partial[m] = step.getResult(m);
+  }
+  SmallVector<Value> inverse;
+  for (int64_t m = 0; m < held; ++m) {
+    // Row 4 m + p of the column: its finished sum turned into X.
+    Value row = b.add(part, 4 * m);
+    Value diagonal = b.cmp(arith::CmpIPredicate::eq, column, row);
+    Value below = b.cmp(arith::CmpIPredicate::ult, column, row);
+    inverse.push_back(b.select(
+        diagonal, b.f32(1.0),
+        b.select(below, arith::NegFOp::create(b, partial[m]), b.f32(0.0))));
   }
   Value columnBeta = betaAt(c0, column);
   for (int64_t m = 0; m < held; ++m) {

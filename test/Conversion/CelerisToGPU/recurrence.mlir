@@ -76,8 +76,9 @@ func.func @linear_attention(%q: tensor<2x4x?x64xf16>, %k: tensor<2x4x?x64xf16>,
 // The delta rule chunkwise: per chunk the system I + diag(beta) A (the keys'
 // products below the diagonal, f32 in shared memory), Y = V - diag(2^b) K S'
 // in place of V, the forward substitution T = (I + ...)^-1 diag(beta) (a
-// column a lane quad: two shuffles a row; rows 1 to 63), U = T Y in place of
-// Y, then the additive chunk with U for V.
+// column a lane quad: steps 0 to 62, each a shuffle from the lane holding
+// the step's row), U = T Y in place of Y, then the additive chunk with U for
+// V.
 // SCHEDULE-LABEL: func.func @gated_deltanet
 // SCHEDULE: kernel = recurrence_chunk
 // KERNEL-LABEL: gpu.func @gated_deltanet
@@ -86,7 +87,7 @@ func.func @linear_attention(%q: tensor<2x4x?x64xf16>, %k: tensor<2x4x?x64xf16>,
 // KERNEL: memref.load %{{.+}} : memref<?x?x?xbf16>
 // KERNEL: memref.store %{{.+}} : memref<4352xf32, #gpu.address_space<workgroup>>
 // KERNEL: gpu.barrier
-// KERNEL-COUNT-63: gpu.shuffle  xor %{{.+}}, %c2_i32
+// KERNEL-COUNT-63: gpu.shuffle  idx
 // KERNEL: gpu.barrier
 // KERNEL: gpu.barrier
 // KERNEL: gpu.barrier
