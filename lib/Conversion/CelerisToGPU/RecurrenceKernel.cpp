@@ -369,9 +369,10 @@ void RecurrenceKernelEmitter::replaceValuesByDeltas(TensorCoreMma &mma,
   // column, a lane quad per column: lane 4 c' + p of warp w holds the
   // partial sums of rows p, p + 4, .. of column c = 8 w + c'. Step i takes
   // X[i][c] (1 on the diagonal, 0 above it, else minus row i's finished
-  // partial sum) from its lane and adds lower[j][i] X[i][c] to every row j:
-  // one shuffle and 16 independent FMAs on the step's critical path. A warp
-  // skips the steps left of its columns, where X[i][c] is 0.
+  // partial sum) from its lane and adds lower[j][i] X[i][c] to the rows j
+  // below it: one shuffle and up to 16 independent FMAs on the step's
+  // critical path. A warp skips the steps left of its columns, where
+  // X[i][c] is 0.
   Value column = b.add(b.mul(warp, 8), b.divu(laneId, 4));
   Value part = b.remu(laneId, 4);
   Value quadBase = b.toI32(b.sub(laneId, part));
@@ -397,8 +398,9 @@ void RecurrenceKernelEmitter::replaceValuesByDeltas(TensorCoreMma &mma,
                         b.i32(32), gpu::ShuffleMode::IDX)
                         .getShuffleResult();
       Value x = solved(i, owner);
-      SmallVector<Value> updated;
-      for (int64_t m = 0; m < held; ++m) {
+      // Rows 4 m + p <= i have lower[.][i] = 0: from m = i / 4 on.
+      SmallVector<Value> updated(partial.begin(), partial.begin() + i / 4);
+      for (int64_t m = i / 4; m < held; ++m) {
         Value entry = memref::LoadOp::create(
             b, system,
             ValueRange{b.add(b.mul(b.add(part, 4 * m), stride), b.idx(i))});
