@@ -24,6 +24,17 @@
 // RetNet's are arithmetic. The barrier that opens the next chunk orders all
 // of it.
 //
+// The delta rule (DeltaNet, Gated DeltaNet) goes through each chunk's UT
+// transform first: the chunk's value updates U solve
+//
+//   (I + diag(beta) A) U = diag(beta) (V - diag(2^b) K S'),
+//   A[i][j] = 2^(b_i - b_j) k_i.k_j for j < i,
+//
+// so the kernel writes A's scaled rows (f32) to shared memory, Y = V -
+// diag(2^b) K S' over V, solves T = (I + diag(beta) A)^-1 diag(beta) by
+// forward substitution into the P tile, and writes U = T Y over Y; the
+// additive steps above then run with U for V.
+//
 // Tokens past the sequence load as zeros (their gates as 0), so the last
 // partial chunk needs no masking beyond not storing its rows.
 //
