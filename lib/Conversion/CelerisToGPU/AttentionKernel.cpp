@@ -502,47 +502,30 @@ mlir::celeris::buildAttentionKernel(gpu::GPUModuleOp module, StringRef name,
                                     const AttentionKernelSpec &spec) {
   MLIRContext *ctx = module.getContext();
   Builder builder(ctx);
-  SmallVector<Type> argTypes = {spec.query, spec.key, spec.value};
-  SmallVector<StringRef> argNames = {"q", "k", "v"};
-  if (spec.alibiSlopes) {
-    argTypes.push_back(spec.alibiSlopes);
-    argNames.push_back("alibi_slopes");
-  }
-  if (spec.qSegmentIds) {
-    argTypes.append({spec.qSegmentIds, spec.kvSegmentIds});
-    argNames.append({"q_segment_ids", "kv_segment_ids"});
-  }
-  if (spec.cuSeqlensQ) {
-    argTypes.append({spec.cuSeqlensQ, spec.cuSeqlensKv});
-    argNames.append({"cu_seqlens_q", "cu_seqlens_kv"});
-  }
-  if (spec.blockCounts) {
-    argTypes.append({spec.blockCounts, spec.blockIndices});
-    argNames.append({"block_counts", "block_indices"});
-  }
-  if (spec.kvLengths) {
-    argTypes.push_back(spec.kvLengths);
-    argNames.push_back("kv_lengths");
-  }
-  if (spec.pageTable) {
-    argTypes.push_back(spec.pageTable);
-    argNames.push_back("page_table");
-  }
-  argTypes.push_back(spec.output);
-  argNames.push_back("out");
-  if (spec.lse) {
-    argTypes.push_back(spec.lse);
-    argNames.push_back("lse");
-  }
-  if (spec.isDecode()) {
-    // The runtime's scratch memory for the partial results of the splits
-    // (the `workspace` of celeris.launch).
-    argTypes.push_back(
-        MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 8)));
-    argNames.push_back("workspace");
-  }
+  // Decode's last argument is the runtime's scratch memory for the partial
+  // results of the splits (the `workspace` of celeris.launch).
+  MemRefType workspace =
+      spec.isDecode()
+          ? MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 8))
+          : MemRefType();
   FailureOr<gpu::GPUFuncOp> created =
-      createKernel(module, name, loc, argTypes, argNames, spec.schedule);
+      createKernel(module, name, loc,
+                   {{spec.query, "q"},
+                    {spec.key, "k"},
+                    {spec.value, "v"},
+                    {spec.alibiSlopes, "alibi_slopes"},
+                    {spec.qSegmentIds, "q_segment_ids"},
+                    {spec.kvSegmentIds, "kv_segment_ids"},
+                    {spec.cuSeqlensQ, "cu_seqlens_q"},
+                    {spec.cuSeqlensKv, "cu_seqlens_kv"},
+                    {spec.blockCounts, "block_counts"},
+                    {spec.blockIndices, "block_indices"},
+                    {spec.kvLengths, "kv_lengths"},
+                    {spec.pageTable, "page_table"},
+                    {spec.output, "out"},
+                    {spec.lse, "lse"},
+                    {workspace, "workspace"}},
+                   spec.schedule);
   if (failed(created))
     return failure();
   gpu::GPUFuncOp kernel = *created;

@@ -66,9 +66,10 @@ LogicalResult mlir::celeris::checkKernelFunction(func::FuncOp func,
       return op->emitError()
              << what << ": the " << input.role << " is not an argument of @"
              << name << "; the kernel reads its operands from its arguments";
-    FailureOr<OperandPrologue> prologue = OperandPrologue::trace(
-        input.operand, block, input.role,
-        [&](Location loc) { return mlir::emitError(loc) << what << ": "; });
+    FailureOr<OperandPrologue> prologue =
+        OperandPrologue::trace(input.operand, input.role, [&](Location loc) {
+          return mlir::emitError(loc) << what << ": ";
+        });
     if (failed(prologue))
       return failure();
     sources.insert(prologue->getArgument());
@@ -173,6 +174,20 @@ FailureOr<gpu::GPUFuncOp> mlir::celeris::createKernel(
   kernel->setAttr("celeris.arg_names", builder.getStrArrayAttr(argNames));
   kernel->setAttr("celeris.gpu_schedule", schedule);
   return kernel;
+}
+
+FailureOr<gpu::GPUFuncOp>
+mlir::celeris::createKernel(gpu::GPUModuleOp module, StringRef name,
+                            Location loc, ArrayRef<KernelArgument> args,
+                            GPUScheduleAttr schedule) {
+  SmallVector<Type> types;
+  SmallVector<StringRef> names;
+  for (const KernelArgument &arg : args)
+    if (arg.type) {
+      types.push_back(arg.type);
+      names.push_back(arg.name);
+    }
+  return createKernel(module, name, loc, types, names, schedule);
 }
 
 void mlir::celeris::capKernelRegisters(gpu::GPUFuncOp kernel, int64_t threads,

@@ -76,6 +76,18 @@ FailureOr<gpu::GPUFuncOp> createKernel(gpu::GPUModuleOp module, StringRef name,
                                        ArrayRef<StringRef> argNames,
                                        GPUScheduleAttr schedule);
 
+/// A kernel argument for createKernel: its type, null when the op has no
+/// such operand (the argument is then left out), and its manifest name.
+struct KernelArgument {
+  MemRefType type;
+  StringRef name;
+};
+/// createKernel over the arguments of `args` that are present, in order.
+FailureOr<gpu::GPUFuncOp> createKernel(gpu::GPUModuleOp module, StringRef name,
+                                       Location loc,
+                                       ArrayRef<KernelArgument> args,
+                                       GPUScheduleAttr schedule);
+
 /// Lets ptxas cap `kernel`'s registers at 65536 / (threads * ctasPerSm)
 /// (.maxntid and .minnctapersm).
 void capKernelRegisters(gpu::GPUFuncOp kernel, int64_t threads,

@@ -48,7 +48,7 @@ static bool isElementwiseOnShape(Operation *op, ArrayRef<int64_t> shape) {
 }
 
 FailureOr<OperandPrologue>
-OperandPrologue::trace(Value operand, Block &body, StringRef role,
+OperandPrologue::trace(Value operand, StringRef role,
                        function_ref<InFlightDiagnostic(Location)> emitError) {
   ArrayRef<int64_t> shape =
       cast<RankedTensorType>(operand.getType()).getShape();
@@ -70,10 +70,6 @@ OperandPrologue::trace(Value operand, Block &body, StringRef role,
     Operation *op = value.getDefiningOp();
     if (!visited.insert(op).second)
       return success();
-    if (op->getBlock() != &body)
-      return emitError(op->getLoc())
-             << "the " << role
-             << " is computed outside the function's top level";
     if (isScalarConstant(op)) {
       ops.push_back(op);
       return success();
@@ -159,6 +155,7 @@ struct MathToNVVMIntrinsic : OpRewritePattern<MathOp> {
   }
   StringRef intrinsic;
 };
+
 } // namespace
 
 LogicalResult mlir::celeris::expandPrologueMath(Operation *module) {
@@ -174,6 +171,7 @@ LogicalResult mlir::celeris::expandPrologueMath(Operation *module) {
   patterns.add<MathToNVVMIntrinsic<math::CeilOp>>(ctx, "llvm.nvvm.ceil.f");
   patterns.add<MathToNVVMIntrinsic<math::SqrtOp>>(ctx, "llvm.nvvm.sqrt.rn.f");
   patterns.add<MathToNVVMIntrinsic<math::FmaOp>>(ctx, "llvm.nvvm.fma.rn.f");
+
   if (failed(applyPatternsGreedily(module, std::move(patterns))))
     return module->emitError("GPU lowering: the expansion of math ops into "
                              "arith did not converge");

@@ -23,12 +23,13 @@ namespace mlir::celeris {
 /// operand's shape, with splat constants as their other operands.
 class OperandPrologue {
 public:
-  /// Traces `operand` back to the argument of `body` it is computed from.
+  /// Traces `operand`, a value of a function's only block, back to the
+  /// function argument it is computed from.
   /// An op that is not elementwise, a shape that differs from the
   /// operand's, no argument or two of them is an error from `emitError`
   /// (at the offending op when there is one) naming `role`.
   static FailureOr<OperandPrologue>
-  trace(Value operand, Block &body, StringRef role,
+  trace(Value operand, StringRef role,
         function_ref<InFlightDiagnostic(Location)> emitError);
 
   BlockArgument getArgument() const { return argument; }

@@ -115,14 +115,12 @@ class RecurrenceKernelEmitter {
 public:
   RecurrenceKernelEmitter(gpu::GPUFuncOp kernel,
                           const RecurrenceKernelSpec &spec)
-      : spec(spec), layout(spec), b(kernel.getLoc(), kernel.getContext()) {
+      : spec(spec), args(kernel, spec), layout(spec),
+        b(kernel.getLoc(), kernel.getContext()) {
     b.setInsertionPointToStart(&kernel.getBody().front());
-    RecurrenceKernelArgs args(kernel, spec);
     q = args.q;
     k = args.k;
     v = args.v;
-    decay = args.decay;
-    beta = args.beta;
     initialState = args.initialState;
     out = args.out;
     finalState = args.finalState;
@@ -162,9 +160,10 @@ private:
   }
 
   const RecurrenceKernelSpec &spec;
+  RecurrenceKernelArgs args;
   RecurrenceLayout layout;
   KernelBuilder b;
-  Value q, k, v, decay, beta, initialState, out, finalState;
+  Value q, k, v, initialState, out, finalState;
   Value tid, warp, laneId, group, quad, batch, head, length;
   Value gates;
   /// Head decay: log2(gamma) of the CTA's head; the tokens of the current
@@ -192,8 +191,7 @@ std::pair<Value, Value> RecurrenceKernelEmitter::loadGates(Value n) {
       Value inside = b.cmp(arith::CmpIPredicate::slt, position, length);
       // Past the sequence read token 0 (there is one) and use 0.
       Value at = b.select(inside, position, b.idx(0));
-      Value g = loadAsF32(b, b.getLoc(), decay, {batch, head, at},
-                          spec.decayPrologue);
+      Value g = args.loadDecay(b, b.getLoc(), {batch, head, at});
       gate[e] = b.select(inside, b.mulF(g, b.f32(M_LOG2E)), b.f32(0.0));
     }
     scf::YieldOp::create(b, ValueRange{gate[0], gate[1]});
@@ -285,8 +283,7 @@ Value RecurrenceKernelEmitter::betaAt(Value c0, Value t) {
   Value inside = b.cmp(arith::CmpIPredicate::slt, position, length);
   // Past the sequence read token 0 (the chunk has tokens) and use 0.
   Value at = b.select(inside, position, b.idx(0));
-  Value strength =
-      loadAsF32(b, b.getLoc(), beta, {batch, head, at}, spec.betaPrologue);
+  Value strength = args.loadBeta(b, b.getLoc(), {batch, head, at});
   return b.select(inside, strength, b.f32(0.0));
 }
 
@@ -510,9 +507,7 @@ void RecurrenceKernelEmitter::emit() {
   if (scalarGates)
     storeGates(loadGates(b.idx(0)), b.idx(0));
   if (spec.decayKind == DecayKind::Head)
-    headGate =
-        b.mulF(loadAsF32(b, b.getLoc(), decay, {head}, spec.decayPrologue),
-               b.f32(M_LOG2E));
+    headGate = b.mulF(args.loadDecay(b, b.getLoc(), {head}), b.f32(M_LOG2E));
 
   // Chunk n loads into stage n % 2; chunks past the last load nothing (row
   // limit 0) but still complete their stage.
@@ -716,7 +711,8 @@ mlir::celeris::getRecurrenceSharedBytes(const RecurrenceKernelSpec &spec) {
 }
 
 RecurrenceKernelArgs::RecurrenceKernelArgs(gpu::GPUFuncOp kernel,
-                                           const RecurrenceKernelSpec &spec) {
+                                           const RecurrenceKernelSpec &spec)
+    : spec(spec) {
   unsigned arg = 0;
   auto next = [&](bool present) {
     return present ? kernel.getArgument(arg++) : Value();
@@ -731,6 +727,16 @@ RecurrenceKernelArgs::RecurrenceKernelArgs(gpu::GPUFuncOp kernel,
   finalState = next(bool(spec.finalState));
 }
 
+Value RecurrenceKernelArgs::loadDecay(OpBuilder &b, Location loc,
+                                      ValueRange indices) const {
+  return loadAsF32(b, loc, decay, indices, spec.decayPrologue);
+}
+
+Value RecurrenceKernelArgs::loadBeta(OpBuilder &b, Location loc,
+                                     ValueRange indices) const {
+  return loadAsF32(b, loc, beta, indices, spec.betaPrologue);
+}
+
 void mlir::celeris::emitRecurrenceChunkKernel(
     gpu::GPUFuncOp kernel, const RecurrenceKernelSpec &spec) {
   RecurrenceKernelEmitter(kernel, spec).emit();
@@ -742,26 +748,17 @@ mlir::celeris::buildRecurrenceKernel(gpu::GPUModuleOp module, StringRef name,
                                      const RecurrenceKernelSpec &spec) {
   MLIRContext *ctx = module.getContext();
   Builder builder(ctx);
-  SmallVector<Type> argTypes = {spec.query, spec.key, spec.value};
-  SmallVector<StringRef> argNames = {"q", "k", "v"};
-  std::pair<MemRefType, StringRef> optional[] = {
-      {spec.decay, "decay"},
-      {spec.beta, "beta"},
-      {spec.initialState, "initial_state"}};
-  for (auto [type, argName] : optional) {
-    if (!type)
-      continue;
-    argTypes.push_back(type);
-    argNames.push_back(argName);
-  }
-  argTypes.push_back(spec.output);
-  argNames.push_back("out");
-  if (spec.finalState) {
-    argTypes.push_back(spec.finalState);
-    argNames.push_back("final_state");
-  }
   FailureOr<gpu::GPUFuncOp> created =
-      createKernel(module, name, loc, argTypes, argNames, spec.schedule);
+      createKernel(module, name, loc,
+                   {{spec.query, "q"},
+                    {spec.key, "k"},
+                    {spec.value, "v"},
+                    {spec.decay, "decay"},
+                    {spec.beta, "beta"},
+                    {spec.initialState, "initial_state"},
+                    {spec.output, "out"},
+                    {spec.finalState, "final_state"}},
+                   spec.schedule);
   if (failed(created))
     return failure();
   gpu::GPUFuncOp kernel = *created;

@@ -43,6 +43,14 @@ struct RecurrenceKernelSpec {
 struct RecurrenceKernelArgs {
   Value q, k, v, decay, beta, initialState, out, finalState;
   RecurrenceKernelArgs(gpu::GPUFuncOp kernel, const RecurrenceKernelSpec &spec);
+
+  /// The decay and beta at `indices`, through the function's elementwise
+  /// math when it computes them, as f32.
+  Value loadDecay(OpBuilder &b, Location loc, ValueRange indices) const;
+  Value loadBeta(OpBuilder &b, Location loc, ValueRange indices) const;
+
+private:
+  const RecurrenceKernelSpec &spec;
 };
 
 /// Bytes of dynamic shared memory the kernel of `spec` reserves.

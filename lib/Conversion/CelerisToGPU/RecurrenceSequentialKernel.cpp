@@ -82,9 +82,8 @@ void mlir::celeris::emitRecurrenceSequentialKernel(
   KernelBuilder b(kernel.getLoc(), kernel.getContext());
   b.setInsertionPointToStart(&kernel.getBody().front());
   RecurrenceKernelArgs args(kernel, spec);
-  Value q = args.q, k = args.k, v = args.v, decay = args.decay,
-        beta = args.beta, initial = args.initialState, out = args.out,
-        final = args.finalState;
+  Value q = args.q, k = args.k, v = args.v, initial = args.initialState,
+        out = args.out, final = args.finalState;
 
   constexpr int64_t kRowGroups = 4, kWarpColumns = 8;
   int64_t keyDim = spec.getKeyDim();
@@ -113,13 +112,6 @@ void mlir::celeris::emitRecurrenceSequentialKernel(
   auto loadF32 = [&](Value source, ValueRange indices) {
     return loadAsF32(b, b.getLoc(), source, indices);
   };
-  // The decay and beta through the function's elementwise math, if any.
-  auto loadDecay = [&](ValueRange indices) {
-    return loadAsF32(b, b.getLoc(), decay, indices, spec.decayPrologue);
-  };
-  auto loadBeta = [&](ValueRange indices) {
-    return loadAsF32(b, b.getLoc(), beta, indices, spec.betaPrologue);
-  };
   auto loadToken = [&](Value token) {
     TokenOperands operands;
     for (int64_t i = 0; i < rows; ++i) {
@@ -127,20 +119,21 @@ void mlir::celeris::emitRecurrenceSequentialKernel(
       operands.queries.push_back(loadF32(q, {batch, head, token, row}));
       operands.keys.push_back(loadF32(k, {batch, head, token, row}));
       if (spec.decayKind == DecayKind::Vector)
-        operands.gates.push_back(loadDecay({batch, head, token, row}));
+        operands.gates.push_back(
+            args.loadDecay(b, b.getLoc(), {batch, head, token, row}));
     }
     operands.value = loadF32(v, {batch, head, token, column});
     if (spec.decayKind == DecayKind::Scalar)
-      operands.gate = loadDecay({batch, head, token});
+      operands.gate = args.loadDecay(b, b.getLoc(), {batch, head, token});
     if (spec.updateKind == UpdateKind::Delta)
-      operands.strength = loadBeta({batch, head, token});
+      operands.strength = args.loadBeta(b, b.getLoc(), {batch, head, token});
     return operands;
   };
   auto exp = [&](Value g) { return b.exp2(b.mulF(g, b.f32(M_LOG2E))); };
 
   Value headDecay;
   if (spec.decayKind == DecayKind::Head)
-    headDecay = exp(loadDecay({head}));
+    headDecay = exp(args.loadDecay(b, b.getLoc(), {head}));
 
   SmallVector<Value> state;
   for (int64_t i = 0; i < rows; ++i)

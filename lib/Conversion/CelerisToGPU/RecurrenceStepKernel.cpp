@@ -34,9 +34,8 @@ void mlir::celeris::emitRecurrenceStepKernel(gpu::GPUFuncOp kernel,
   KernelBuilder b(kernel.getLoc(), kernel.getContext());
   b.setInsertionPointToStart(&kernel.getBody().front());
   RecurrenceKernelArgs args(kernel, spec);
-  Value q = args.q, k = args.k, v = args.v, decay = args.decay,
-        beta = args.beta, initial = args.initialState, out = args.out,
-        final = args.finalState;
+  Value q = args.q, k = args.k, v = args.v, initial = args.initialState,
+        out = args.out, final = args.finalState;
 
   int64_t warps = spec.schedule.getWarps();
   int64_t columns = spec.schedule.getKvTile();
@@ -62,20 +61,13 @@ void mlir::celeris::emitRecurrenceStepKernel(gpu::GPUFuncOp kernel,
   auto loadF32 = [&](Value source, ValueRange indices) {
     return loadAsF32(b, b.getLoc(), source, indices);
   };
-  // The decay and beta through the function's elementwise math, if any.
-  auto loadDecay = [&](ValueRange indices) {
-    return loadAsF32(b, b.getLoc(), decay, indices, spec.decayPrologue);
-  };
-  auto loadBeta = [&](ValueRange indices) {
-    return loadAsF32(b, b.getLoc(), beta, indices, spec.betaPrologue);
-  };
   auto exp = [&](Value g) { return b.exp2(b.mulF(g, b.f32(M_LOG2E))); };
 
   Value tokenDecay;
   if (spec.decayKind == DecayKind::Head)
-    tokenDecay = exp(loadDecay({head}));
+    tokenDecay = exp(args.loadDecay(b, b.getLoc(), {head}));
   else if (spec.decayKind == DecayKind::Scalar)
-    tokenDecay = exp(loadDecay({batch, head, token}));
+    tokenDecay = exp(args.loadDecay(b, b.getLoc(), {batch, head, token}));
 
   SmallVector<Value> state, keys, queries;
   for (int64_t i = 0; i < rowsPerWarp; ++i) {
@@ -89,7 +81,7 @@ void mlir::celeris::emitRecurrenceStepKernel(gpu::GPUFuncOp kernel,
     Value s = loadF32(initial, {batch, head, row, column});
     Value a = tokenDecay;
     if (spec.decayKind == DecayKind::Vector)
-      a = exp(loadDecay({batch, head, token, row}));
+      a = exp(args.loadDecay(b, b.getLoc(), {batch, head, token, row}));
     state.push_back(a ? b.mulF(a, s) : s);
   }
 
@@ -115,7 +107,7 @@ void mlir::celeris::emitRecurrenceStepKernel(gpu::GPUFuncOp kernel,
   Value update = loadF32(v, {batch, head, token, column});
   if (spec.updateKind == UpdateKind::Delta) {
     Value old = columnSum(keys, 0);
-    Value strength = loadBeta({batch, head, token});
+    Value strength = args.loadBeta(b, b.getLoc(), {batch, head, token});
     update = b.mulF(strength, arith::SubFOp::create(b, update, old));
   }
   for (int64_t i = 0; i < rowsPerWarp; ++i)

@@ -253,17 +253,10 @@ FailureOr<gpu::GPUFuncOp>
 mlir::celeris::buildScanKernel(gpu::GPUModuleOp module, StringRef name,
                                Location loc, const ScanKernelSpec &spec) {
   Builder builder(module.getContext());
-  SmallVector<Type> argTypes;
-  SmallVector<StringRef> argNames;
-  std::pair<MemRefType, StringRef> args[] = {
-      {spec.a, "a"}, {spec.b, "b"}, {spec.initial, "initial"}, {spec.h, "h"}};
-  for (auto [type, argName] : args)
-    if (type) {
-      argTypes.push_back(type);
-      argNames.push_back(argName);
-    }
-  FailureOr<gpu::GPUFuncOp> created =
-      createKernel(module, name, loc, argTypes, argNames, spec.schedule);
+  FailureOr<gpu::GPUFuncOp> created = createKernel(
+      module, name, loc,
+      {{spec.a, "a"}, {spec.b, "b"}, {spec.initial, "initial"}, {spec.h, "h"}},
+      spec.schedule);
   if (failed(created))
     return failure();
   gpu::GPUFuncOp kernel = *created;
@@ -454,21 +447,19 @@ mlir::celeris::buildSelectiveScanKernel(gpu::GPUModuleOp module, StringRef name,
                                         Location loc,
                                         const SelectiveScanKernelSpec &spec) {
   Builder builder(module.getContext());
-  SmallVector<Type> argTypes;
-  SmallVector<StringRef> argNames;
-  std::pair<MemRefType, StringRef> args[] = {
-      {spec.u, "u"}, {spec.delta, "delta"},
-      {spec.A, "A"}, {spec.Bmat, "B"},
-      {spec.C, "C"}, {spec.D, "D"},
-      {spec.z, "z"}, {spec.deltaBias, "delta_bias"},
-      {spec.y, "y"}, {spec.lastState, "last_state"}};
-  for (auto [type, argName] : args)
-    if (type) {
-      argTypes.push_back(type);
-      argNames.push_back(argName);
-    }
   FailureOr<gpu::GPUFuncOp> created =
-      createKernel(module, name, loc, argTypes, argNames, spec.schedule);
+      createKernel(module, name, loc,
+                   {{spec.u, "u"},
+                    {spec.delta, "delta"},
+                    {spec.A, "A"},
+                    {spec.Bmat, "B"},
+                    {spec.C, "C"},
+                    {spec.D, "D"},
+                    {spec.z, "z"},
+                    {spec.deltaBias, "delta_bias"},
+                    {spec.y, "y"},
+                    {spec.lastState, "last_state"}},
+                   spec.schedule);
   if (failed(created))
     return failure();
   gpu::GPUFuncOp kernel = *created;
