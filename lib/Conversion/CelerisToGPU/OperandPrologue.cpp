@@ -126,7 +126,9 @@ Value OperandPrologue::loadElement(OpBuilder &b, Location loc, Value source,
       scalars.map(result, scalars.lookup(splat.getInput()));
       continue;
     }
-    OperationState state(loc, op->getName());
+    // The function's op's location: a diagnostic about the scalar op (a
+    // math op with no expansion) points at it.
+    OperationState state(op->getLoc(), op->getName());
     for (Value input : op->getOperands())
       state.addOperands(scalars.lookup(input));
     state.addTypes(getElementTypeOrSelf(result.getType()));
@@ -156,6 +158,17 @@ struct MathToNVVMIntrinsic : OpRewritePattern<MathOp> {
   StringRef intrinsic;
 };
 
+/// |x| = maximum(x, -x): NaN stays NaN and -0 becomes +0, as fabs does.
+struct AbsToMaximum : OpRewritePattern<math::AbsFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::AbsFOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x = op.getOperand();
+    rewriter.replaceOpWithNewOp<arith::MaximumFOp>(
+        op, x, arith::NegFOp::create(rewriter, op.getLoc(), x));
+    return success();
+  }
+};
 } // namespace
 
 LogicalResult mlir::celeris::expandPrologueMath(Operation *module) {
@@ -171,7 +184,8 @@ LogicalResult mlir::celeris::expandPrologueMath(Operation *module) {
   patterns.add<MathToNVVMIntrinsic<math::CeilOp>>(ctx, "llvm.nvvm.ceil.f");
   patterns.add<MathToNVVMIntrinsic<math::SqrtOp>>(ctx, "llvm.nvvm.sqrt.rn.f");
   patterns.add<MathToNVVMIntrinsic<math::FmaOp>>(ctx, "llvm.nvvm.fma.rn.f");
-
+  patterns.add<MathToNVVMIntrinsic<math::TruncOp>>(ctx, "llvm.nvvm.trunc.f");
+  patterns.add<AbsToMaximum>(ctx);
   if (failed(applyPatternsGreedily(module, std::move(patterns))))
     return module->emitError("GPU lowering: the expansion of math ops into "
                              "arith did not converge");

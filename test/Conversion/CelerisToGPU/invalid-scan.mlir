@@ -27,3 +27,27 @@ func.func @reduced_b(%a: tensor<2x64xf32>, %wide: tensor<2x64x4xf32>) -> tensor<
   %h = celeris.scan %a, %b axis 1 : tensor<2x64xf32>, tensor<2x64xf32> -> tensor<2x64xf32>
   return %h : tensor<2x64xf32>
 }
+
+// -----
+
+func.func @splat_of_extract(%a: tensor<2x64xf32>, %b: tensor<2x64xf32>, %s: tensor<1xf32>) -> tensor<2x64xf32> {
+  %c0 = arith.constant 0 : index
+  %x = tensor.extract %s[%c0] : tensor<1xf32>
+  // expected-error @+1 {{GPU scan: the a splats a value that is not a constant; the kernel has no place for it}}
+  %splat = tensor.splat %x : tensor<2x64xf32>
+  %scaled = arith.mulf %a, %splat : tensor<2x64xf32>
+  %h = celeris.scan %scaled, %b axis 1 : tensor<2x64xf32>, tensor<2x64xf32> -> tensor<2x64xf32>
+  return %h : tensor<2x64xf32>
+}
+
+// -----
+
+// Math with no arith expansion and no NVVM instruction is an error at the
+// function's op, not a libdevice call left for the linker.
+func.func @copysign(%a: tensor<2x64xf32>, %b: tensor<2x64xf32>) -> tensor<2x64xf32> {
+  %one = arith.constant dense<1.0> : tensor<2x64xf32>
+  // expected-error @+1 {{GPU lowering: 'math.copysign' in an operand's elementwise math has no expansion for the GPU (exp, log, log1p, tanh, erf, sin, cos and the like have)}}
+  %signed = math.copysign %one, %a : tensor<2x64xf32>
+  %h = celeris.scan %signed, %b axis 1 : tensor<2x64xf32>, tensor<2x64xf32> -> tensor<2x64xf32>
+  return %h : tensor<2x64xf32>
+}

@@ -72,3 +72,18 @@ func.func @mamba1(%u: tensor<?x?x?xbf16>, %dt: tensor<?x?x?xbf16>,
         tensor<?x16x?xbf16>, tensor<?x16x?xbf16> -> tensor<?x?x?xbf16>, tensor<?x?x16xf32>
   return %y, %last : tensor<?x?x?xbf16>, tensor<?x?x16xf32>
 }
+
+// Math in an operand's prologue becomes arith and NVVM intrinsics, never a
+// libdevice call: |x| as maximum(x, -x), trunc as its NVVM instruction.
+// CHECK-LABEL: gpu.func @abs_trunc
+// CHECK-NOT: math.
+// CHECK: arith.maximumf
+// CHECK: llvm.nvvm.trunc.f
+// CHECK-NOT: math.
+// CHECK: gpu.return
+func.func @abs_trunc(%x: tensor<2x64xf32>, %b: tensor<2x64xf32>) -> tensor<2x64xf32> {
+  %abs = math.absf %x : tensor<2x64xf32>
+  %a = math.trunc %abs : tensor<2x64xf32>
+  %h = celeris.scan %a, %b axis 1 : tensor<2x64xf32>, tensor<2x64xf32> -> tensor<2x64xf32>
+  return %h : tensor<2x64xf32>
+}
