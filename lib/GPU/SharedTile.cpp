@@ -81,7 +81,7 @@ TileLoader::TileLoader(KernelBuilder &b, const SharedTile &tile, Value threadId,
 SmallVector<Value> TileLoader::load(KernelBuilder &b, const SharedMemory &smem,
                                     Value tileOffset, Value source,
                                     ValueRange outer, Value row0,
-                                    Value rowLimit) const {
+                                    Value rowLimit, Value column0) const {
   Value lastRow = b.sub(rowLimit, b.idx(1));
   return loadRows(b, smem, tileOffset, source, [&](Value r) {
     Value row = b.add(row0, r);
@@ -89,6 +89,7 @@ SmallVector<Value> TileLoader::load(KernelBuilder &b, const SharedMemory &smem,
     RowSource at{SmallVector<Value>(outer),
                  b.cmp(arith::CmpIPredicate::slt, row, rowLimit)};
     at.indices.push_back(b.maxS(b.minS(row, lastRow), b.idx(0)));
+    at.column0 = column0;
     return at;
   });
 }
@@ -106,7 +107,7 @@ TileLoader::loadRows(KernelBuilder &b, const SharedMemory &smem,
     Value inTile =
         b.add(threadOffsets[pass % period],
               (pass / period) * period * rowsPerPass * tile.rowStride());
-    at.indices.push_back(column);
+    at.indices.push_back(at.column0 ? b.add(at.column0, column) : column);
     tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
         b, tokenType, smem.view(), ValueRange{b.add(tileOffset, inTile)},
         source, at.indices, b.getIndexAttr(8), count, b.getUnitAttr()));

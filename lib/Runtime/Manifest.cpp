@@ -298,6 +298,27 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
     }
     if (!kernel)
       return fail("'" + key + "' outside a kernel");
+    // Geometry lines after a `step` line are the step's.
+    KernelLaunch *launch =
+        kernel->steps.empty() ? kernel : &kernel->steps.back();
+    if (key == "end" || key == "step") {
+      if (!launch->grid[0] || !launch->sharedBytes)
+        return fail(kernel->steps.empty()
+                        ? "kernel '" + kernel->name +
+                              "' needs binary, symbol, grid and shared"
+                        : "step '" + launch->symbol + "' of kernel '" +
+                              kernel->name + "' needs grid and shared");
+    }
+    if (key == "step") {
+      kernel->steps.emplace_back();
+      if (!(words >> kernel->steps.back().symbol))
+        return fail("expected a step's symbol name");
+      continue;
+    }
+    if (!kernel->steps.empty() && key != "end" && key != "grid" &&
+        key != "block" && key != "shared")
+      return fail("'" + key + "' after a step of kernel '" + kernel->name +
+                  "' (a step has only grid, block and shared)");
     if (key == "end") {
       if (kernel->binary.empty() || kernel->symbol.empty() ||
           !kernel->grid[0] || !kernel->sharedBytes)
@@ -390,7 +411,7 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
       if (!(words >> kernel->symbol))
         return fail("expected a symbol name");
     } else if (key == "grid") {
-      for (auto &dim : kernel->grid) {
+      for (auto &dim : launch->grid) {
         std::string word;
         if (!(words >> word))
           return fail("grid needs 3 expressions");
@@ -398,14 +419,14 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
           return std::nullopt;
       }
     } else if (key == "block") {
-      for (unsigned &dim : kernel->block)
+      for (unsigned &dim : launch->block)
         if (!(words >> dim) || dim == 0)
           return fail("block needs 3 positive integers");
     } else if (key == "shared") {
       std::string word;
       if (!(words >> word))
         return fail("expected an expression");
-      if (!parseExpr(word, kernel->sharedBytes))
+      if (!parseExpr(word, launch->sharedBytes))
         return std::nullopt;
     } else if (key == "result") {
       PendingResult result{"", {}, lineNo};

@@ -27,7 +27,13 @@
 //     workspace 4*B*Hq   (optional: bytes of scratch memory the runtime
 //                         owns and passes as a last, hidden argument, a
 //                         memref<?xi8> descriptor; zero when first
-//                         allocated, and the kernel leaves it zero)
+//                         allocated, and a kernel that counts on zeros
+//                         leaves it zero)
+//     step histogram_scan   (optional, repeated: a further kernel of the
+//       grid 1 1 1           same binary the launch runs after the ones
+//       block 1024 1 1       before it, on the same stream, with the same
+//       shared 0             arguments, sizes and workspace; its own
+//                            geometry follows)
 //   end
 //
 // Expressions: integers, size names, + - * / (floor division), ceildiv,
@@ -103,13 +109,19 @@ struct ResultShape {
   std::string text;
 };
 
-struct KernelSpec {
-  std::string name;
-  std::string binary;
+/// One kernel a launch runs: its symbol and geometry.
+struct KernelLaunch {
   std::string symbol;
   std::unique_ptr<SizeExpr> grid[3];
   unsigned block[3] = {1, 1, 1};
   std::unique_ptr<SizeExpr> sharedBytes;
+};
+
+struct KernelSpec : KernelLaunch {
+  std::string name;
+  std::string binary;
+  /// Kernels a launch runs after this one, in order.
+  std::vector<KernelLaunch> steps;
   /// Bytes of the runtime-owned workspace, or null when the kernel has none.
   std::unique_ptr<SizeExpr> workspaceBytes;
   std::vector<KernelArg> args;

@@ -130,6 +130,8 @@ struct CelerisModule {
   Manifest manifest;
   std::vector<CUmodule> modules;
   std::vector<CUfunction> functions; // One per manifest kernel.
+  /// The functions of each kernel's steps, in order.
+  std::vector<std::vector<CUfunction>> stepFunctions;
   /// The workspace of each kernel that has one (0: none yet), and its bytes.
   std::vector<CUdeviceptr> workspaces;
   std::vector<int64_t> workspaceBytes;
@@ -225,6 +227,17 @@ int celeris_module_load(CelerisRuntime *runtime, const char *manifestPath,
                "finding '" + kernel.symbol + "' in '" + kernel.binary + "'"))
       return 1;
     result->functions.push_back(function);
+    std::vector<CUfunction> steps;
+    for (const KernelLaunch &step : kernel.steps) {
+      if (!check(driver,
+                 driver.cuModuleGetFunction(&function, cuModule,
+                                            step.symbol.c_str()),
+                 "finding step '" + step.symbol + "' in '" + kernel.binary +
+                     "'"))
+        return 1;
+      steps.push_back(function);
+    }
+    result->stepFunctions.push_back(std::move(steps));
   }
   result->workspaces.assign(result->manifest.kernels.size(), 0);
   result->workspaceBytes.assign(result->manifest.kernels.size(), 0);
@@ -332,14 +345,36 @@ int celeris_kernel_result(const CelerisModule *module, const char *kernel,
   return 0;
 }
 
+/// The grid and shared memory of `launch` (of kernel `name`) at `sizes`.
+static int evaluateGeometry(const KernelLaunch &launch, const std::string &name,
+                            const std::map<std::string, int64_t> &sizes,
+                            int64_t grid[3], int64_t *sharedBytes) {
+  std::string error;
+  for (int d = 0; d < 3; ++d) {
+    std::optional<int64_t> value = launch.grid[d]->evaluate(sizes, error);
+    if (!value)
+      return fail("kernel '" + name + "': " + error);
+    if (*value < 0 || *value > 0x7fffffff)
+      return fail("kernel '" + name + "': grid dimension " + std::to_string(d) +
+                  " evaluates to " + std::to_string(*value));
+    grid[d] = *value;
+  }
+  std::optional<int64_t> shared = launch.sharedBytes->evaluate(sizes, error);
+  if (!shared)
+    return fail("kernel '" + name + "': " + error);
+  *sharedBytes = *shared;
+  return 0;
+}
+
 /// What celeris_launch_geometry computes, and with `workspaceBytes` also
-/// the workspace the launch needs (0 for a kernel without one), from the
-/// same bound sizes.
-static int evaluateLaunch(const CelerisModule *module, const char *kernelName,
-                          const char *const *sizeNames,
-                          const int64_t *sizeValues, int numSizes, void **args,
-                          int numArgs, int64_t grid[3], int64_t *sharedBytes,
-                          int64_t *workspaceBytes) {
+/// the workspace the launch needs (0 for a kernel without one) and with
+/// `boundSizes` the sizes, from the same bound sizes.
+static int
+evaluateLaunch(const CelerisModule *module, const char *kernelName,
+               const char *const *sizeNames, const int64_t *sizeValues,
+               int numSizes, void **args, int numArgs, int64_t grid[3],
+               int64_t *sharedBytes, int64_t *workspaceBytes,
+               std::map<std::string, int64_t> *boundSizes = nullptr) {
   int index = findKernel(module, kernelName);
   if (index < 0)
     return fail(std::string("the artifact has no kernel '") + kernelName + "'");
@@ -361,24 +396,16 @@ static int evaluateLaunch(const CelerisModule *module, const char *kernelName,
       kernel.bindSizes(args, given, error);
   if (!sizes)
     return fail("kernel '" + kernel.name + "': " + error);
-  for (int d = 0; d < 3; ++d) {
-    std::optional<int64_t> value = kernel.grid[d]->evaluate(*sizes, error);
-    if (!value)
-      return fail("kernel '" + kernel.name + "': " + error);
-    if (*value < 0 || *value > 0x7fffffff)
-      return fail("kernel '" + kernel.name + "': grid dimension " +
-                  std::to_string(d) + " evaluates to " +
-                  std::to_string(*value));
-    grid[d] = *value;
-  }
-  std::optional<int64_t> shared = kernel.sharedBytes->evaluate(*sizes, error);
-  if (!shared)
-    return fail("kernel '" + kernel.name + "': " + error);
-  *sharedBytes = *shared;
+  if (evaluateGeometry(kernel, kernel.name, *sizes, grid, sharedBytes))
+    return 1;
+  if (boundSizes)
+    *boundSizes = *sizes;
   if (workspaceBytes) {
-    // An empty grid launches nothing and needs no workspace.
+    // An empty grid launches nothing and needs no workspace, unless steps
+    // follow it.
     *workspaceBytes = 0;
-    if (kernel.workspaceBytes && grid[0] && grid[1] && grid[2]) {
+    if (kernel.workspaceBytes &&
+        ((grid[0] && grid[1] && grid[2]) || !kernel.steps.empty())) {
       std::optional<int64_t> bytes =
           kernel.workspaceBytes->evaluate(*sizes, error);
       if (!bytes || *bytes < 0)
@@ -403,19 +430,20 @@ int celeris_launch(CelerisModule *module, const char *kernelName,
                    const char *const *sizeNames, const int64_t *sizeValues,
                    int numSizes, void **args, int numArgs, void *stream) {
   int64_t grid[3], shared, workspaceBytes;
+  std::map<std::string, int64_t> sizes;
   if (evaluateLaunch(module, kernelName, sizeNames, sizeValues, numSizes, args,
-                     numArgs, grid, &shared, &workspaceBytes))
+                     numArgs, grid, &shared, &workspaceBytes, &sizes))
     return 1;
   if (!module->runtime)
     return fail(std::string("cannot launch '") + kernelName +
                 "': the module was loaded from its manifest alone, without "
                 "a runtime");
-  // An empty grid (a zero-sized problem) is a successful no-op.
-  if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0)
-    return 0;
-
   int index = findKernel(module, kernelName);
   const KernelSpec &kernel = module->manifest.kernels[index];
+  // An empty grid (a zero-sized problem) is a successful no-op; steps still
+  // run (they may write results of a zero-sized input, as zero counts).
+  if ((grid[0] == 0 || grid[1] == 0 || grid[2] == 0) && kernel.steps.empty())
+    return 0;
   const Driver &driver = *module->runtime->driver;
   // A memref descriptor is passed to the kernel field by field.
   std::vector<void *> params;
@@ -461,22 +489,38 @@ int celeris_launch(CelerisModule *module, const char *kernelName,
       params.push_back(&field);
   }
 
-  CUfunction function = module->functions[index];
-  if (shared > 48 * 1024 &&
-      !check(driver,
-             driver.cuFuncSetAttribute(function, kMaxDynamicSharedSizeBytes,
-                                       static_cast<int>(shared)),
-             "reserving " + std::to_string(shared) +
-                 " bytes of shared memory for '" + kernel.name + "'"))
+  auto run = [&](CUfunction function, const KernelLaunch &launch,
+                 const int64_t grid[3], int64_t shared) {
+    if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0)
+      return true;
+    if (shared > 48 * 1024 &&
+        !check(driver,
+               driver.cuFuncSetAttribute(function, kMaxDynamicSharedSizeBytes,
+                                         static_cast<int>(shared)),
+               "reserving " + std::to_string(shared) +
+                   " bytes of shared memory for '" + launch.symbol + "'"))
+      return false;
+    return check(
+        driver,
+        driver.cuLaunchKernel(
+            function, static_cast<unsigned>(grid[0]),
+            static_cast<unsigned>(grid[1]), static_cast<unsigned>(grid[2]),
+            launch.block[0], launch.block[1], launch.block[2],
+            static_cast<unsigned>(shared), stream, params.data(), nullptr),
+        "launching '" + launch.symbol + "'");
+  };
+  if (!run(module->functions[index], kernel, grid, shared))
     return 1;
-  if (!check(driver,
-             driver.cuLaunchKernel(
-                 function, static_cast<unsigned>(grid[0]),
-                 static_cast<unsigned>(grid[1]), static_cast<unsigned>(grid[2]),
-                 kernel.block[0], kernel.block[1], kernel.block[2],
-                 static_cast<unsigned>(shared), stream, params.data(), nullptr),
-             "launching '" + kernel.name + "'"))
-    return 1;
+  // The steps, in order on the same stream: each sees what the ones before
+  // it wrote.
+  for (size_t i = 0; i < kernel.steps.size(); ++i) {
+    int64_t stepGrid[3], stepShared;
+    if (evaluateGeometry(kernel.steps[i], kernel.name, sizes, stepGrid,
+                         &stepShared) ||
+        !run(module->stepFunctions[index][i], kernel.steps[i], stepGrid,
+             stepShared))
+      return 1;
+  }
   return 0;
 }
 

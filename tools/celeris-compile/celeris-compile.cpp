@@ -26,6 +26,13 @@
 // is then a `memref<?xi8>` the runtime passes itself (it is not in the
 // manifest's argument list).
 //
+// An optional `steps = ["histogram", "scatter"]` names further kernels of
+// the same gpu.module that a launch runs after this one, in order, with the
+// same arguments (they must take the same types), sizes and workspace;
+// each has a `celeris.launch` of its own giving its grid, block and shared
+// memory. They appear in the manifest as `step` sections of this kernel,
+// not as kernels of their own.
+//
 // An optional `results = {out = ["q[0]", "128"]}` gives an output
 // argument's shape in terms of the inputs' (`result out q[0] 128` in the
 // manifest), so that a caller can allocate it.
@@ -56,6 +63,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -91,12 +99,19 @@ static cl::opt<std::string>
 
 namespace {
 
-/// One kernel's manifest entry, read before lowering.
-struct KernelEntry {
-  std::string module, symbol;
+/// A kernel's symbol and launch geometry.
+struct LaunchEntry {
+  std::string symbol;
   std::string grid[3];
   int block[3] = {1, 1, 1};
   std::string shared = "0";
+};
+
+/// One kernel's manifest entry, read before lowering.
+struct KernelEntry : LaunchEntry {
+  std::string module;
+  /// The kernels a launch runs after this one.
+  std::vector<LaunchEntry> steps;
   std::string workspace;            // Empty: none.
   std::string schedule;             // The #celeris.gpu_schedule, if any.
   std::vector<std::string> args;    // "<kind> <name>[ shape <extents>]"
@@ -247,15 +262,10 @@ LogicalResult readResults(gpu::GPUFuncOp func, DictionaryAttr launch,
   return success();
 }
 
-FailureOr<KernelEntry> readKernel(gpu::GPUModuleOp module,
-                                  gpu::GPUFuncOp func) {
-  KernelEntry entry;
-  entry.module = module.getName().str();
+/// Reads the symbol, grid, block and shared memory of `func`'s launch.
+LogicalResult readGeometry(gpu::GPUFuncOp func, DictionaryAttr launch,
+                           LaunchEntry &entry) {
   entry.symbol = func.getName().str();
-  auto launch = func->getAttrOfType<DictionaryAttr>("celeris.launch");
-  if (!launch)
-    return func.emitError("kernel has no 'celeris.launch' attribute: the "
-                          "artifact needs its launch geometry");
   auto grid = launch.getAs<ArrayAttr>("grid");
   auto block = launch.getAs<DenseI32ArrayAttr>("block");
   if (!grid || grid.size() != 3 || !block || block.size() != 3)
@@ -270,6 +280,44 @@ FailureOr<KernelEntry> readKernel(gpu::GPUModuleOp module,
   }
   if (auto shared = launch.getAs<StringAttr>("shared"))
     entry.shared = shared.str();
+  return success();
+}
+
+FailureOr<KernelEntry> readKernel(gpu::GPUModuleOp module,
+                                  gpu::GPUFuncOp func) {
+  KernelEntry entry;
+  entry.module = module.getName().str();
+  auto launch = func->getAttrOfType<DictionaryAttr>("celeris.launch");
+  if (!launch)
+    return func.emitError("kernel has no 'celeris.launch' attribute: the "
+                          "artifact needs its launch geometry");
+  if (failed(readGeometry(func, launch, entry)))
+    return failure();
+  if (Attribute steps = launch.get("steps")) {
+    auto names = dyn_cast<ArrayAttr>(steps);
+    if (!names)
+      return func.emitError("'celeris.launch' steps must be an array of "
+                            "kernel names");
+    for (Attribute name : names) {
+      auto symbol = dyn_cast<StringAttr>(name);
+      auto step = symbol ? module.lookupSymbol<gpu::GPUFuncOp>(symbol)
+                         : gpu::GPUFuncOp();
+      if (!step || !step.isKernel())
+        return func.emitError()
+               << "step " << name << " of kernel '" << func.getName()
+               << "' is no kernel of its gpu.module";
+      if (step.getArgumentTypes() != func.getArgumentTypes())
+        return func.emitError()
+               << "step '" << symbol.getValue() << "' of kernel '"
+               << func.getName() << "' must take the kernel's argument types";
+      auto stepLaunch = step->getAttrOfType<DictionaryAttr>("celeris.launch");
+      LaunchEntry geometry;
+      if (!stepLaunch || failed(readGeometry(step, stepLaunch, geometry)))
+        return step.emitError("a step needs a 'celeris.launch' with its "
+                              "grid, block and shared memory");
+      entry.steps.push_back(geometry);
+    }
+  }
   ArrayRef<Type> argTypes = func.getArgumentTypes();
   if (Attribute workspace = launch.get("workspace")) {
     auto bytes = dyn_cast<StringAttr>(workspace);
@@ -370,8 +418,17 @@ int compile() {
   std::vector<KernelEntry> kernels;
   bool ok = true;
   module->walk([&](gpu::GPUModuleOp gpuModule) {
+    // Steps run as part of the kernel naming them, not on their own.
+    llvm::StringSet<> steps;
     gpuModule.walk([&](gpu::GPUFuncOp func) {
-      if (!func.isKernel())
+      if (auto launch = func->getAttrOfType<DictionaryAttr>("celeris.launch"))
+        if (auto names = launch.getAs<ArrayAttr>("steps"))
+          for (Attribute name : names)
+            if (auto symbol = dyn_cast<StringAttr>(name))
+              steps.insert(symbol.getValue());
+    });
+    gpuModule.walk([&](gpu::GPUFuncOp func) {
+      if (!func.isKernel() || steps.contains(func.getName()))
         return;
       FailureOr<KernelEntry> entry = readKernel(gpuModule, func);
       if (failed(entry))
@@ -444,6 +501,11 @@ int compile() {
       os << "  size " << size << "\n";
     for (const std::string &result : k.results)
       os << "  result " << result << "\n";
+    for (const LaunchEntry &step : k.steps)
+      os << "  step " << step.symbol << "\n    grid " << step.grid[0] << " "
+         << step.grid[1] << " " << step.grid[2] << "\n    block "
+         << step.block[0] << " " << step.block[1] << " " << step.block[2]
+         << "\n    shared " << step.shared << "\n";
     os << "end\n";
   }
   if (failed(writeFile(outputDir + "/manifest.txt", manifest)))

@@ -77,12 +77,14 @@ public:
              int64_t threads);
 
   /// Starts copying rows [row0, row0 + tile.rows) of
-  /// `source[outer..., row, :]` into the tile at element `tileOffset`,
-  /// zero-filling rows >= `rowLimit` (which read nothing: a row limit of 0
-  /// loads zeros). Returns the copies' tokens (a pipeline commits them).
+  /// `source[outer..., row, column0 + (0 .. tile.columns)]` (column0 null:
+  /// 0) into the tile at element `tileOffset`, zero-filling rows >=
+  /// `rowLimit` (which read nothing: a row limit of 0 loads zeros). Returns
+  /// the copies' tokens (a pipeline commits them).
   SmallVector<Value> load(KernelBuilder &b, const SharedMemory &smem,
                           Value tileOffset, Value source, ValueRange outer,
-                          Value row0, Value rowLimit) const;
+                          Value row0, Value rowLimit,
+                          Value column0 = nullptr) const;
 
   /// Where tile row `r` comes from: the indices of `source` but the last
   /// (in bounds even when the row is not valid), and whether it is valid
@@ -90,6 +92,8 @@ public:
   struct RowSource {
     SmallVector<Value> indices;
     Value valid;
+    /// The first column the tile holds (null: 0).
+    Value column0 = nullptr;
   };
   /// As `load`, for rows that are not consecutive in the source (query
   /// heads packed into one tile, pages of a paged cache).

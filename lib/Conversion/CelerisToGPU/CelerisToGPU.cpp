@@ -135,6 +135,15 @@ mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
     }
     op->setAttr(GPUScheduleAttr::getAttrName(), *schedule);
   });
+  auto getStart = [](Operation *op) {
+    return op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName());
+  };
+  auto record = [&](Operation *op, FailureOr<GPUScheduleAttr> schedule) {
+    if (failed(schedule))
+      failedAny = true;
+    else
+      op->setAttr(GPUScheduleAttr::getAttrName(), *schedule);
+  };
   // Scans: one form each so far.
   module.walk([&](Operation *op) {
     KernelFamily family;
@@ -144,15 +153,29 @@ mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
       family = KernelFamily::SelectiveScan;
     else
       return;
-    FailureOr<GPUScheduleAttr> schedule = selectRecurrenceSchedule(
-        op->getContext(), family,
-        op->getAttrOfType<GPUScheduleAttr>(GPUScheduleAttr::getAttrName()),
-        overrides, [&] { return op->emitError("GPU schedule: "); });
-    if (failed(schedule)) {
-      failedAny = true;
+    record(op, selectRecurrenceSchedule(
+                   op->getContext(), family, getStart(op), overrides,
+                   [&] { return op->emitError("GPU schedule: "); }));
+  });
+  // Mixture of experts: a kernel family per op.
+  module.walk([&](Operation *op) {
+    KernelFamily family;
+    int64_t columns = 0;
+    if (auto gemm = dyn_cast<GroupedMatmulOp>(op)) {
+      family = KernelFamily::GroupedGemm;
+      columns = cast<ShapedType>(gemm.getY().getType()).getDimSize(1);
+    } else if (isa<RouteOp>(op)) {
+      family = KernelFamily::MoeRoute;
+    } else if (isa<DispatchOp>(op)) {
+      family = KernelFamily::MoeDispatch;
+    } else if (isa<CombineOp>(op)) {
+      family = KernelFamily::MoeCombine;
+    } else {
       return;
     }
-    op->setAttr(GPUScheduleAttr::getAttrName(), *schedule);
+    record(op, selectMoESchedule(
+                   op->getContext(), *chip, family, columns, getStart(op),
+                   overrides, [&] { return op->emitError("GPU schedule: "); }));
   });
   return failure(failedAny);
 }

@@ -29,11 +29,14 @@ FailureOr<Operation *> mlir::celeris::findKernelOp(func::FuncOp func) {
   for (Operation &op : body.front().without_terminator()) {
     if (!isa<CelerisDialect>(op.getDialect()))
       continue;
-    if (!isa<AttentionOp, RecurrenceOp, ScanOp, SelectiveScanOp>(op))
-      return op.emitError() << "'" << op.getName()
-                            << "' has no GPU lowering yet (celeris.attention, "
-                               "celeris.recurrence, celeris.scan and "
-                               "celeris.selective_scan have)";
+    if (!isa<AttentionOp, RecurrenceOp, ScanOp, SelectiveScanOp, RouteOp,
+             DispatchOp, GroupedMatmulOp, CombineOp>(op))
+      return op.emitError()
+             << "'" << op.getName()
+             << "' has no GPU lowering yet (celeris.attention, "
+                "celeris.recurrence, celeris.scan, celeris.selective_scan, "
+                "celeris.route, celeris.dispatch, celeris.grouped_matmul and "
+                "celeris.combine have)";
     if (!found)
       found = &op;
   }
@@ -160,6 +163,20 @@ FailureOr<GPUScheduleAttr> mlir::celeris::getRecordedSchedule(Operation *op,
   return schedule;
 }
 
+FailureOr<GPUScheduleAttr>
+mlir::celeris::getRecordedSchedule(Operation *op, StringRef what,
+                                   KernelFamily family) {
+  FailureOr<GPUScheduleAttr> schedule = getRecordedSchedule(op, what);
+  if (failed(schedule))
+    return failure();
+  if (schedule->getKernel() != family)
+    return op->emitError() << what << ": the schedule names the "
+                           << stringifyKernelFamily(schedule->getKernel())
+                           << " kernel; " << op->getName() << " runs on "
+                           << stringifyKernelFamily(family);
+  return schedule;
+}
+
 FailureOr<gpu::GPUFuncOp> mlir::celeris::createKernel(
     gpu::GPUModuleOp module, StringRef name, Location loc, TypeRange argTypes,
     ArrayRef<StringRef> argNames, GPUScheduleAttr schedule) {
@@ -212,6 +229,14 @@ LogicalResult mlir::celeris::lowerFunctionToGPU(func::FuncOp func,
     return lowerScanFunctionToGPU(func, scan, kernels);
   if (auto selective = dyn_cast<SelectiveScanOp>(*op))
     return lowerSelectiveScanFunctionToGPU(func, selective, kernels);
+  if (auto gemm = dyn_cast<GroupedMatmulOp>(*op))
+    return lowerGroupedMatmulFunctionToGPU(func, gemm, kernels);
+  if (auto route = dyn_cast<RouteOp>(*op))
+    return lowerRouteFunctionToGPU(func, route, kernels);
+  if (auto dispatch = dyn_cast<DispatchOp>(*op))
+    return lowerDispatchFunctionToGPU(func, dispatch, kernels);
+  if (auto combine = dyn_cast<CombineOp>(*op))
+    return lowerCombineFunctionToGPU(func, combine, kernels);
   return lowerAttentionFunctionToGPU(func, cast<AttentionOp>(*op), kernels,
                                      chip);
 }

@@ -21,8 +21,8 @@
 
 namespace mlir::celeris {
 
-/// The one Celeris op with a GPU kernel (celeris.attention,
-/// celeris.recurrence, celeris.scan or celeris.selective_scan) at the top of
+/// The one Celeris op with a GPU kernel (attention, recurrence, scan,
+/// selective_scan, route, dispatch, grouped_matmul or combine) at the top of
 /// `func`'s only block; any other Celeris op there is an error naming it.
 FailureOr<Operation *> findKernelOp(func::FuncOp func);
 
@@ -66,6 +66,10 @@ void storeFromF32(OpBuilder &b, Location loc, Value value, Value dest,
 /// The #celeris.gpu_schedule recorded on `op`; an error starting with `what`
 /// when there is none.
 FailureOr<GPUScheduleAttr> getRecordedSchedule(Operation *op, StringRef what);
+/// The recorded schedule, checked to name `family` (the one kernel family
+/// of the op).
+FailureOr<GPUScheduleAttr> getRecordedSchedule(Operation *op, StringRef what,
+                                               KernelFamily family);
 
 /// A new kernel `name` in `module` taking `argTypes`, with the manifest's
 /// argument names and the schedule recorded on it (its launch, the
@@ -105,6 +109,16 @@ LogicalResult lowerScanFunctionToGPU(func::FuncOp func, ScanOp op,
 LogicalResult lowerSelectiveScanFunctionToGPU(func::FuncOp func,
                                               SelectiveScanOp op,
                                               gpu::GPUModuleOp kernels);
+
+LogicalResult lowerGroupedMatmulFunctionToGPU(func::FuncOp func,
+                                              GroupedMatmulOp op,
+                                              gpu::GPUModuleOp kernels);
+LogicalResult lowerRouteFunctionToGPU(func::FuncOp func, RouteOp op,
+                                      gpu::GPUModuleOp kernels);
+LogicalResult lowerDispatchFunctionToGPU(func::FuncOp func, DispatchOp op,
+                                         gpu::GPUModuleOp kernels);
+LogicalResult lowerCombineFunctionToGPU(func::FuncOp func, CombineOp op,
+                                        gpu::GPUModuleOp kernels);
 
 /// The largest state dim of a selective scan on the GPU: a lane holds a
 /// channel's states (and their runs' aggregates) in registers.

@@ -11,6 +11,9 @@
 #include "celeris/Conversion/CelerisToGPU/GPUCostModel.h"
 #include "AttentionKernel.h"
 
+#include "celeris/GPU/SharedTile.h"
+#include "celeris/GPU/TilePipeline.h"
+
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
@@ -299,5 +302,85 @@ FailureOr<GPUScheduleAttr> mlir::celeris::selectRecurrenceSchedule(
                                   : start.getMinCtasPerSm());
   if (!schedule)
     return failure();
+  return schedule;
+}
+
+int64_t mlir::celeris::getGroupedGemmSharedBytes(GPUScheduleAttr schedule) {
+  // Per stage a (16 warps-rows x 64) A tile and a 64 x kv_tile B tile of
+  // 2-byte elements, then a full and an empty mbarrier per stage.
+  int64_t rows = 16 * schedule.getWarps();
+  int64_t stage = 2 * 64 * (rows + schedule.getKvTile());
+  return SharedMemory::getReservedBytes(
+      schedule.getStages() * stage +
+      TilePipeline::getBarrierBytes(schedule.getStages()));
+}
+
+FailureOr<GPUScheduleAttr>
+mlir::celeris::selectMoESchedule(MLIRContext *ctx, const NvidiaChip &chip,
+                                 KernelFamily family, int64_t outputColumns,
+                                 GPUScheduleAttr start,
+                                 const GPUScheduleOverrides &overrides,
+                                 function_ref<InFlightDiagnostic()> emitError) {
+  if (failed(verifyGPUScheduleOverrides(overrides, emitError)))
+    return failure();
+  StringRef name = stringifyKernelFamily(family);
+  if (family != KernelFamily::GroupedGemm) {
+    if (overrides.tensorCores == "wgmma" || overrides.queryTile ||
+        overrides.decodeWarps || overrides.kvTile || overrides.kvStages)
+      return emitError() << "schedule options other than min-ctas-per-sm do "
+                            "not apply to the "
+                         << name << " kernel (8 warps on the CUDA cores)";
+    auto schedule = GPUScheduleAttr::getChecked(
+        emitError, ctx, family, TensorCoreKind::MmaSync, /*warps=*/int64_t(8),
+        /*kvTile=*/int64_t(32), /*stages=*/int64_t(1),
+        overrides.minCtasPerSm >= 0 ? overrides.minCtasPerSm : int64_t(0));
+    if (!schedule)
+      return failure();
+    return schedule;
+  }
+  if (!chip.hasWgmma)
+    return emitError() << "the grouped_gemm kernel runs on wgmma, which "
+                       << chip.name << " lacks (use sm_90a)";
+  if (overrides.tensorCores == "mma.sync" || overrides.decodeWarps)
+    return emitError() << (overrides.decodeWarps ? "decode-warps"
+                                                 : "tensor-cores=mma.sync")
+                       << " does not apply to the grouped_gemm kernel "
+                          "(warpgroups of wgmma)";
+  if (!start || start.getKernel() != family) {
+    // Two warpgroups of 64 rows over 128 output columns: 64 accumulator
+    // registers a thread, four 32 KB stages in flight.
+    int64_t columns = outputColumns % 128 == 0 ? 128 : 64;
+    start = GPUScheduleAttr::get(ctx, family, TensorCoreKind::Wgmma,
+                                 /*warps=*/int64_t(8), columns,
+                                 /*stages=*/int64_t(4),
+                                 /*minCtasPerSm=*/int64_t(1));
+  }
+  int64_t warps = start.getWarps();
+  if (overrides.queryTile) {
+    if (overrides.queryTile != 64 && overrides.queryTile != 128)
+      return emitError() << "q-tile for the grouped_gemm kernel must be 64 "
+                            "or 128 rows, got "
+                         << overrides.queryTile;
+    warps = overrides.queryTile / 16;
+  }
+  auto schedule = GPUScheduleAttr::getChecked(
+      emitError, ctx, family, TensorCoreKind::Wgmma, warps,
+      overrides.kvTile ? overrides.kvTile : start.getKvTile(),
+      overrides.kvStages ? overrides.kvStages : start.getStages(),
+      overrides.minCtasPerSm >= 0 ? overrides.minCtasPerSm
+                                  : start.getMinCtasPerSm());
+  if (!schedule)
+    return failure();
+  int64_t shared = getGroupedGemmSharedBytes(schedule);
+  int64_t ctas = std::max<int64_t>(schedule.getMinCtasPerSm(), 1);
+  if (shared > chip.maxSharedPerBlock || ctas * shared > chip.sharedPerSm)
+    return emitError() << "the grouped_gemm schedule needs " << shared
+                       << " bytes of shared memory a CTA (" << ctas
+                       << " a SM), more than " << chip.name << " has";
+  if (!ShapedType::isDynamic(outputColumns) &&
+      outputColumns % schedule.getKvTile() != 0)
+    return emitError() << "grouped_gemm tiles of " << schedule.getKvTile()
+                       << " output columns do not divide the " << outputColumns
+                       << " columns of the result";
   return schedule;
 }

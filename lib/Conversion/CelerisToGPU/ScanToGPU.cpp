@@ -15,26 +15,12 @@
 using namespace mlir;
 using namespace mlir::celeris;
 
-/// The schedule recorded on `op`, checked to name `family`.
-static FailureOr<GPUScheduleAttr>
-getScanSchedule(Operation *op, KernelFamily family, StringRef what) {
-  FailureOr<GPUScheduleAttr> schedule = getRecordedSchedule(op, what);
-  if (failed(schedule))
-    return failure();
-  if (schedule->getKernel() != family)
-    return op->emitError() << what << ": the schedule names the "
-                           << stringifyKernelFamily(schedule->getKernel())
-                           << " kernel; " << op->getName() << " runs on "
-                           << stringifyKernelFamily(family);
-  return schedule;
-}
-
 LogicalResult mlir::celeris::lowerScanFunctionToGPU(func::FuncOp func,
                                                     ScanOp op,
                                                     gpu::GPUModuleOp kernels) {
   StringRef what = "GPU scan";
   FailureOr<GPUScheduleAttr> schedule =
-      getScanSchedule(op, KernelFamily::ScanBlocked, what);
+      getRecordedSchedule(op, what, KernelFamily::ScanBlocked);
   if (failed(schedule))
     return failure();
   ScanKernelSpec spec;
@@ -62,7 +48,7 @@ LogicalResult mlir::celeris::lowerSelectiveScanFunctionToGPU(
     func::FuncOp func, SelectiveScanOp op, gpu::GPUModuleOp kernels) {
   StringRef what = "GPU selective scan";
   FailureOr<GPUScheduleAttr> schedule =
-      getScanSchedule(op, KernelFamily::SelectiveScan, what);
+      getRecordedSchedule(op, what, KernelFamily::SelectiveScan);
   if (failed(schedule))
     return failure();
   int64_t states = cast<ShapedType>(op.getA().getType()).getDimSize(1);

@@ -101,6 +101,22 @@ selectRecurrenceSchedule(MLIRContext *ctx, KernelFamily family,
                          const GPUScheduleOverrides &overrides,
                          function_ref<InFlightDiagnostic()> emitError);
 
+/// The schedule of a mixture-of-experts kernel of `family` (grouped_gemm,
+/// moe_route, moe_dispatch or moe_combine): `start` (a schedule on the op,
+/// or null; one of another family counts as null) or the model's, with the
+/// overrides that apply. grouped_gemm takes q-tile (64 or 128 rows a tile),
+/// kv-tile (its output columns; the model takes the widest of 128 and 64
+/// dividing `outputColumns`), kv-stages and min-ctas-per-sm, and is checked
+/// against `chip` (wgmma, shared memory); the others take none.
+FailureOr<GPUScheduleAttr>
+selectMoESchedule(MLIRContext *ctx, const NvidiaChip &chip, KernelFamily family,
+                  int64_t outputColumns, GPUScheduleAttr start,
+                  const GPUScheduleOverrides &overrides,
+                  function_ref<InFlightDiagnostic()> emitError);
+
+/// Bytes of shared memory a grouped_gemm CTA of `schedule` reserves.
+int64_t getGroupedGemmSharedBytes(GPUScheduleAttr schedule);
+
 /// Whether `schedule` can run the attention kernel of `headDim` on
 /// `chip`: its tensor cores exist there, its shared memory fits a CTA, and
 /// its CTAs per SM fit the registers (without a cap below what the kernel

@@ -371,6 +371,32 @@ GPUScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          << warps << " warp(s) of "
                          << stringifyTensorCoreKind(tensorCores) << ", "
                          << kvTile << " tokens, " << stages << " stage(s)";
+  } else if (kernel == KernelFamily::GroupedGemm) {
+    // Warpgroups of 64 rows over 64-deep operand tiles in shared memory.
+    if (tensorCores != TensorCoreKind::Wgmma || (warps != 4 && warps != 8))
+      return emitError() << "gpu_schedule: grouped_gemm kernels are 4 or 8 "
+                            "warps of wgmma (tiles of 64 or 128 rows), got "
+                         << warps << " warp(s) of "
+                         << stringifyTensorCoreKind(tensorCores);
+    if (kvTile != 64 && kvTile != 128 && kvTile != 256)
+      return emitError() << "gpu_schedule: grouped_gemm kv_tile (the output "
+                            "columns of a tile) must be 64, 128 or 256, got "
+                         << kvTile;
+    if (stages < 2 || stages > 6)
+      return emitError() << "gpu_schedule: grouped_gemm kernels stream their "
+                            "operand tiles through 2 to 6 stages, got "
+                         << stages;
+  } else if (kernel == KernelFamily::MoeRoute ||
+             kernel == KernelFamily::MoeDispatch ||
+             kernel == KernelFamily::MoeCombine) {
+    if (tensorCores != TensorCoreKind::MmaSync || warps != 8 || kvTile != 32 ||
+        stages != 1)
+      return emitError() << "gpu_schedule: " << stringifyKernelFamily(kernel)
+                         << " kernels are 8 warps on the CUDA cores (kv_tile "
+                            "32, 1 stage, tensor_cores mma_sync, unused), got "
+                         << warps << " warp(s) of "
+                         << stringifyTensorCoreKind(tensorCores) << ", "
+                         << kvTile << ", " << stages << " stage(s)";
   } else if (kernel == KernelFamily::RecurrenceSequential) {
     // Warps of 8 state columns x 4 key-row groups, 4 a CTA; the next
     // token's operands load while the current one is computed.

@@ -125,7 +125,14 @@ def Celeris_GPUScheduleAttr : Celeris_Attr<"GPUSchedule", "gpu_schedule"> {
     `scan_blocked` (`celeris.scan`) and `selective_scan`
     (`celeris.selective_scan`): a lane per channel, 32 channels a CTA, 8
     warps over consecutive runs of `kv_tile` = 8 tokens of a block, their
-    carries combined through `stages` = 2 shared-memory buffers.
+    carries combined through `stages` = 2 shared-memory buffers;
+    `grouped_gemm` (`celeris.grouped_matmul` over ragged expert segments:
+    `wgmma` warpgroups of 64 rows, 4 or 8 warps for 64 or 128 rows a tile,
+    `kv_tile` the output columns of a tile, 64, 128 or 256, and `stages` the
+    2 to 6 shared-memory buffers of 64-deep operand tiles); `moe_route`,
+    `moe_dispatch` and `moe_combine` (routing, the permutation by expert and
+    the weighted combine on the CUDA cores: 8 warps, `kv_tile` 32, 1 stage,
+    `tensor_cores` unused and `mma_sync`).
 
     `celeris-select-gpu-schedule` chooses it from the per-chip cost model and
     records it on the op as the discardable attribute `celeris.gpu_schedule`;

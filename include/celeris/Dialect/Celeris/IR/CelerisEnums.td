@@ -76,7 +76,11 @@ def Celeris_KernelFamily : I32EnumAttr<"KernelFamily",
     I32EnumAttrCase<"RecurrenceStep", 3, "recurrence_step">,
     I32EnumAttrCase<"RecurrenceSequential", 4, "recurrence_sequential">,
     I32EnumAttrCase<"ScanBlocked", 5, "scan_blocked">,
-    I32EnumAttrCase<"SelectiveScan", 6, "selective_scan">]> {
+    I32EnumAttrCase<"SelectiveScan", 6, "selective_scan">,
+    I32EnumAttrCase<"GroupedGemm", 7, "grouped_gemm">,
+    I32EnumAttrCase<"MoeRoute", 8, "moe_route">,
+    I32EnumAttrCase<"MoeDispatch", 9, "moe_dispatch">,
+    I32EnumAttrCase<"MoeCombine", 10, "moe_combine">]> {
   let cppNamespace = "::mlir::celeris";
   let genSpecializedAttr = 0;
 }

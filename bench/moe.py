@@ -1,0 +1,315 @@
+"""Mixture-of-experts primitives: Celeris (examples/gpu/moe.mlir compiled by
+scripts/device/prepare.sh into .device/moe) against PyTorch, in one
+process, bf16 activations and weights, f32 router logits.
+
+Rows:
+  grouped GEMM (grouped_gemm_e64 at T16384 K8 E64 d2048 f1408, N = 131072
+  rows; grouped_gemm_dsv3 at DeepSeek-V3's E256 K8 d7168 f2048, T4096, N =
+  32768), balanced (N/E rows per expert) and imbalanced (softmax(normal)
+  shares), against torch._grouped_mm(x, w, offs=offsets); TFLOP/s of
+  2 N d f;
+  routing and permutation at T16384 E64 K8: route_softmax_k8 then
+  dispatch_e64_d8 (rows of 8 elements: the permutation, not the copy) in one
+  graph, against softmax, top-k, renormalisation, a stable argsort of the
+  flattened experts, the counts (bincount as scatter_add, capturable) and
+  their cumsum, and the inverse map; dispatch_e64 (the 2048-wide rows
+  copied) against index_select of the rows by a precomputed order, and
+  against the argsort plus that gather; route_deepseek_v3 at T4096 against
+  DeepSeek-V3's grouped sigmoid routing in torch;
+  combine_k8 at T16384 K8 d2048 against (weights[..., None] * y[row_map])
+  .sum(1) rounded to bf16;
+  a MoE layer from router logits at T16384 E64 K8 d2048 f1408 (SwiGLU
+  experts): eager PyTorch (routing and permutation as above, torch
+  _grouped_mm for gate, up and down, the weighted combine) against the
+  Celeris kernels chained (route, dispatch, grouped GEMM gate and up,
+  combine) with torch's silu * up and torch._grouped_mm for the down GEMM
+  (no example function has w [64, 1408, 2048]); TFLOP/s of 6 N d f.
+Rates: TFLOP/s, or TB/s of the bytes each op must read and write once.
+Times are medians of CUDA-graph replays (bench/timing.py; events where a
+call cannot be captured, marked); a missing kernel skips its rows.
+Usage: python3 bench/moe.py [--manifest M] [--reps N] [--quick]
+"""
+
+import argparse
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from celeris.runtime import load  # noqa: E402
+import timing  # noqa: E402
+
+REPS, WARMUP, CALLS = 20, 3, 5
+notes = []
+T, E, K, D, FF = 16384, 64, 8, 2048, 1408
+N = T * K
+stream = torch.cuda.current_stream
+
+
+def timed(fn):
+    """Median ms of a call; events around each call when `fn` cannot be
+    captured in a CUDA graph."""
+    try:
+        return timing.graph_ms(fn, CALLS, REPS, WARMUP), ""
+    except RuntimeError as error:
+        notes.append(f"not capturable, timed with events: {str(error).splitlines()[0]}")
+        torch.cuda.synchronize()
+        return timing.median_ms(fn, REPS, WARMUP), " (events)"
+
+
+def rate(work, ms, unit):
+    return f"{work / ms / 1e9:.2f} {unit}" if unit == "TB/s" else f"{work / ms / 1e9:.0f} {unit}"
+
+
+def compare(op, shape, celeris, peers, work, unit, check=""):
+    """One row per (label, fn) of `peers` against the Celeris call."""
+    celeris()
+    ms, how = timed(celeris)
+    for label, fn in peers or [("", None)]:
+        cells = ["", "", "", ""]
+        if fn is not None:
+            try:
+                fn()
+                peer_ms, peer_how = timed(fn)
+                cells = [label, f"{peer_ms:.3f}{peer_how}", rate(work, peer_ms, unit),
+                         f"{peer_ms / ms:.2f}x"]
+            except Exception as error:  # noqa: BLE001 (a peer that cannot run is reported)
+                torch.cuda.synchronize()
+                cells = [label, f"not run ({str(error).splitlines()[0][:80]})", "", ""]
+        print(f"| {op} | {shape} | {ms:.3f}{how} | {rate(work, ms, unit)} | "
+              + " | ".join(cells) + f" | {check} |")
+        sys.stdout.flush()
+
+
+def call(module, name, *args):
+    return lambda: module.launch(name, *args, stream=stream())
+
+
+def rel(a, b):
+    a, b = a.double(), b.double()
+    return ((a - b).norm() / b.norm()).item()
+
+
+def randn(*shape, scale=1.0):
+    return torch.randn(*shape, device="cuda", dtype=torch.bfloat16).mul_(scale)
+
+
+def offsets_of(counts):
+    return counts.cumsum(0).to(torch.int32)
+
+
+def counts_for(n, experts, imbalanced):
+    if not imbalanced:
+        return torch.full((experts,), n // experts, device="cuda", dtype=torch.long)
+    counts = (torch.softmax(torch.randn(experts, device="cuda"), 0) * n).long()
+    counts[counts.argmax()] += n - counts.sum()
+    return counts
+
+
+def grouped_gemm(module, quick):
+    for name, e, d, f, n in (("grouped_gemm_e64", E, D, FF, N),
+                             ("grouped_gemm_dsv3", 256, 7168, 2048, 4096 * K)):
+        if name not in module.kernels:
+            notes.append(f"{name}: not in the manifest, skipped")
+            continue
+        x, w = randn(n, d), randn(e, d, f, scale=d ** -0.5)
+        y = torch.empty(n, f, device="cuda", dtype=torch.bfloat16)
+        for imbalanced in (False,) if quick else (False, True):
+            offs = offsets_of(counts_for(n, e, imbalanced))
+            peer = lambda: torch._grouped_mm(x, w, offs=offs)  # noqa: E731
+            celeris = call(module, name, x, w, offs, y)
+            celeris()
+            check = f"rel {rel(y, peer()):.1e}"
+            compare(f"grouped GEMM {name} ({'imbalanced' if imbalanced else 'balanced'})",
+                    f"E{e} d{d} f{f} N{n}", celeris, [("torch._grouped_mm", peer)],
+                    2 * n * d * f, "TFLOP/s", check)
+        x = w = y = None  # freed before the next shape
+        torch.cuda.empty_cache()
+
+
+def torch_route(logits, k):
+    weights, experts = logits.softmax(-1).topk(k, -1)
+    return weights / weights.sum(-1, keepdim=True), experts
+
+
+def torch_permutation(experts, num_experts):
+    """Stable order by expert, end offsets, the inverse map."""
+    flat = experts.flatten()
+    order = flat.argsort(stable=True)
+    counts = torch.zeros(num_experts, device="cuda", dtype=torch.long).scatter_add_(
+        0, flat, torch.ones_like(flat))
+    row_map = torch.empty_like(order).scatter_(0, order, torch.arange(
+        order.numel(), device="cuda"))
+    return order, offsets_of(counts), row_map
+
+
+def routing(module, quick):
+    logits = torch.randn(T, E, device="cuda")
+    weights = torch.empty(T, K, device="cuda")
+    experts = torch.empty(T, K, device="cuda", dtype=torch.int32)
+    offs = torch.empty(E, device="cuda", dtype=torch.int32)
+    row_map = torch.empty_like(experts)
+    if {"route_softmax_k8", "dispatch_e64_d8"} <= set(module.kernels):
+        x8 = randn(T, 8)
+        permuted8 = torch.empty(N, 8, device="cuda", dtype=torch.bfloat16)
+        route = call(module, "route_softmax_k8", logits, weights, experts)
+        dispatch = call(module, "dispatch_e64_d8", x8, experts, permuted8, offs, row_map)
+
+        def celeris():
+            route()
+            dispatch()
+
+        def peer():
+            w, e = torch_route(logits, K)
+            return w, e, torch_permutation(e, E)
+
+        celeris()
+        w, e, (_, peer_offs, _) = peer()
+        check = (f"experts equal {(experts == e).float().mean().item():.4%}, offsets equal "
+                 f"{torch.equal(offs, peer_offs)}, weights rel {rel(weights, w):.1e}")
+        moved = T * E * 4 + T * K * (4 + 4 + 4) + E * 4 + 2 * N * 8 * 2
+        compare("route softmax k8 + permutation (dispatch d8)", f"T{T} E{E} K{K}", celeris,
+                [("softmax, topk, argsort, counts", peer)], moved, "TB/s", check)
+    else:
+        notes.append("route_softmax_k8 or dispatch_e64_d8: not in the manifest, skipped")
+    if "dispatch_e64" in module.kernels:
+        experts = torch_route(logits, K)[1].to(torch.int32)
+        x = randn(T, D)
+        permuted = torch.empty(N, D, device="cuda", dtype=torch.bfloat16)
+        celeris = call(module, "dispatch_e64", x, experts, permuted, offs, row_map)
+        order = experts.flatten().long().argsort(stable=True)
+        tokens = order // K
+        gather = lambda: x.index_select(0, tokens)  # noqa: E731
+        celeris()
+        check = f"permuted == gather {torch.equal(permuted, gather())}"
+        moved = (T + N) * D * 2 + T * K * 8 + E * 4
+        compare("dispatch (rows copied)", f"T{T} E{E} K{K} d{D}", celeris,
+                [("index_select (order given)", gather),
+                 ("argsort + index_select", lambda: x.index_select(
+                     0, experts.flatten().long().argsort(stable=True) // K))],
+                moved, "TB/s", check)
+    else:
+        notes.append("dispatch_e64: not in the manifest, skipped")
+    if "route_deepseek_v3" in module.kernels:
+        t, e, groups = 4096, 256, 8
+        logits = torch.randn(t, e, device="cuda")
+        bias = 0.01 * torch.randn(e, device="cuda")
+        weights = torch.empty(t, K, device="cuda")
+        experts = torch.empty(t, K, device="cuda", dtype=torch.int32)
+
+        def peer():
+            scores = logits.sigmoid()
+            sel = scores + bias
+            group = sel.view(t, groups, e // groups).topk(2, -1).values.sum(-1)
+            keep = torch.zeros_like(group, dtype=torch.bool).scatter_(
+                1, group.topk(4, -1).indices, True)
+            sel = sel.masked_fill(~keep.repeat_interleave(e // groups, 1), float("-inf"))
+            chosen = sel.topk(K, -1).indices
+            w = scores.gather(1, chosen)
+            return 2.5 * w / w.sum(-1, keepdim=True), chosen
+
+        celeris = call(module, "route_deepseek_v3", logits, bias, weights, experts)
+        celeris()
+        w, chosen = peer()
+        check = (f"experts equal {(experts == chosen).float().mean().item():.4%}, "
+                 f"weights rel {rel(weights, w):.1e}")
+        compare("route DeepSeek-V3 (sigmoid, 8 groups, top 4)", f"T{t} E{e} K{K}", celeris,
+                [("torch grouped routing", peer)], t * e * 4 + t * K * 8 + e * 4, "TB/s",
+                check)
+    else:
+        notes.append("route_deepseek_v3: not in the manifest, skipped")
+
+
+def combine(module, quick):
+    if "combine_k8" not in module.kernels:
+        notes.append("combine_k8: not in the manifest, skipped")
+        return
+    y = randn(N, D)
+    weights = torch.rand(T, K, device="cuda")
+    row_map = torch.randperm(N, device="cuda").view(T, K).to(torch.int32)
+    index = row_map.long()
+    out = torch.empty(T, D, device="cuda", dtype=torch.bfloat16)
+    celeris = call(module, "combine_k8", y, weights, row_map, out)
+    peer = lambda: (weights.unsqueeze(-1) * y[index]).sum(1).to(y.dtype)  # noqa: E731
+    celeris()
+    compare("combine", f"T{T} K{K} d{D}", celeris, [("torch gather, weighted sum", peer)],
+            (N + T) * D * 2 + T * K * 8, "TB/s", f"rel {rel(out, peer()):.1e}")
+
+
+def layer(module, quick):
+    needed = {"route_softmax_k8", "dispatch_e64", "grouped_gemm_e64", "combine_k8"}
+    if not needed <= set(module.kernels):
+        notes.append(f"MoE layer: {', '.join(sorted(needed - set(module.kernels)))} "
+                     "not in the manifest, skipped")
+        return
+    x, logits = randn(T, D), torch.randn(T, E, device="cuda")
+    w_gate, w_up = randn(E, D, FF, scale=D ** -0.5), randn(E, D, FF, scale=D ** -0.5)
+    w_down = randn(E, FF, D, scale=FF ** -0.5)
+    weights = torch.empty(T, K, device="cuda")
+    experts = torch.empty(T, K, device="cuda", dtype=torch.int32)
+    offs = torch.empty(E, device="cuda", dtype=torch.int32)
+    row_map = torch.empty_like(experts)
+    xs = torch.empty(N, D, device="cuda", dtype=torch.bfloat16)
+    gate, up = (torch.empty(N, FF, device="cuda", dtype=torch.bfloat16) for _ in range(2))
+    out = torch.empty_like(x)
+    launch = lambda name, *args: module.launch(name, *args, stream=stream())  # noqa: E731
+
+    def celeris():
+        launch("route_softmax_k8", logits, weights, experts)
+        launch("dispatch_e64", x, experts, xs, offs, row_map)
+        launch("grouped_gemm_e64", xs, w_gate, offs, gate)
+        launch("grouped_gemm_e64", xs, w_up, offs, up)
+        down = torch._grouped_mm(F.silu(gate) * up, w_down, offs=offs)
+        launch("combine_k8", down, weights, row_map, out)
+
+    def peer():
+        w, e = torch_route(logits, K)
+        order, peer_offs, inverse = torch_permutation(e, E)
+        rows = x.index_select(0, order // K)
+        h = (F.silu(torch._grouped_mm(rows, w_gate, offs=peer_offs))
+             * torch._grouped_mm(rows, w_up, offs=peer_offs))
+        down = torch._grouped_mm(h, w_down, offs=peer_offs)
+        return (w.unsqueeze(-1) * down.index_select(0, inverse).view(T, K, D)).sum(1).to(x.dtype)
+
+    celeris()
+    compare("MoE layer from logits (Celeris: down GEMM and silu*up by torch)",
+            f"T{T} E{E} K{K} d{D} f{FF}", celeris, [("eager torch, _grouped_mm", peer)],
+            6 * N * D * FF, "TFLOP/s", f"rel {rel(out, peer()):.1e}")
+
+
+def main():
+    global REPS, WARMUP, CALLS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--manifest", default=".device/moe/manifest.txt")
+    parser.add_argument("--reps", type=int, default=REPS)
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer repetitions, balanced grouped GEMMs only")
+    args = parser.parse_args()
+    REPS = args.reps
+    if args.quick:
+        REPS, WARMUP, CALLS = min(REPS, 5), 1, 2
+    module = load(args.manifest)
+    torch.manual_seed(0)
+    print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}")
+    print("| op | shape | Celeris ms | Celeris rate | peer | peer ms | peer rate "
+          "| Celeris speedup | check |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    status = 0
+    for section in (grouped_gemm, routing, combine, layer):
+        try:
+            section(module, args.quick)
+        except Exception as error:  # noqa: BLE001 (reported; the other sections run)
+            notes.append(f"{section.__name__}: failed: {error}")
+            status = 1
+        torch.cuda.synchronize()
+        torch.cuda.empty_cache()
+    for note in notes:
+        print(f"({note})")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,309 @@
+//===- GroupedGemmKernel.cpp - The grouped_gemm kernel family ------------===//
+//
+// celeris.grouped_matmul over ragged expert segments on wgmma, composed of
+// the kernel layer's blocks (celeris/GPU).
+//
+// The rows of x form E + 1 segments: expert e owns [offsets[e - 1],
+// offsets[e]), and the tail [offsets[E - 1], N), whose output is zero. A
+// tile is BM = 16 W rows of one segment (W warps) by BN = kv_tile output
+// columns, so a tile never straddles two experts, nothing is padded in
+// memory and an empty expert has no tile. The grid is (f / BN, ceildiv(N,
+// BM) + E + 1): that many tiles bound the segments' tiles whatever the
+// offsets, CTA y takes the y-th tile in segment order, and the surplus CTAs
+// return at once. Each warp finds its CTA's tile on its own: a lane sums the
+// tiles of (E + 1) / 32 segments, a warp scan places them, and the lane
+// holding tile y hands its segment to the others, so no CTA barrier and no
+// host synchronisation are needed.
+//
+// Per tile, the 64-deep K slices of the A rows and of w[e] stream through a
+// TilePipeline of `stages` buffers (cp.async, mbarriers), and each
+// warpgroup multiplies its 64 rows by the B slice (A K-major, B MN-major,
+// both from shared memory). Rows past the segment load as zeros and are not
+// stored.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FunctionKernel.h"
+#include "MoEKernels.h"
+
+#include "celeris/Conversion/CelerisToGPU/GPUCostModel.h"
+#include "celeris/GPU/KernelBuilder.h"
+#include "celeris/GPU/SharedTile.h"
+#include "celeris/GPU/TensorCoreMma.h"
+#include "celeris/GPU/TilePipeline.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::celeris;
+
+namespace {
+
+constexpr int64_t kDepth = 64;
+constexpr int64_t kLanes = 32;
+
+/// The tile a CTA computes: its segment (E for the tail) and rows.
+struct GemmTile {
+  Value found, segment, rowBegin, rowEnd;
+};
+
+/// Finds tile `slot` (index) among the tiles of `rows` rows of the E + 1
+/// segments of `offsets`, in segment order; every lane of the warp gets it.
+GemmTile locateTile(KernelBuilder &b, Value offsets, Value rowCount, Value slot,
+                    Value lane, int64_t rows) {
+  using Pred = arith::CmpIPredicate;
+  Value experts = memref::DimOp::create(b, offsets, 0);
+  Value segments = b.add(experts, b.idx(1));
+  Value perLane = b.divu(b.add(segments, b.idx(kLanes - 1)), kLanes);
+  Value first = b.mul(lane, perLane);
+  // Segment s's rows, clamped into [0, N) so that bad offsets cannot make
+  // a tile reach outside x.
+  auto bounds = [&](Value s) -> std::pair<Value, Value> {
+    auto endOf = [&](Value e) {
+      Value inRange = b.cmp(Pred::slt, e, experts);
+      Value at = b.maxS(b.minS(e, b.sub(experts, b.idx(1))), b.idx(0));
+      Value offset = b.toIndex(memref::LoadOp::create(b, offsets, at));
+      offset = b.maxS(b.minS(offset, rowCount), b.idx(0));
+      return b.select(inRange, offset, rowCount);
+    };
+    Value start = b.select(b.cmp(Pred::eq, s, b.idx(0)), b.idx(0),
+                           endOf(b.sub(s, b.idx(1))));
+    Value end = b.maxS(endOf(s), start);
+    return {start, end};
+  };
+  auto tilesOf = [&](Value s) {
+    auto [start, end] = bounds(s);
+    Value valid = b.cmp(Pred::slt, s, segments);
+    return b.select(valid,
+                    b.divu(b.add(b.sub(end, start), b.idx(rows - 1)), rows),
+                    b.idx(0));
+  };
+  // This lane's tiles, then their place among the warp's (inclusive scan).
+  auto count =
+      scf::ForOp::create(b, b.idx(0), perLane, b.idx(1), ValueRange{b.idx(0)});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(count.getBody());
+    Value s = b.add(first, count.getInductionVar());
+    scf::YieldOp::create(
+        b, ValueRange{b.add(count.getRegionIterArgs()[0], tilesOf(s))});
+  }
+  Value local = count.getResult(0);
+  Value inclusive = b.toI32(local);
+  for (int32_t delta = 1; delta < kLanes; delta *= 2) {
+    Value up = b.shuffleUp(inclusive, delta);
+    inclusive = b.select(b.cmp(Pred::sge, lane, b.idx(delta)),
+                         b.add(inclusive, up), inclusive);
+  }
+  Value before = b.sub(b.toIndex(inclusive), local);
+  // The lane whose tiles hold `slot` finds its segment; the others keep -1.
+  Value none = b.idx(-1);
+  auto find = scf::ForOp::create(b, b.idx(0), perLane, b.idx(1),
+                                 ValueRange{before, none, none, none});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(find.getBody());
+    ValueRange carried = find.getRegionIterArgs();
+    Value s = b.add(first, find.getInductionVar());
+    Value tiles = tilesOf(s);
+    Value start = carried[0];
+    Value here = b.andI(b.cmp(Pred::sge, slot, start),
+                        b.cmp(Pred::slt, slot, b.add(start, tiles)));
+    auto [rowStart, rowEnd] = bounds(s);
+    Value tileBegin = b.add(rowStart, b.mul(b.sub(slot, start), b.idx(rows)));
+    scf::YieldOp::create(b, ValueRange{b.add(start, tiles),
+                                       b.select(here, s, carried[1]),
+                                       b.select(here, tileBegin, carried[2]),
+                                       b.select(here, rowEnd, carried[3])});
+  }
+  // One lane at most holds the tile: the maximum hands it to all.
+  SmallVector<Value> held;
+  for (int64_t i = 1; i < 4; ++i) {
+    Value v = b.toI32(find.getResult(i));
+    for (int32_t mask = 1; mask < kLanes; mask *= 2)
+      v = b.maxS(v, b.shuffleXor(v, mask));
+    held.push_back(b.toIndex(v));
+  }
+  GemmTile tile;
+  tile.found = b.cmp(Pred::sge, held[0], b.idx(0));
+  tile.segment = b.maxS(held[0], b.idx(0));
+  tile.rowBegin = b.maxS(held[1], b.idx(0));
+  tile.rowEnd =
+      b.maxS(b.minS(b.add(tile.rowBegin, b.idx(rows)), held[2]), tile.rowBegin);
+  return tile;
+}
+
+void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
+                           const GroupedGemmKernelSpec &spec) {
+  using Pred = arith::CmpIPredicate;
+  KernelBuilder b(kernel.getLoc(), kernel.getContext());
+  b.setInsertionPointToStart(&kernel.getBody().front());
+  Value x = kernel.getArgument(0), w = kernel.getArgument(1),
+        offsets = kernel.getArgument(2), y = kernel.getArgument(3);
+  GPUScheduleAttr schedule = spec.schedule;
+  int64_t warps = schedule.getWarps(), threads = kLanes * warps;
+  int64_t rows = 16 * warps, columns = schedule.getKvTile();
+  int64_t stages = schedule.getStages();
+  int64_t depth = spec.x.getDimSize(1);
+  Type elementType = spec.x.getElementType();
+
+  SharedTile aTile{rows, kDepth, elementType, TileLayout::Swizzle128B};
+  SharedTile bTile{kDepth, columns, elementType, TileLayout::Swizzle128B};
+  int64_t stageElements = aTile.elements() + bTile.elements();
+  int64_t barrierBytes = 2 * stages * stageElements;
+  SharedMemory smem = SharedMemory::create(
+      b, elementType, barrierBytes + TilePipeline::getBarrierBytes(stages));
+  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  Value lane = b.remu(tid, kLanes);
+  Value warp = b.divu(tid, kLanes);
+  FragmentLane fragmentLane = FragmentLane::get(b, tid);
+  std::unique_ptr<TensorCoreMma> mma =
+      TensorCoreMma::create(TensorCoreKind::Wgmma, elementType, smem, lane);
+  TilePipeline pipeline(smem, PipelineSync::MBarrier, stages, threads,
+                        barrierBytes);
+  pipeline.initialize(b, tid);
+
+  Value rowCount = memref::DimOp::create(b, x, 0);
+  Value experts = memref::DimOp::create(b, offsets, 0);
+  Value columnTile = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  Value slot = gpu::BlockIdOp::create(b, gpu::Dimension::y);
+  GemmTile tile = locateTile(b, offsets, rowCount, slot, lane, rows);
+  Value column0 = b.mul(columnTile, columns);
+
+  // Surplus CTAs have no tile; the tail segment's tiles store zeros.
+  b.ifThen(tile.found, [&] {
+    Value isExpert = b.cmp(Pred::slt, tile.segment, experts);
+    Value expert = b.minS(tile.segment, b.sub(experts, b.idx(1)));
+    int64_t slices = depth / kDepth;
+    TileLoader aLoader(b, aTile, tid, threads);
+    TileLoader bLoader(b, bTile, tid, threads);
+    auto produce = [&](Value n) {
+      pipeline.produce(b, n, [&](Value stage) {
+        // Slices past the last load nothing but complete their stage.
+        Value valid = b.cmp(Pred::slt, n, b.idx(slices));
+        Value k0 = b.mul(b.minS(n, b.idx(slices - 1)), kDepth);
+        Value aOffset = b.mul(stage, stageElements);
+        Value bOffset = b.add(aOffset, aTile.elements());
+        SmallVector<Value> tokens =
+            aLoader.load(b, smem, aOffset, x, {}, tile.rowBegin,
+                         b.select(valid, tile.rowEnd, b.idx(0)), k0);
+        tokens.append(bLoader.load(b, smem, bOffset, w, {expert}, k0,
+                                   b.select(valid, b.idx(depth), b.idx(0)),
+                                   column0));
+        return tokens;
+      });
+    };
+
+    int64_t accumulators = columns / 2;
+    SmallVector<Value> zeros(accumulators, b.f32(0.0));
+    auto compute = scf::IfOp::create(b, TypeRange(ValueRange(zeros)), isExpert,
+                                     /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(compute.thenBlock());
+      for (int64_t n = 0; n + 1 < stages; ++n)
+        produce(b.idx(n));
+      MmaOperandA aOperand{aTile, Value(), b.mul(b.divu(warp, 4), 64), {}};
+      auto loop =
+          scf::ForOp::create(b, b.idx(0), b.idx(slices), b.idx(1), zeros);
+      {
+        OpBuilder::InsertionGuard loopGuard(b);
+        b.setInsertionPointToStart(loop.getBody());
+        Value n = loop.getInductionVar();
+        pipeline.waitFull(b, n, /*forTensorCores=*/true);
+        produce(b.add(n, stages - 1));
+        Value aOffset = b.mul(pipeline.stageOf(b, n), stageElements);
+        aOperand.tileOffset = aOffset;
+        AccumulatorFragment acc{SmallVector<Value>(loop.getRegionIterArgs())};
+        mma->multiply(b, acc, aOperand,
+                      {bTile, b.add(aOffset, aTile.elements()),
+                       /*kMajor=*/false},
+                      kDepth, /*accumulate=*/true);
+        mma->wait(b, {&acc});
+        pipeline.release(b, n);
+        scf::YieldOp::create(b, acc.values);
+      }
+      // No copy may still write shared memory when the CTA exits.
+      pipeline.drain(b);
+      scf::YieldOp::create(b, loop.getResults());
+      b.setInsertionPointToStart(compute.elseBlock());
+      scf::YieldOp::create(b, zeros);
+    }
+
+    // Epilogue: pairs of columns rounded to the element type, rows of the
+    // segment only.
+    ValueRange acc = compute.getResults();
+    Value rowBase =
+        b.add(b.add(tile.rowBegin, b.mul(warp, 16)), fragmentLane.group);
+    Value column = b.add(column0, b.mul(fragmentLane.quad, 2));
+    auto narrowType = VectorType::get({2}, elementType);
+    auto pairType = VectorType::get({2}, b.getF32Type());
+    for (int64_t half = 0; half < 2; ++half) {
+      Value row = b.add(rowBase, 8 * half);
+      b.ifThen(b.cmp(Pred::slt, row, tile.rowEnd), [&] {
+        for (int64_t i = 2 * half; i < accumulators; i += 4) {
+          Value pair = vector::FromElementsOp::create(
+              b, pairType, ValueRange{acc[i], acc[i + 1]});
+          Value narrow = arith::TruncFOp::create(b, narrowType, pair);
+          vector::StoreOp::create(b, narrow, y,
+                                  ValueRange{row, b.add(column, 8 * (i / 4))},
+                                  /*nontemporal=*/false, llvm::MaybeAlign(4));
+        }
+      });
+    }
+  });
+  gpu::ReturnOp::create(b);
+}
+
+} // namespace
+
+FailureOr<gpu::GPUFuncOp>
+mlir::celeris::buildGroupedGemmKernel(gpu::GPUModuleOp module, StringRef name,
+                                      Location loc,
+                                      const GroupedGemmKernelSpec &spec) {
+  MLIRContext *ctx = module.getContext();
+  Builder builder(ctx);
+  FailureOr<gpu::GPUFuncOp> created = createKernel(
+      module, name, loc,
+      {{spec.x, "x"}, {spec.w, "w"}, {spec.offsets, "offsets"}, {spec.y, "y"}},
+      spec.schedule);
+  if (failed(created))
+    return failure();
+  gpu::GPUFuncOp kernel = *created;
+  GPUScheduleAttr schedule = spec.schedule;
+  int64_t rows = 16 * schedule.getWarps();
+  NamedAttrList sizes;
+  sizes.append("N", builder.getStringAttr("x[0]"));
+  std::string experts = std::to_string(spec.offsets.getDimSize(0));
+  if (spec.offsets.isDynamicDim(0)) {
+    sizes.append("E", builder.getStringAttr("offsets[0]"));
+    experts = "E";
+  }
+  std::string columnTiles =
+      std::to_string(spec.y.getDimSize(1) / schedule.getKvTile());
+  NamedAttrList launch;
+  launch.append(
+      "grid",
+      builder.getStrArrayAttr(
+          {columnTiles,
+           "ceildiv(N," + std::to_string(rows) + ")+" + experts + "+1", "1"}));
+  launch.append(
+      "block", builder.getDenseI32ArrayAttr(
+                   {static_cast<int32_t>(kLanes * schedule.getWarps()), 1, 1}));
+  launch.append("shared", builder.getStringAttr(std::to_string(
+                              getGroupedGemmSharedBytes(schedule))));
+  launch.append("sizes", sizes.getDictionary(ctx));
+  NamedAttrList results;
+  results.append("y", builder.getStrArrayAttr(
+                          {"x[0]", std::to_string(spec.y.getDimSize(1))}));
+  launch.append("results", results.getDictionary(ctx));
+  kernel->setAttr("celeris.launch", launch.getDictionary(ctx));
+  if (schedule.getMinCtasPerSm() > 0)
+    capKernelRegisters(kernel, kLanes * schedule.getWarps(),
+                       schedule.getMinCtasPerSm());
+  emitGroupedGemmKernel(kernel, spec);
+  return kernel;
+}
