@@ -285,6 +285,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--manifest", default=".device/moe/manifest.txt")
     parser.add_argument("--reps", type=int, default=REPS)
+    parser.add_argument("--only", choices=["grouped_gemm", "routing", "combine", "layer"],
+                        help="run one section")
     parser.add_argument("--quick", action="store_true",
                         help="fewer repetitions, balanced grouped GEMMs only")
     args = parser.parse_args()
@@ -299,6 +301,8 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|")
     status = 0
     for section in (grouped_gemm, routing, combine, layer):
+        if args.only and section.__name__ != args.only:
+            continue
         try:
             section(module, args.quick)
         except Exception as error:  # noqa: BLE001 (reported; the other sections run)

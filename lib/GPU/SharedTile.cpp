@@ -81,7 +81,8 @@ TileLoader::TileLoader(KernelBuilder &b, const SharedTile &tile, Value threadId,
 SmallVector<Value> TileLoader::load(KernelBuilder &b, const SharedMemory &smem,
                                     Value tileOffset, Value source,
                                     ValueRange outer, Value row0,
-                                    Value rowLimit, Value column0) const {
+                                    Value rowLimit, Value column0,
+                                    Value columnLimit) const {
   Value lastRow = b.sub(rowLimit, b.idx(1));
   return loadRows(b, smem, tileOffset, source, [&](Value r) {
     Value row = b.add(row0, r);
@@ -90,6 +91,7 @@ SmallVector<Value> TileLoader::load(KernelBuilder &b, const SharedMemory &smem,
                  b.cmp(arith::CmpIPredicate::slt, row, rowLimit)};
     at.indices.push_back(b.maxS(b.minS(row, lastRow), b.idx(0)));
     at.column0 = column0;
+    at.columnLimit = columnLimit;
     return at;
   });
 }
@@ -102,12 +104,19 @@ TileLoader::loadRows(KernelBuilder &b, const SharedMemory &smem,
   SmallVector<Value> tokens;
   for (int64_t pass = 0; pass < tile.rows / rowsPerPass; ++pass) {
     RowSource at = rowSource(b.add(copyRow, pass * rowsPerPass));
+    Value sourceColumn = at.column0 ? b.add(at.column0, column) : column;
+    if (at.columnLimit) {
+      // Chunks past the limit read nothing, from a column in bounds.
+      at.valid = b.andI(at.valid, b.cmp(arith::CmpIPredicate::slt, sourceColumn,
+                                        at.columnLimit));
+      sourceColumn = b.minS(sourceColumn, b.sub(at.columnLimit, b.idx(8)));
+    }
     Value count = b.select(at.valid, b.idx(8), b.idx(0));
     int64_t period = threadOffsets.size();
     Value inTile =
         b.add(threadOffsets[pass % period],
               (pass / period) * period * rowsPerPass * tile.rowStride());
-    at.indices.push_back(at.column0 ? b.add(at.column0, column) : column);
+    at.indices.push_back(sourceColumn);
     tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
         b, tokenType, smem.view(), ValueRange{b.add(tileOffset, inTile)},
         source, at.indices, b.getIndexAttr(8), count, b.getUnitAttr()));

@@ -163,6 +163,7 @@ public:
   }
 
   void wait(KernelBuilder &, ArrayRef<AccumulatorFragment *>) override {}
+  void waitUntilPending(KernelBuilder &, int64_t) override {}
 
 private:
   Value ldmatrix(KernelBuilder &b, const SharedTile &tile, Value tileOffset,
@@ -256,6 +257,10 @@ public:
           wgmmaShared(b, acc.values, aStep, bStep, scaleD, bOperand.kMajor);
     }
     NVVM::WgmmaGroupSyncAlignedOp::create(b);
+  }
+
+  void waitUntilPending(KernelBuilder &b, int64_t pending) override {
+    NVVM::WgmmaWaitGroupSyncOp::create(b, pending);
   }
 
   void wait(KernelBuilder &b,

@@ -536,6 +536,46 @@ bool KernelSpec::checkExtents(void *const *launchArgs,
   return true;
 }
 
+/// Bytes of a memref element type as the manifest names it (0: unknown).
+static int64_t elementBytes(const std::string &type) {
+  if (type == "i8" || type == "ui8")
+    return 1;
+  if (type == "bf16" || type == "f16" || type == "i16")
+    return 2;
+  if (type == "f32" || type == "i32")
+    return 4;
+  if (type == "f64" || type == "i64" || type == "index")
+    return 8;
+  return 0;
+}
+
+bool KernelSpec::checkAlignment(void *const *launchArgs,
+                                std::string &error) const {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const KernelArg &arg = args[i];
+    int64_t bytes = elementBytes(arg.elementType);
+    if (arg.kind != ArgKind::MemRef || !launchArgs[i] || bytes == 0)
+      continue;
+    // Aligned pointer plus offset (descriptor fields 1 and 2); an empty
+    // tensor is never read.
+    const char *descriptor = static_cast<const char *>(launchArgs[i]);
+    uint64_t aligned;
+    int64_t offset, elements = 1;
+    std::memcpy(&aligned, descriptor + 8, sizeof(aligned));
+    std::memcpy(&offset, descriptor + 16, sizeof(offset));
+    for (unsigned dim = 0; dim < arg.rank; ++dim)
+      elements *= descriptorExtent(launchArgs[i], dim);
+    uint64_t address = aligned + static_cast<uint64_t>(offset * bytes);
+    if (elements != 0 && address % 16 != 0) {
+      error = "argument '" + arg.name + "' starts at an address that is not " +
+              "a multiple of 16 bytes; the kernels move data in 16-byte " +
+              "vectors (pass a tensor that owns its storage, or a copy)";
+      return false;
+    }
+  }
+  return true;
+}
+
 std::optional<std::map<std::string, int64_t>>
 KernelSpec::bindSizes(void *const *launchArgs,
                       const std::map<std::string, int64_t> &given,

@@ -132,6 +132,11 @@ struct KernelSpec : KernelLaunch {
   /// extents of their `shape`; otherwise returns false and sets `error`.
   bool checkExtents(void *const *args, std::string &error) const;
 
+  /// Whether the data of every non-empty memref argument of a launch with
+  /// `args` starts 16-byte aligned; otherwise returns false and sets
+  /// `error`.
+  bool checkAlignment(void *const *args, std::string &error) const;
+
   /// The named sizes of a launch with `args` (one pointer per argument, as
   /// celeris_launch takes them): those bound to memref shapes, read from the
   /// descriptors, and those `given` by the caller. A given size that is also

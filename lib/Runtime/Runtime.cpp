@@ -390,7 +390,7 @@ evaluateLaunch(const CelerisModule *module, const char *kernelName,
   std::string error;
   // A kernel built for a static extent would read out of bounds or compute
   // garbage on another.
-  if (!kernel.checkExtents(args, error))
+  if (!kernel.checkExtents(args, error) || !kernel.checkAlignment(args, error))
     return fail("kernel '" + kernel.name + "': " + error);
   std::optional<std::map<std::string, int64_t>> sizes =
       kernel.bindSizes(args, given, error);

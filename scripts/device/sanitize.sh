@@ -46,3 +46,14 @@ done
 "$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=mamba2 \
     python3 scripts/device/check_recurrence.py .device/recurrence/manifest.txt --small \
     --kernel mamba2
+# Mixture of experts: memcheck over every kernel (empty and tail segments,
+# dropped assignments), racecheck over the dispatch steps (per-warp counts
+# in shared memory) and a grouped GEMM with a tail segment.
+"$sanitizer" --tool memcheck --error-exitcode 3 \
+    python3 scripts/device/check_moe.py .device/moe/manifest.txt --small
+"$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=dispatch_capacity \
+    python3 scripts/device/check_moe.py .device/moe/manifest.txt --small \
+    --kernel dispatch_capacity
+"$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=grouped_gemm_f16 \
+    python3 scripts/device/check_moe.py .device/moe/manifest.txt --small \
+    --kernel grouped_gemm_f16

@@ -446,6 +446,109 @@ TEST(Runtime, ChecksStaticExtents) {
   celeris_module_unload(module);
 }
 
+// A launch may run several kernels in order (dispatch: count, scan, rank,
+// rows): `step` sections give each one's symbol and geometry.
+TEST(Manifest, ParsesSteps) {
+  std::string error;
+  std::optional<Manifest> m = Manifest::parse(R"(celeris-artifact 1
+kernel dispatch
+  binary kernels.cubin
+  symbol dispatch
+  grid ceildiv(T*K,4096) 1 1
+  block 256 1 1
+  shared 2048
+  workspace 4*64*(ceildiv(T*K,4096)+1)
+  arg memref<2:i32> experts
+  size T experts 0
+  size K experts 1
+  step dispatch_scan
+    grid 1 1 1
+    block 1024 1 1
+    shared 128
+  step dispatch_rows
+    grid ceildiv(T*K,8) 1 1
+    block 256 1 1
+    shared 0
+end
+)",
+                                              error);
+  ASSERT_TRUE(m) << error;
+  const KernelSpec &k = m->kernels[0];
+  ASSERT_EQ(k.steps.size(), 2u);
+  EXPECT_EQ(k.symbol, "dispatch");
+  EXPECT_EQ(k.block[0], 256u);
+  EXPECT_EQ(k.steps[0].symbol, "dispatch_scan");
+  EXPECT_EQ(k.steps[0].block[0], 1024u);
+  EXPECT_EQ(k.steps[0].grid[0]->evaluate({}, error), 1);
+  EXPECT_EQ(k.steps[1].symbol, "dispatch_rows");
+  EXPECT_EQ(k.steps[1].grid[0]->evaluate({{"T", 100}, {"K", 8}}, error), 100);
+  EXPECT_EQ(k.steps[1].sharedBytes->evaluate({}, error), 0);
+
+  struct Case {
+    const char *text;
+    const char *message;
+  } cases[] = {
+      {"celeris-artifact 1\nkernel k\nbinary b\nsymbol k\ngrid 1 1 1\n"
+       "shared 0\nstep s\nblock 1 1 1\nend\n",
+       "line 9: step 's' of kernel 'k' needs grid and shared"},
+      {"celeris-artifact 1\nkernel k\nbinary b\nsymbol k\ngrid 1 1 1\n"
+       "shared 0\nstep s\ngrid 1 1 1\nshared 0\narg i32 n\nend\n",
+       "line 10: 'arg' after a step of kernel 'k' (a step has only grid, "
+       "block and shared)"},
+      {"celeris-artifact 1\nkernel k\nbinary b\nsymbol k\nstep s\n",
+       "line 5: kernel 'k' needs binary, symbol, grid and shared"},
+      {"celeris-artifact 1\nkernel k\nbinary b\nsymbol k\ngrid 1 1 1\n"
+       "shared 0\nstep\n",
+       "line 7: expected a step's symbol name"},
+  };
+  for (const Case &c : cases) {
+    EXPECT_FALSE(Manifest::parse(c.text, error)) << c.text;
+    EXPECT_EQ(error, std::string("manifest line ") + (c.message + 5)) << c.text;
+  }
+}
+
+// The kernels move data in 16-byte vectors: a tensor that starts elsewhere
+// is refused with a message, not a misaligned-address fault.
+TEST(Runtime, ChecksAlignment) {
+  CelerisModule *module = nullptr;
+  ASSERT_EQ(celeris_module_load_manifest(
+                writeManifest("celeris-artifact 1\nkernel k\nbinary b\n"
+                              "symbol k\ngrid N 1 1\nshared 0\n"
+                              "arg memref<2:bf16> x\nsize N x 0\nend\n")
+                    .c_str(),
+                &module),
+            0)
+      << celeris_last_error();
+  alignas(16) static char storage[64];
+  Descriptor<2> x;
+  x.allocated = x.aligned = storage;
+  x.sizes[0] = 2;
+  x.sizes[1] = 8;
+  x.offset = 1; // 2 bytes in.
+  void *args[] = {&x};
+  int64_t grid[3], shared;
+  EXPECT_NE(celeris_launch_geometry(module, "k", nullptr, nullptr, 0, args, 1,
+                                    grid, &shared),
+            0);
+  EXPECT_STREQ(celeris_last_error(),
+               "kernel 'k': argument 'x' starts at an address that is not a "
+               "multiple of 16 bytes; the kernels move data in 16-byte vectors "
+               "(pass a tensor that owns its storage, or a copy)");
+  x.offset = 8; // 16 bytes in.
+  EXPECT_EQ(celeris_launch_geometry(module, "k", nullptr, nullptr, 0, args, 1,
+                                    grid, &shared),
+            0)
+      << celeris_last_error();
+  // An empty tensor is never read: any address goes.
+  x.offset = 1;
+  x.sizes[0] = 0;
+  EXPECT_EQ(celeris_launch_geometry(module, "k", nullptr, nullptr, 0, args, 1,
+                                    grid, &shared),
+            0)
+      << celeris_last_error();
+  celeris_module_unload(module);
+}
+
 TEST(Runtime, ExplainsAMissingManifest) {
   CelerisModule *module = nullptr;
   EXPECT_NE(celeris_module_load_manifest("/nonexistent/manifest.txt", &module),

@@ -180,6 +180,16 @@ def CelerisSelectGPUSchedule
     one valid form so far); q-tile, decode-warps and tensor-cores=wgmma are
     errors there.
 
+    A `celeris.grouped_matmul` gets `grouped_gemm` (two `wgmma`
+    warpgroups over 128 rows; 256 output columns in 4 stages where the last
+    column tile wastes at most a tenth, else 128 or 64 columns in 3 stages
+    with two CTAs per SM); q-tile (64 or 128 rows), kv-tile (64, 128 or 256
+    columns), kv-stages and min-ctas-per-sm apply, tensor-cores=mma.sync
+    and decode-warps are errors. `celeris.route`, `celeris.dispatch` and
+    `celeris.combine` get `moe_route`, `moe_dispatch` and `moe_combine` (8
+    warps on the CUDA cores); of the options only min-ctas-per-sm applies
+    to them, and the others are left to the ops they apply to.
+
     ```mlir
     // celeris-opt --celeris-select-gpu-schedule="q-tile=64"
     %o = celeris.attention %q, %k, %v {celeris.gpu_schedule =
@@ -198,8 +208,8 @@ def CelerisSelectGPUSchedule
     Option<"qTile", "q-tile", "int64_t", /*default=*/"0",
            "Query rows per CTA, 64 or 128 (16 per warp); 0 keeps the choice">,
     Option<"kvTile", "kv-tile", "int64_t", /*default=*/"0",
-           "Keys per K/V tile, 64 or 128 (decode also 32); 0 keeps the "
-           "choice">,
+           "Keys per K/V tile, 64 or 128 (decode also 32); output columns "
+           "of a grouped GEMM tile, 64, 128 or 256; 0 keeps the choice">,
     Option<"kvStages", "kv-stages", "int64_t", /*default=*/"0",
            "Shared-memory K/V stages: 2 with mma.sync, 2 or 3 with wgmma, 2 "
            "to 4 for decode; 0 keeps the choice">,

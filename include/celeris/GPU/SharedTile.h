@@ -79,12 +79,13 @@ public:
   /// Starts copying rows [row0, row0 + tile.rows) of
   /// `source[outer..., row, column0 + (0 .. tile.columns)]` (column0 null:
   /// 0) into the tile at element `tileOffset`, zero-filling rows >=
-  /// `rowLimit` (which read nothing: a row limit of 0 loads zeros). Returns
-  /// the copies' tokens (a pipeline commits them).
+  /// `rowLimit` (which read nothing: a row limit of 0 loads zeros) and,
+  /// with a `columnLimit`, the 8-column chunks from it on. Returns the
+  /// copies' tokens (a pipeline commits them).
   SmallVector<Value> load(KernelBuilder &b, const SharedMemory &smem,
                           Value tileOffset, Value source, ValueRange outer,
-                          Value row0, Value rowLimit,
-                          Value column0 = nullptr) const;
+                          Value row0, Value rowLimit, Value column0 = nullptr,
+                          Value columnLimit = nullptr) const;
 
   /// Where tile row `r` comes from: the indices of `source` but the last
   /// (in bounds even when the row is not valid), and whether it is valid
@@ -92,8 +93,10 @@ public:
   struct RowSource {
     SmallVector<Value> indices;
     Value valid;
-    /// The first column the tile holds (null: 0).
-    Value column0 = nullptr;
+    /// The first column the tile holds (null: 0), and the column from
+    /// which chunks read nothing and are zero-filled (null: none; a
+    /// multiple of 8).
+    Value column0 = nullptr, columnLimit = nullptr;
   };
   /// As `load`, for rows that are not consecutive in the source (query
   /// heads packed into one tile, pages of a paged cache).

@@ -108,6 +108,11 @@ public:
   /// Waits for the GEMMs issued so far and makes `fragments` valid.
   virtual void wait(KernelBuilder &b,
                     ArrayRef<AccumulatorFragment *> fragments) = 0;
+  /// Waits until at most `pending` of the groups issued so far are still
+  /// running (wgmma; mma.sync groups complete when issued), so that the
+  /// operand tiles of the older ones may be overwritten. No fragment of a
+  /// running group may be read.
+  virtual void waitUntilPending(KernelBuilder &b, int64_t pending) = 0;
 
 protected:
   TensorCoreMma(Type elementType, const SharedMemory &smem, Value laneId)

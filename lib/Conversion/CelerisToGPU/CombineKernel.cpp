@@ -18,6 +18,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace mlir::celeris;
 
@@ -47,6 +49,10 @@ void emitCombineKernel(gpu::GPUFuncOp kernel, const CombineKernelSpec &spec) {
   Type elementType = spec.y.getElementType();
   auto f32Vector = VectorType::get({width}, b.getF32Type());
   auto rowVector = VectorType::get({width}, elementType);
+  // Rows are whole vectors apart, and the runtime checks that the tensors
+  // start 16-byte aligned.
+  llvm::MaybeAlign align(
+      std::min<int64_t>(16, width * elementType.getIntOrFloatBitWidth() / 8));
 
   Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
   Value token = gpu::BlockIdOp::create(b, gpu::Dimension::x);
@@ -78,7 +84,8 @@ void emitCombineKernel(gpu::GPUFuncOp kernel, const CombineKernelSpec &spec) {
         b.setInsertionPointToStart(add.thenBlock());
         Value weight = loadAsF32(b, b.getLoc(), weights, {token, j});
         Value values =
-            vector::LoadOp::create(b, rowVector, y, ValueRange{row, column});
+            vector::LoadOp::create(b, rowVector, y, ValueRange{row, column},
+                                   /*nontemporal=*/false, align);
         if (!elementType.isF32())
           values = arith::ExtFOp::create(b, f32Vector, values);
         Value splat = vector::BroadcastOp::create(b, f32Vector, weight);
@@ -92,7 +99,8 @@ void emitCombineKernel(gpu::GPUFuncOp kernel, const CombineKernelSpec &spec) {
     Value result = sum.getResult(0);
     if (!elementType.isF32())
       result = arith::TruncFOp::create(b, rowVector, result);
-    vector::StoreOp::create(b, result, out, ValueRange{token, column});
+    vector::StoreOp::create(b, result, out, ValueRange{token, column},
+                            /*nontemporal=*/false, align);
   });
   gpu::ReturnOp::create(b);
 }

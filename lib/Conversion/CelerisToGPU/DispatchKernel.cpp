@@ -15,8 +15,10 @@
 //           an assignment's rank in its expert is its run's prefix plus
 //           the earlier lanes of its match group, so ranks follow the
 //           (token, slot) order exactly;
-//   rows:   a warp per assignment copies its token's row to row_map's row,
-//           and zeroes row a of `permuted` when a is past the kept rows.
+//   rows:   a warp per assignment copies its token's row to row_map's row
+//           (16-byte vectors where the row allows; a static row of up to
+//           8 KB with every load in flight first), and zeroes row a of
+//           `permuted` when a is past the kept rows.
 // Counts are integers: the result is the same for any scheduling.
 //
 //===----------------------------------------------------------------------===//
@@ -33,6 +35,10 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+
 using namespace mlir;
 using namespace mlir::celeris;
 
@@ -47,6 +53,8 @@ constexpr int64_t kRun = kLanes * kPerLane;
 constexpr int64_t kChunk = kWarps * kRun;
 /// Threads of the scan step: one an expert.
 constexpr int64_t kScanThreads = 1024;
+/// The widest static row (in elements) the rows step copies unrolled.
+constexpr int64_t kMaxUnrolledRow = 4096;
 using Pred = arith::CmpIPredicate;
 
 /// The views of the launch's arguments a step works with.
@@ -350,6 +358,9 @@ void emitRowsStep(gpu::GPUFuncOp kernel, const DispatchKernelSpec &spec) {
       b.add(b.mul(gpu::BlockIdOp::create(b, gpu::Dimension::x), kWarps), warp);
   int64_t width = getCopyWidth(spec.x);
   auto rowType = VectorType::get({width}, spec.x.getElementType());
+  // Rows are whole vectors apart, and the runtime checks that the tensors
+  // start 16-byte aligned.
+  llvm::MaybeAlign align(width * spec.x.getElementTypeBitWidth() / 8);
   Value columns = memref::DimOp::create(b, args.x, 1);
   Value slotCount = memref::DimOp::create(b, args.experts, 1);
   b.ifThen(b.cmp(Pred::slt, a, args.assignments), [&] {
@@ -365,6 +376,41 @@ void emitRowsStep(gpu::GPUFuncOp kernel, const DispatchKernelSpec &spec) {
         b, rowType,
         DenseElementsAttr::get(rowType,
                                b.getFloatAttr(spec.x.getElementType(), 0.0)));
+    int64_t staticColumns = spec.x.getDimSize(1);
+    if (!ShapedType::isDynamic(staticColumns) &&
+        staticColumns <= kMaxUnrolledRow) {
+      // A static row: every load of the lane in flight before its stores.
+      SmallVector<Value> at;
+      for (int64_t c = 0; c < staticColumns; c += kLanes * width)
+        at.push_back(b.add(b.mul(lane, width), c));
+      b.ifThen(copy, [&] {
+        SmallVector<Value> values;
+        for (Value column : at)
+          values.push_back(b.select(
+              b.cmp(Pred::slt, column, columns),
+              vector::LoadOp::create(
+                  b, rowType, args.x,
+                  ValueRange{token,
+                             b.minS(column, b.sub(columns, b.idx(width)))},
+                  /*nontemporal=*/false, align),
+              zeros));
+        for (auto [column, value] : llvm::zip(at, values))
+          b.ifThen(b.cmp(Pred::slt, column, columns), [&] {
+            vector::StoreOp::create(b, value, args.permuted,
+                                    ValueRange{row, column},
+                                    /*nontemporal=*/false, align);
+          });
+      });
+      b.ifThen(clear, [&] {
+        for (Value column : at)
+          b.ifThen(b.cmp(Pred::slt, column, columns), [&] {
+            vector::StoreOp::create(b, zeros, args.permuted,
+                                    ValueRange{a, column},
+                                    /*nontemporal=*/false, align);
+          });
+      });
+      return;
+    }
     auto loop = scf::ForOp::create(b, b.mul(lane, width), columns,
                                    b.idx(kLanes * width));
     OpBuilder::InsertionGuard guard(b);
@@ -372,12 +418,14 @@ void emitRowsStep(gpu::GPUFuncOp kernel, const DispatchKernelSpec &spec) {
     Value column = loop.getInductionVar();
     b.ifThen(copy, [&] {
       Value values =
-          vector::LoadOp::create(b, rowType, args.x, ValueRange{token, column});
-      vector::StoreOp::create(b, values, args.permuted,
-                              ValueRange{row, column});
+          vector::LoadOp::create(b, rowType, args.x, ValueRange{token, column},
+                                 /*nontemporal=*/false, align);
+      vector::StoreOp::create(b, values, args.permuted, ValueRange{row, column},
+                              /*nontemporal=*/false, align);
     });
     b.ifThen(clear, [&] {
-      vector::StoreOp::create(b, zeros, args.permuted, ValueRange{a, column});
+      vector::StoreOp::create(b, zeros, args.permuted, ValueRange{a, column},
+                              /*nontemporal=*/false, align);
     });
   });
   gpu::ReturnOp::create(b);

@@ -7,19 +7,23 @@
 // offsets[e]), and the tail [offsets[E - 1], N), whose output is zero. A
 // tile is BM = 16 W rows of one segment (W warps) by BN = kv_tile output
 // columns, so a tile never straddles two experts, nothing is padded in
-// memory and an empty expert has no tile. The grid is (f / BN, ceildiv(N,
-// BM) + E + 1): that many tiles bound the segments' tiles whatever the
-// offsets, CTA y takes the y-th tile in segment order, and the surplus CTAs
-// return at once. Each warp finds its CTA's tile on its own: a lane sums the
-// tiles of (E + 1) / 32 segments, a warp scan places them, and the lane
-// holding tile y hands its segment to the others, so no CTA barrier and no
-// host synchronisation are needed.
+// memory and an empty expert has no tile. The grid is (ceildiv(f, BN),
+// ceildiv(N, BM) + E + 1): that many tiles bound the segments' tiles
+// whatever the offsets, CTA y takes the y-th tile in segment order, and the
+// surplus CTAs return at once. The column tiles of a row tile are
+// neighbours in launch order, so its A rows and its expert's weights stay
+// in L2. Each warp finds its CTA's tile on its own: a lane sums the tiles
+// of (E + 1) / 32 segments, a warp scan places them, and the lane holding
+// tile y hands its segment to the others, so no CTA barrier and no host
+// synchronisation are needed.
 //
 // Per tile, the 64-deep K slices of the A rows and of w[e] stream through a
 // TilePipeline of `stages` buffers (cp.async, mbarriers), and each
 // warpgroup multiplies its 64 rows by the B slice (A K-major, B MN-major,
-// both from shared memory). Rows past the segment load as zeros and are not
-// stored.
+// both from shared memory), keeping one slice's GEMM in flight while it
+// releases the previous stage and starts the next copy. Rows past the
+// segment, and columns past f in a last partial column tile, load as zeros
+// and are not stored.
 //
 //===----------------------------------------------------------------------===//
 
@@ -172,6 +176,9 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
   Value slot = gpu::BlockIdOp::create(b, gpu::Dimension::y);
   GemmTile tile = locateTile(b, offsets, rowCount, slot, lane, rows);
   Value column0 = b.mul(columnTile, columns);
+  // A last column tile past f loads zeros there and stores nothing.
+  int64_t outputColumns = spec.y.getDimSize(1);
+  Value columnLimit = outputColumns % columns ? b.idx(outputColumns) : Value();
 
   // Surplus CTAs have no tile; the tail segment's tiles store zeros.
   b.ifThen(tile.found, [&] {
@@ -192,7 +199,7 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
                          b.select(valid, tile.rowEnd, b.idx(0)), k0);
         tokens.append(bLoader.load(b, smem, bOffset, w, {expert}, k0,
                                    b.select(valid, b.idx(depth), b.idx(0)),
-                                   column0));
+                                   column0, columnLimit));
         return tokens;
       });
     };
@@ -207,6 +214,8 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
       for (int64_t n = 0; n + 1 < stages; ++n)
         produce(b.idx(n));
       MmaOperandA aOperand{aTile, Value(), b.mul(b.divu(warp, 4), 64), {}};
+      // Slice n's GEMM runs while the warpgroup waits for slice n - 1's,
+      // releases its stage and starts the next copy.
       auto loop =
           scf::ForOp::create(b, b.idx(0), b.idx(slices), b.idx(1), zeros);
       {
@@ -214,7 +223,6 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
         b.setInsertionPointToStart(loop.getBody());
         Value n = loop.getInductionVar();
         pipeline.waitFull(b, n, /*forTensorCores=*/true);
-        produce(b.add(n, stages - 1));
         Value aOffset = b.mul(pipeline.stageOf(b, n), stageElements);
         aOperand.tileOffset = aOffset;
         AccumulatorFragment acc{SmallVector<Value>(loop.getRegionIterArgs())};
@@ -222,13 +230,18 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
                       {bTile, b.add(aOffset, aTile.elements()),
                        /*kMajor=*/false},
                       kDepth, /*accumulate=*/true);
-        mma->wait(b, {&acc});
-        pipeline.release(b, n);
+        mma->waitUntilPending(b, 1);
+        b.ifThen(b.cmp(Pred::sgt, n, b.idx(0)),
+                 [&] { pipeline.release(b, b.sub(n, b.idx(1))); });
+        produce(b.add(n, stages - 1));
         scf::YieldOp::create(b, acc.values);
       }
+      AccumulatorFragment result{SmallVector<Value>(loop.getResults())};
+      mma->wait(b, {&result});
+      pipeline.release(b, b.idx(slices - 1));
       // No copy may still write shared memory when the CTA exits.
       pipeline.drain(b);
-      scf::YieldOp::create(b, loop.getResults());
+      scf::YieldOp::create(b, result.values);
       b.setInsertionPointToStart(compute.elseBlock());
       scf::YieldOp::create(b, zeros);
     }
@@ -244,13 +257,25 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
     for (int64_t half = 0; half < 2; ++half) {
       Value row = b.add(rowBase, 8 * half);
       b.ifThen(b.cmp(Pred::slt, row, tile.rowEnd), [&] {
-        for (int64_t i = 2 * half; i < accumulators; i += 4) {
-          Value pair = vector::FromElementsOp::create(
-              b, pairType, ValueRange{acc[i], acc[i + 1]});
-          Value narrow = arith::TruncFOp::create(b, narrowType, pair);
-          vector::StoreOp::create(b, narrow, y,
-                                  ValueRange{row, b.add(column, 8 * (i / 4))},
-                                  /*nontemporal=*/false, llvm::MaybeAlign(4));
+        // Values 32 b .. 32 b + 31 are the columns of 64-column block b.
+        for (int64_t block = 0; block < columns / 64; ++block) {
+          auto store = [&] {
+            for (int64_t i = 32 * block + 2 * half; i < 32 * (block + 1);
+                 i += 4) {
+              Value pair = vector::FromElementsOp::create(
+                  b, pairType, ValueRange{acc[i], acc[i + 1]});
+              Value narrow = arith::TruncFOp::create(b, narrowType, pair);
+              vector::StoreOp::create(
+                  b, narrow, y, ValueRange{row, b.add(column, 8 * (i / 4))},
+                  /*nontemporal=*/false, llvm::MaybeAlign(4));
+            }
+          };
+          if (!columnLimit || block == 0) {
+            store();
+            continue;
+          }
+          b.ifThen(b.cmp(Pred::slt, b.add(column0, 64 * block), columnLimit),
+                   store);
         }
       });
     }
@@ -282,8 +307,8 @@ mlir::celeris::buildGroupedGemmKernel(gpu::GPUModuleOp module, StringRef name,
     sizes.append("E", builder.getStringAttr("offsets[0]"));
     experts = "E";
   }
-  std::string columnTiles =
-      std::to_string(spec.y.getDimSize(1) / schedule.getKvTile());
+  std::string columnTiles = std::to_string(
+      llvm::divideCeil(spec.y.getDimSize(1), schedule.getKvTile()));
   NamedAttrList launch;
   launch.append(
       "grid",

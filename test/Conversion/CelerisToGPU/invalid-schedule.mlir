@@ -16,7 +16,7 @@
 
 // CHIP: error: celeris-select-gpu-schedule: unsupported chip 'sm_70'; expected one of sm_80, sm_86, sm_89, sm_90, sm_90a
 // QTILE: error: celeris-select-gpu-schedule: q-tile must be 64 or 128 (16 rows per warp, 4 or 8 warps), or 0 to keep the choice; got 96
-// KVTILE: error: celeris-select-gpu-schedule: kv-tile must be 32 (decode only), 64 or 128, or 0 to keep the choice; got 96
+// KVTILE: error: celeris-select-gpu-schedule: kv-tile must be 32 (decode only), 64, 128 or 256 (grouped GEMM only), or 0 to keep the choice; got 96
 // STAGES: error: celeris-select-gpu-schedule: kv-stages must be 2 to 4 (4 for decode only), or 0 to keep the choice; got 5
 // CORES: error: celeris-select-gpu-schedule: tensor-cores must be auto, mma.sync or wgmma; got 'tf32'
 // WGMMA-CHIP: error: GPU schedule: tensor-cores=wgmma needs sm_90a, not sm_90

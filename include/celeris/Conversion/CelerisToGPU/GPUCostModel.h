@@ -107,7 +107,8 @@ selectRecurrenceSchedule(MLIRContext *ctx, KernelFamily family,
 /// overrides that apply. grouped_gemm takes q-tile (64 or 128 rows a tile),
 /// kv-tile (its output columns; the model takes the widest of 128 and 64
 /// dividing `outputColumns`), kv-stages and min-ctas-per-sm, and is checked
-/// against `chip` (wgmma, shared memory); the others take none.
+/// against `chip` (wgmma, shared memory); the others take only
+/// min-ctas-per-sm and leave the rest to the ops they apply to.
 FailureOr<GPUScheduleAttr>
 selectMoESchedule(MLIRContext *ctx, const NvidiaChip &chip, KernelFamily family,
                   int64_t outputColumns, GPUScheduleAttr start,
