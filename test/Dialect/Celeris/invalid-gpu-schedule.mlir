@@ -57,3 +57,18 @@ func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = recurrence
 
 // expected-error @+1 {{gpu_schedule: recurrence_chunk kernels are 8 warps of mma_sync over chunks of 64 tokens in 2 stages, got 8 warp(s) of wgmma, chunks of 128, 3 stage(s)}}
 func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = recurrence_chunk, tensor_cores = wgmma, warps = 8, kv_tile = 128, stages = 3, min_ctas_per_sm = 1>}
+
+// -----
+
+// expected-error @+1 {{gpu_schedule: grouped_gemm kv_tile (the output columns of a tile) must be 64, 128 or 256, got 96}}
+func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = grouped_gemm, tensor_cores = wgmma, warps = 8, kv_tile = 96, stages = 3, min_ctas_per_sm = 1>}
+
+// -----
+
+// expected-error @+1 {{gpu_schedule: grouped_gemm kernels stream their operand tiles through 2 to 6 stages, got 7}}
+func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = grouped_gemm, tensor_cores = wgmma, warps = 4, kv_tile = 128, stages = 7, min_ctas_per_sm = 1>}
+
+// -----
+
+// expected-error @+1 {{gpu_schedule: moe_dispatch kernels are 8 warps on the CUDA cores (kv_tile 32, 1 stage, tensor_cores mma_sync, unused), got 4 warp(s) of mma_sync, 32, 1 stage(s)}}
+func.func private @f() attributes {s = #celeris.gpu_schedule<kernel = moe_dispatch, tensor_cores = mma_sync, warps = 4, kv_tile = 32, stages = 1, min_ctas_per_sm = 0>}

@@ -1,0 +1,98 @@
+// RUN: celeris-opt %s -celeris-gpu -canonicalize -cse | FileCheck %s
+
+// The mixture-of-experts kernels: what each launch asks of the runtime and
+// the blocks each kernel is made of (whole kernels are checked by ptxas and
+// on the device).
+
+// Routing: a warp per token, 8 a CTA; sigmoid by ex2; reductions and the
+// k arg-maxes by warp butterflies.
+// CHECK-LABEL: gpu.func @route
+// CHECK-SAME: celeris.arg_names = ["logits", "bias", "weights", "experts"]
+// CHECK-SAME: kernel = moe_route, tensor_cores = mma_sync, warps = 8, kv_tile = 32, stages = 1, min_ctas_per_sm = 0
+// CHECK-SAME: block = array<i32: 256, 1, 1>, grid = ["ceildiv(T,8)", "1", "1"], results = {experts = ["logits[0]", "4"], weights = ["logits[0]", "4"]}, shared = "0", sizes = {T = "logits[0]"}
+// CHECK: llvm.nvvm.ex2.approx.ftz.f32
+// CHECK: gpu.shuffle  xor
+func.func @route(%logits: tensor<?x64xf32>, %bias: tensor<64xf32>)
+    -> (tensor<?x4xf32>, tensor<?x4xi32>) {
+  %w, %e = celeris.route %logits bias(%bias : tensor<64xf32>) k 4
+      score_func sigmoid renormalize num_groups 8 topk_groups 2 scaling_factor 2.5
+      : tensor<?x64xf32> -> tensor<?x4xf32>, tensor<?x4xi32>
+  return %w, %e : tensor<?x4xf32>, tensor<?x4xi32>
+}
+
+// Dispatch: four kernels one launch runs in order, sharing the arguments
+// and the workspace (per-chunk counts and the experts' first rows). Count
+// and rank group a warp's lanes by expert with match.any.
+// CHECK-LABEL: gpu.func @dispatch(
+// CHECK-SAME: celeris.arg_names = ["x", "experts", "permuted", "offsets", "row_map", "workspace"]
+// CHECK-SAME: kernel = moe_dispatch
+// CHECK-SAME: grid = ["ceildiv(T*K,4096)", "1", "1"], results = {offsets = ["16"], row_map = ["experts[0]", "experts[1]"]}, shared = "512", sizes = {K = "experts[1]", T = "experts[0]"}, steps = ["dispatch_scan", "dispatch_rank", "dispatch_rows"], workspace = "4*16*(ceildiv(T*K,4096)+1)"
+// CHECK: nvvm.match.sync any
+// CHECK: nvvm.read.ptx.sreg.lanemask.lt
+// CHECK-LABEL: gpu.func @dispatch_scan(
+// CHECK-SAME: block = array<i32: 1024, 1, 1>, grid = ["1", "1", "1"], shared = "128"
+// CHECK-LABEL: gpu.func @dispatch_rank(
+// CHECK-SAME: grid = ["ceildiv(T*K,4096)", "1", "1"], shared = "512"
+// CHECK: nvvm.match.sync any
+// CHECK-LABEL: gpu.func @dispatch_rows(
+// CHECK-SAME: grid = ["ceildiv(T*K,8)", "1", "1"], shared = "0"
+// Rows of 128 bf16: an aligned 16-byte vector a lane.
+// CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<?x128xbf16>, vector<8xbf16>
+// CHECK: vector.store {{.*}} {alignment = 16 : i64} : memref<?x128xbf16>, vector<8xbf16>
+func.func @dispatch(%x: tensor<?x128xbf16>, %experts: tensor<?x2xi32>)
+    -> (tensor<?x128xbf16>, tensor<16xi32>, tensor<?x2xi32>) {
+  %rows, %offsets, %row_map = celeris.dispatch %x, %experts num_experts 16 capacity 8
+      : tensor<?x128xbf16>, tensor<?x2xi32>
+      -> tensor<?x128xbf16>, tensor<16xi32>, tensor<?x2xi32>
+  return %rows, %offsets, %row_map : tensor<?x128xbf16>, tensor<16xi32>, tensor<?x2xi32>
+}
+
+// Grouped GEMM: f = 320 takes 64-column tiles (256 would waste 3/8), three
+// stages and two CTAs an SM; a CTA per row-tile slot of the E + 1 segments.
+// Per 64-deep slice: wait for its stage, four wgmma k16 steps, then wait
+// for the previous slice's GEMM only.
+// CHECK-LABEL: gpu.func @grouped(
+// CHECK-SAME: celeris.arg_names = ["x", "w", "offsets", "y"]
+// CHECK-SAME: kernel = grouped_gemm, tensor_cores = wgmma, warps = 8, kv_tile = 64, stages = 3, min_ctas_per_sm = 2
+// CHECK-SAME: grid = ["5", "ceildiv(N,128)+16+1", "1"], results = {y = ["x[0]", "320"]}, shared = "74800", sizes = {N = "x[0]"}
+// CHECK: scf.for
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <row>]
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 0
+func.func @grouped(%x: tensor<?x128xbf16>, %w: tensor<16x128x320xbf16>, %offsets: tensor<16xi32>)
+    -> tensor<?x320xbf16> {
+  %y = celeris.grouped_matmul %x, %w, %offsets
+      : tensor<?x128xbf16>, tensor<16x128x320xbf16>, tensor<16xi32> -> tensor<?x320xbf16>
+  return %y : tensor<?x320xbf16>
+}
+
+// f = 1408: 256-column tiles (the sixth half empty), four stages; a dynamic
+// expert count is bound from the offsets.
+// CHECK-LABEL: gpu.func @grouped_wide(
+// CHECK-SAME: kernel = grouped_gemm, tensor_cores = wgmma, warps = 8, kv_tile = 256, stages = 4, min_ctas_per_sm = 1
+// CHECK-SAME: grid = ["6", "ceildiv(N,128)+E+1", "1"], results = {y = ["x[0]", "1408"]}, shared = "197696", sizes = {E = "offsets[0]", N = "x[0]"}
+// CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 256, k = 16>
+func.func @grouped_wide(%x: tensor<?x128xbf16>, %w: tensor<?x128x1408xbf16>, %offsets: tensor<?xi32>)
+    -> tensor<?x1408xbf16> {
+  %y = celeris.grouped_matmul %x, %w, %offsets
+      : tensor<?x128xbf16>, tensor<?x128x1408xbf16>, tensor<?xi32> -> tensor<?x1408xbf16>
+  return %y : tensor<?x1408xbf16>
+}
+
+// Combine: a CTA per token and 2048 columns, the slots summed in order.
+// CHECK-LABEL: gpu.func @combine(
+// CHECK-SAME: celeris.arg_names = ["y", "weights", "row_map", "out"]
+// CHECK-SAME: kernel = moe_combine
+// CHECK-SAME: grid = ["T", "ceildiv(128,2048)", "1"], results = {out = ["row_map[0]", "y[1]"]}, shared = "0", sizes = {T = "row_map[0]"}
+// CHECK: scf.for
+// CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<?x128xbf16>, vector<8xbf16>
+// CHECK: vector.fma
+func.func @combine(%y: tensor<?x128xbf16>, %weights: tensor<?x2xf32>, %row_map: tensor<?x2xi32>)
+    -> tensor<?x128xbf16> {
+  %out = celeris.combine %y, %weights, %row_map
+      : tensor<?x128xbf16>, tensor<?x2xf32>, tensor<?x2xi32> -> tensor<?x128xbf16>
+  return %out : tensor<?x128xbf16>
+}
