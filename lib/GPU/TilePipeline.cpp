@@ -11,9 +11,9 @@ using namespace mlir::celeris;
 
 TilePipeline::TilePipeline(const SharedMemory &smem, PipelineSync sync,
                            int64_t stages, int64_t threads,
-                           int64_t barrierBytes)
+                           int64_t barrierBytes, bool releaseByWarp)
     : smem(smem), sync(sync), stages(stages), threads(threads),
-      barrierBytes(barrierBytes) {}
+      barrierBytes(barrierBytes), byWarp(releaseByWarp) {}
 
 Value TilePipeline::barrier(KernelBuilder &b, int64_t kind, Value stage) const {
   // full[s] at 8 s, empty[s] at 8 (stages + s).
@@ -27,8 +27,9 @@ void TilePipeline::initialize(KernelBuilder &b, Value threadId) {
     b.ifThen(b.cmp(arith::CmpIPredicate::eq, threadId, b.idx(0)), [&] {
       for (int64_t kind = 0; kind < 2; ++kind)
         for (int64_t s = 0; s < stages; ++s)
-          NVVM::MBarrierInitOp::create(b, barrier(b, kind, b.idx(s)),
-                                       b.i32(threads), Value());
+          NVVM::MBarrierInitOp::create(
+              b, barrier(b, kind, b.idx(s)),
+              b.i32(kind == 1 && byWarp ? threads / 32 : threads), Value());
     });
   }
   gpu::BarrierOp::create(b);
@@ -84,6 +85,17 @@ void TilePipeline::release(KernelBuilder &b, Value n) {
   if (sync == PipelineSync::MBarrier)
     NVVM::MBarrierArriveOp::create(b, b.getI64Type(),
                                    barrier(b, 1, stageOf(b, n)), Value());
+}
+
+void TilePipeline::releaseByWarp(KernelBuilder &b, Value n, Value laneId) {
+  assert(byWarp && sync == PipelineSync::MBarrier &&
+         "a pipeline released by warps");
+  // Every lane is done reading when the warp converges here.
+  NVVM::SyncWarpOp::create(b, b.i32(-1));
+  b.ifThen(b.cmp(arith::CmpIPredicate::eq, laneId, b.idx(0)), [&] {
+    NVVM::MBarrierArriveOp::create(b, b.getI64Type(),
+                                   barrier(b, 1, stageOf(b, n)), Value());
+  });
 }
 
 void TilePipeline::drain(KernelBuilder &b) {

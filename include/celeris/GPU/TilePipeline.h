@@ -36,9 +36,12 @@ enum class PipelineSync { MBarrier, CtaBarrier };
 class TilePipeline {
 public:
   /// `barrierBytes` is the byte offset in `smem` of 16 * stages bytes for
-  /// the mbarriers (unused with CtaBarrier).
+  /// the mbarriers (unused with CtaBarrier). With `releaseByWarp`, one lane
+  /// of each warp marks an item read for the warp (releaseByWarp), so the
+  /// empty barriers take a 32nd of the arrivals.
   TilePipeline(const SharedMemory &smem, PipelineSync sync, int64_t stages,
-               int64_t threads, int64_t barrierBytes);
+               int64_t threads, int64_t barrierBytes,
+               bool releaseByWarp = false);
 
   /// Bytes of shared memory the mbarriers take.
   static int64_t getBarrierBytes(int64_t stages) { return 16 * stages; }
@@ -57,6 +60,9 @@ public:
   void waitFull(KernelBuilder &b, Value n, bool forTensorCores);
   /// Marks item `n` read by this thread.
   void release(KernelBuilder &b, Value n);
+  /// Marks item `n` read by this warp (a pipeline built with releaseByWarp;
+  /// every lane of the warp calls it, `laneId` is its lane).
+  void releaseByWarp(KernelBuilder &b, Value n, Value laneId);
   /// Waits for every copy of this thread: none may write shared memory
   /// after the kernel exits.
   void drain(KernelBuilder &b);
@@ -70,6 +76,7 @@ private:
   const SharedMemory &smem;
   PipelineSync sync;
   int64_t stages, threads, barrierBytes;
+  bool byWarp;
 };
 
 } // namespace mlir::celeris

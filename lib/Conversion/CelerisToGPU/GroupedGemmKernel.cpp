@@ -167,7 +167,7 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
   std::unique_ptr<TensorCoreMma> mma =
       TensorCoreMma::create(TensorCoreKind::Wgmma, elementType, smem, lane);
   TilePipeline pipeline(smem, PipelineSync::MBarrier, stages, threads,
-                        barrierBytes);
+                        barrierBytes, /*releaseByWarp=*/true);
   pipeline.initialize(b, tid);
 
   Value rowCount = memref::DimOp::create(b, x, 0);
@@ -187,20 +187,20 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
     int64_t slices = depth / kDepth;
     TileLoader aLoader(b, aTile, tid, threads);
     TileLoader bLoader(b, bTile, tid, threads);
+    // Slice n, when there is one: the row and column limits stay the
+    // same from slice to slice, so their address math leaves the loop.
     auto produce = [&](Value n) {
-      pipeline.produce(b, n, [&](Value stage) {
-        // Slices past the last load nothing but complete their stage.
-        Value valid = b.cmp(Pred::slt, n, b.idx(slices));
-        Value k0 = b.mul(b.minS(n, b.idx(slices - 1)), kDepth);
-        Value aOffset = b.mul(stage, stageElements);
-        Value bOffset = b.add(aOffset, aTile.elements());
-        SmallVector<Value> tokens =
-            aLoader.load(b, smem, aOffset, x, {}, tile.rowBegin,
-                         b.select(valid, tile.rowEnd, b.idx(0)), k0);
-        tokens.append(bLoader.load(b, smem, bOffset, w, {expert}, k0,
-                                   b.select(valid, b.idx(depth), b.idx(0)),
-                                   column0, columnLimit));
-        return tokens;
+      b.ifThen(b.cmp(Pred::slt, n, b.idx(slices)), [&] {
+        pipeline.produce(b, n, [&](Value stage) {
+          Value k0 = b.mul(n, kDepth);
+          Value aOffset = b.mul(stage, stageElements);
+          Value bOffset = b.add(aOffset, aTile.elements());
+          SmallVector<Value> tokens = aLoader.load(
+              b, smem, aOffset, x, {}, tile.rowBegin, tile.rowEnd, k0);
+          tokens.append(bLoader.load(b, smem, bOffset, w, {expert}, k0,
+                                     b.idx(depth), column0, columnLimit));
+          return tokens;
+        });
       });
     };
 
@@ -232,13 +232,13 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
                       kDepth, /*accumulate=*/true);
         mma->waitUntilPending(b, 1);
         b.ifThen(b.cmp(Pred::sgt, n, b.idx(0)),
-                 [&] { pipeline.release(b, b.sub(n, b.idx(1))); });
+                 [&] { pipeline.releaseByWarp(b, b.sub(n, b.idx(1)), lane); });
         produce(b.add(n, stages - 1));
         scf::YieldOp::create(b, acc.values);
       }
       AccumulatorFragment result{SmallVector<Value>(loop.getResults())};
       mma->wait(b, {&result});
-      pipeline.release(b, b.idx(slices - 1));
+      pipeline.releaseByWarp(b, b.idx(slices - 1), lane);
       // No copy may still write shared memory when the CTA exits.
       pipeline.drain(b);
       scf::YieldOp::create(b, result.values);
