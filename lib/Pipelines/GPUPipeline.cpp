@@ -21,9 +21,12 @@ LogicalResult mlir::celeris::buildGPUPipeline(
     OpPassManager &pm, const GPUPipelineOptions &options,
     function_ref<LogicalResult(const Twine &)> errorHandler) {
   // The selective scan has a kernel of its own, which fuses the
-  // discretisation its decomposition would materialise.
+  // discretisation its decomposition would materialise. The MoE layer
+  // stays whole so that the lowering names it: its decomposition is a
+  // sequence of launches, more than a function's one.
   CelerisDecomposeCompositesOptions decompose;
-  decompose.keep = {SelectiveScanOp::getOperationName().str()};
+  decompose.keep = {SelectiveScanOp::getOperationName().str(),
+                    MoEOp::getOperationName().str()};
   pm.addPass(createCelerisDecomposeComposites(decompose));
   std::unique_ptr<Pass> select = createCelerisSelectGPUSchedule();
   if (failed(select->initializeOptions(

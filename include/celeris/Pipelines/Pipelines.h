@@ -50,7 +50,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
 };
 
 /// Adds to `pm` (on a builtin.module) everything from Celeris functions on
-/// tensors to gpu.module kernels: composite decomposition,
+/// tensors to gpu.module kernels: composite decomposition (keeping
+/// celeris.selective_scan, which has a kernel, and celeris.moe, which the
+/// lowering reports as a launch sequence it does not build yet),
 /// celeris-select-gpu-schedule, convert-celeris-to-gpu, canonicalization
 /// and CSE. Fails, through `errorHandler`, on a malformed schedule.
 LogicalResult

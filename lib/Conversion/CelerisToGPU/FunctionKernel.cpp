@@ -29,6 +29,14 @@ FailureOr<Operation *> mlir::celeris::findKernelOp(func::FuncOp func) {
   for (Operation &op : body.front().without_terminator()) {
     if (!isa<CelerisDialect>(op.getDialect()))
       continue;
+    if (isa<MoEOp>(op))
+      return op.emitError()
+             << "'celeris.moe' has no GPU lowering yet: the layer is a "
+                "sequence of launches (routing, dispatch, grouped GEMMs, "
+                "combine) with buffers between them, and a function is one "
+                "launch; give each of celeris.route, celeris.dispatch, "
+                "celeris.grouped_matmul and celeris.combine a function of "
+                "its own, or run the layer on the CPU path";
     if (!isa<AttentionOp, RecurrenceOp, ScanOp, SelectiveScanOp, RouteOp,
              DispatchOp, GroupedMatmulOp, CombineOp>(op))
       return op.emitError()
