@@ -370,34 +370,46 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
         for (const std::string &dim : result.dims) {
           shape.text += (shape.text.empty() ? "" : " ") + dim;
           ResultShape::Dim d;
-          size_t open = dim.find('[');
-          if (open == std::string::npos) {
-            std::vector<int64_t> extent;
-            if (!parseShape(dim, extent) || extent.size() != 1 ||
-                extent[0] == KernelArg::kDynamic)
-              return failAt(result.line, "bad dimension '" + dim +
-                                             "' of result '" + result.name +
-                                             "', expected ARG[DIM] or an "
-                                             "extent");
-            d.extent = extent[0];
-          } else {
-            std::string source = dim.substr(0, open);
-            std::string index = dim.substr(open + 1);
-            if (index.empty() || index.back() != ']')
-              return failAt(result.line, "bad dimension '" + dim +
-                                             "' of result '" + result.name +
-                                             "', expected ARG[DIM]");
-            index.pop_back();
-            d.arg = memrefArg(source);
-            if (d.arg < 0 || !isSmallNumber(index) ||
-                static_cast<unsigned>(std::stoi(index)) >=
-                    kernel->args[d.arg].rank)
-              return failAt(result.line,
-                            "dimension '" + dim + "' of result '" +
-                                result.name +
-                                "' reads no dimension of a memref argument");
-            d.dim = static_cast<unsigned>(std::stoi(index));
+          std::istringstream factors(dim);
+          std::string factor;
+          while (std::getline(factors, factor, '*')) {
+            ResultShape::Factor f;
+            size_t open = factor.find('[');
+            if (open == std::string::npos) {
+              std::vector<int64_t> extent;
+              if (!parseShape(factor, extent) || extent.size() != 1 ||
+                  extent[0] == KernelArg::kDynamic)
+                return failAt(result.line, "bad dimension '" + dim +
+                                               "' of result '" + result.name +
+                                               "', expected ARG[DIM] or an "
+                                               "extent, or their product");
+              f.extent = extent[0];
+            } else {
+              std::string source = factor.substr(0, open);
+              std::string index = factor.substr(open + 1);
+              if (index.empty() || index.back() != ']')
+                return failAt(result.line, "bad dimension '" + dim +
+                                               "' of result '" + result.name +
+                                               "', expected ARG[DIM]");
+              index.pop_back();
+              f.arg = memrefArg(source);
+              if (f.arg < 0 || !isSmallNumber(index) ||
+                  static_cast<unsigned>(std::stoi(index)) >=
+                      kernel->args[f.arg].rank)
+                return failAt(result.line,
+                              "dimension '" + dim + "' of result '" +
+                                  result.name +
+                                  "' reads no dimension of a memref argument");
+              f.dim = static_cast<unsigned>(std::stoi(index));
+            }
+            d.factors.push_back(f);
           }
+          // getline drops a trailing empty field: `x[0]*` is no product.
+          if (d.factors.empty() || dim.back() == '*')
+            return failAt(result.line, "bad dimension '" + dim +
+                                           "' of result '" + result.name +
+                                           "', expected ARG[DIM] or an "
+                                           "extent, or their product");
           shape.dims.push_back(d);
         }
         kernel->results.push_back(std::move(shape));

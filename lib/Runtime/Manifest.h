@@ -23,7 +23,8 @@
 //     size Sq q 2
 //     result out q[0] q[1] q[2] 128
 //                       (optional: the shape of output argument out in terms
-//                        of the inputs', so a caller can allocate it)
+//                        of the inputs', so a caller can allocate it; a
+//                        dimension may be a product, `x[0]*x[1]`)
 //     workspace 4*B*Hq   (optional: bytes of scratch memory the runtime
 //                         owns and passes as a last, hidden argument, a
 //                         memref<?xi8> descriptor; zero when first
@@ -94,18 +95,21 @@ struct SizeBinding {
 };
 
 /// The shape of an output argument in terms of the inputs': per dimension
-/// either an extent or a dimension of a memref argument.
+/// a product of extents and dimensions of memref arguments.
 struct ResultShape {
   /// The index in KernelSpec::args of the output (a MemRef argument).
   unsigned arg;
-  struct Dim {
+  struct Factor {
     /// A MemRef argument's index, or -1 for `extent`.
     int arg = -1;
     unsigned dim = 0;
     int64_t extent = 0;
   };
+  struct Dim {
+    std::vector<Factor> factors;
+  };
   std::vector<Dim> dims;
-  /// As the manifest writes it: `q[0] q[1] 128`.
+  /// As the manifest writes it: `q[0] q[1] 128`, `x[0]*x[1]`.
   std::string text;
 };
 

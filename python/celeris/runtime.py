@@ -201,7 +201,8 @@ class Module:
         return sizes
 
     def _result_shapes(self, kernel):
-        """{output: [(argument, dimension) or extent, ...]} from the manifest."""
+        """{output: [[(argument, dimension) or extent, ...] per dimension]}
+        from the manifest: each dimension the product of its factors."""
         lib = _library()
         results = {}
         for i in range(lib.celeris_kernel_num_results(self._handle, kernel.encode())):
@@ -211,11 +212,14 @@ class Module:
                    "reading the manifest")
             dims = []
             for word in shape.value.decode().split():
-                if "[" in word:
-                    arg, dim = word[:-1].split("[")
-                    dims.append((arg, int(dim)))
-                else:
-                    dims.append(int(word))
+                factors = []
+                for factor in word.split("*"):
+                    if "[" in factor:
+                        arg, dim = factor[:-1].split("[")
+                        factors.append((arg, int(dim)))
+                    else:
+                        factors.append(int(factor))
+                dims.append(factors)
             results[name.value.decode()] = dims
         return results
 
@@ -226,13 +230,16 @@ class Module:
         shapes = {}
         for output, dims in self.results[kernel].items():
             shape = []
-            for dim in dims:
-                if isinstance(dim, int):
-                    shape.append(dim)
-                    continue
-                arg, index = dim
-                # As the input has it: symbolic under torch.compile.
-                shape.append(tuple(inputs[arg].shape)[index])
+            for factors in dims:
+                extent = 1
+                for factor in factors:
+                    if isinstance(factor, int):
+                        extent = extent * factor
+                        continue
+                    arg, index = factor
+                    # As the input has it: symbolic under torch.compile.
+                    extent = extent * tuple(inputs[arg].shape)[index]
+                shape.append(extent)
             shapes[output] = tuple(shape)
         return shapes
 

@@ -100,8 +100,8 @@ def test_long_queries_stay_with_prefill(artifact):
 def test_output_shapes_come_from_the_inputs(artifact):
     manifest, module = artifact
     assert "  result out q[0] q[1] q[2] v[3]" in open(manifest).read()
-    assert module.results["gqa"] == {"lse": [("q", 0), ("q", 1), ("q", 2)],
-                                     "out": [("q", 0), ("q", 1), ("q", 2), ("v", 3)]}
+    assert module.results["gqa"] == {"lse": [[("q", 0)], [("q", 1)], [("q", 2)]],
+                                     "out": [[("q", 0)], [("q", 1)], [("q", 2)], [("v", 3)]]}
     q = FakeCudaTensor(3, 32, 1, 128, dtype="bfloat16")
     kv = FakeCudaTensor(3, 8, 500, 128, dtype="bfloat16")
     lens = FakeCudaTensor(3, dtype="int32")

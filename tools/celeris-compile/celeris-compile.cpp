@@ -35,7 +35,8 @@
 //
 // An optional `results = {out = ["q[0]", "128"]}` gives an output
 // argument's shape in terms of the inputs' (`result out q[0] 128` in the
-// manifest), so that a caller can allocate it.
+// manifest; a dimension may be a product, "x[0]*x[1]"), so that a caller
+// can allocate it.
 //
 // The manifest notes the schedule of each kernel in a comment on its
 // `kernel` line, so which kernel family an op became is on record.
@@ -235,26 +236,31 @@ LogicalResult readResults(gpu::GPUFuncOp func, DictionaryAttr launch,
     std::string line = name.str();
     for (Attribute dim : dims) {
       auto text = dyn_cast<StringAttr>(dim);
-      StringRef arg, rest;
-      unsigned index = 0, extent = 0;
-      if (text && !text.getValue().getAsInteger(10, extent)) {
-        line += " " + text.str();
-        continue;
-      }
-      if (text)
-        std::tie(arg, rest) = text.getValue().split('[');
-      if (!text || !rest.consume_back("]") || rest.getAsInteger(10, index))
+      if (!text || text.getValue().empty() || text.getValue().ends_with("*"))
         return error() << "has a dimension that is neither an extent nor "
-                          "\"ARG[DIM]\": "
+                          "\"ARG[DIM]\" nor their product: "
                        << dim;
-      const auto *source = llvm::find(argNames, arg);
-      auto sourceType =
-          source == argNames.end()
-              ? MemRefType()
-              : dyn_cast<MemRefType>(argTypes[source - argNames.begin()]);
-      if (!sourceType || index >= sourceType.getRank())
-        return error() << "reads dimension " << index << " of '" << arg
-                       << "', which is no memref argument of that rank";
+      SmallVector<StringRef> factors;
+      text.getValue().split(factors, '*');
+      for (StringRef factor : factors) {
+        StringRef arg, rest;
+        unsigned index = 0, extent = 0;
+        if (!factor.getAsInteger(10, extent))
+          continue;
+        std::tie(arg, rest) = factor.split('[');
+        if (!rest.consume_back("]") || rest.getAsInteger(10, index))
+          return error() << "has a dimension that is neither an extent nor "
+                            "\"ARG[DIM]\" nor their product: "
+                         << dim;
+        const auto *source = llvm::find(argNames, arg);
+        auto sourceType =
+            source == argNames.end()
+                ? MemRefType()
+                : dyn_cast<MemRefType>(argTypes[source - argNames.begin()]);
+        if (!sourceType || index >= sourceType.getRank())
+          return error() << "reads dimension " << index << " of '" << arg
+                         << "', which is no memref argument of that rank";
+      }
       line += " " + text.str();
     }
     entry.results.push_back(line);

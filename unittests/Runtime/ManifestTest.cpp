@@ -145,9 +145,9 @@ kernel attention
   grid 1 1 1
   block 32 1 1
   shared 0
-  result out q[0] q[1] q[2] 128
+  result out q[0] q[1]*q[2] 128
   arg memref<4:bf16> q
-  arg memref<4:bf16> out
+  arg memref<3:bf16> out
 end
 )",
                                               error);
@@ -155,12 +155,16 @@ end
   ASSERT_EQ(m->kernels[0].results.size(), 1u);
   const ResultShape &out = m->kernels[0].results[0];
   EXPECT_EQ(out.arg, 1u);
-  EXPECT_EQ(out.text, "q[0] q[1] q[2] 128");
-  ASSERT_EQ(out.dims.size(), 4u);
-  EXPECT_EQ(out.dims[2].arg, 0);
-  EXPECT_EQ(out.dims[2].dim, 2u);
-  EXPECT_EQ(out.dims[3].arg, -1);
-  EXPECT_EQ(out.dims[3].extent, 128);
+  EXPECT_EQ(out.text, "q[0] q[1]*q[2] 128");
+  ASSERT_EQ(out.dims.size(), 3u);
+  ASSERT_EQ(out.dims[0].factors.size(), 1u);
+  ASSERT_EQ(out.dims[1].factors.size(), 2u);
+  EXPECT_EQ(out.dims[1].factors[0].arg, 0);
+  EXPECT_EQ(out.dims[1].factors[0].dim, 1u);
+  EXPECT_EQ(out.dims[1].factors[1].dim, 2u);
+  ASSERT_EQ(out.dims[2].factors.size(), 1u);
+  EXPECT_EQ(out.dims[2].factors[0].arg, -1);
+  EXPECT_EQ(out.dims[2].factors[0].extent, 128);
 
   struct Case {
     const char *result, *message;
@@ -174,7 +178,13 @@ end
                             "memref argument"},
       {"result out q[0] four", "manifest line 3: bad dimension 'four' of "
                                "result 'out', expected ARG[DIM] or an "
-                               "extent"},
+                               "extent, or their product"},
+      {"result out q[0] q[1]*", "manifest line 3: bad dimension 'q[1]*' of "
+                                "result 'out', expected ARG[DIM] or an "
+                                "extent, or their product"},
+      {"result out q[0] q[1]*q[5]", "manifest line 3: dimension 'q[1]*q[5]' "
+                                    "of result 'out' reads no dimension of a "
+                                    "memref argument"},
   };
   for (const Case &c : cases) {
     std::string text = std::string("celeris-artifact 1\nkernel k\n") +

@@ -497,6 +497,8 @@ mlir::celeris::buildDispatchKernel(gpu::GPUModuleOp module, StringRef name,
                 builder.getStringAttr("4*" + experts + "*(" + chunks + "+1)"));
   launch.append("steps", builder.getStrArrayAttr(stepNames));
   NamedAttrList results;
+  results.append("permuted",
+                 builder.getStrArrayAttr({"experts[0]*experts[1]", "x[1]"}));
   results.append("offsets", builder.getStrArrayAttr({experts}));
   results.append("row_map",
                  builder.getStrArrayAttr({"experts[0]", "experts[1]"}));

@@ -26,7 +26,7 @@ func.func @route(%logits: tensor<?x64xf32>, %bias: tensor<64xf32>)
 // CHECK-LABEL: gpu.func @dispatch(
 // CHECK-SAME: celeris.arg_names = ["x", "experts", "permuted", "offsets", "row_map", "workspace"]
 // CHECK-SAME: kernel = moe_dispatch
-// CHECK-SAME: grid = ["ceildiv(T*K,4096)", "1", "1"], results = {offsets = ["16"], row_map = ["experts[0]", "experts[1]"]}, shared = "512", sizes = {K = "experts[1]", T = "experts[0]"}, steps = ["dispatch_scan", "dispatch_rank", "dispatch_rows"], workspace = "4*16*(ceildiv(T*K,4096)+1)"
+// CHECK-SAME: grid = ["ceildiv(T*K,4096)", "1", "1"], results = {offsets = ["16"], permuted = ["experts[0]*experts[1]", "x[1]"], row_map = ["experts[0]", "experts[1]"]}, shared = "512", sizes = {K = "experts[1]", T = "experts[0]"}, steps = ["dispatch_scan", "dispatch_rank", "dispatch_rows"], workspace = "4*16*(ceildiv(T*K,4096)+1)"
 // CHECK: nvvm.match.sync any
 // CHECK: nvvm.read.ptx.sreg.lanemask.lt
 // CHECK-LABEL: gpu.func @dispatch_scan(
