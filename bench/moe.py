@@ -21,9 +21,8 @@ Rows:
   a MoE layer from router logits at T16384 E64 K8 d2048 f1408 (SwiGLU
   experts): eager PyTorch (routing and permutation as above, torch
   _grouped_mm for gate, up and down, the weighted combine) against the
-  Celeris kernels chained (route, dispatch, grouped GEMM gate and up,
-  combine) with torch's silu * up and torch._grouped_mm for the down GEMM
-  (no example function has w [64, 1408, 2048]); TFLOP/s of 6 N d f.
+  Celeris kernels chained (route, dispatch, grouped GEMM gate, up and
+  down, combine) with torch's silu * up between them; TFLOP/s of 6 N d f.
 Rates: TFLOP/s, or TB/s of the bytes each op must read and write once.
 Times are medians of CUDA-graph replays (bench/timing.py; events where a
 call cannot be captured, marked); a missing kernel skips its rows.
@@ -255,6 +254,9 @@ def layer(module, quick):
     xs = torch.empty(N, D, device="cuda", dtype=torch.bfloat16)
     gate, up = (torch.empty(N, FF, device="cuda", dtype=torch.bfloat16) for _ in range(2))
     out = torch.empty_like(x)
+    down = torch.empty(N, D, device="cuda", dtype=torch.bfloat16)
+    down_by = ("Celeris" if "grouped_gemm_e64_down" in module.kernels
+               else "torch._grouped_mm")
     launch = lambda name, *args: module.launch(name, *args, stream=stream())  # noqa: E731
 
     def celeris():
@@ -262,7 +264,11 @@ def layer(module, quick):
         launch("dispatch_e64", x, experts, xs, offs, row_map)
         launch("grouped_gemm_e64", xs, w_gate, offs, gate)
         launch("grouped_gemm_e64", xs, w_up, offs, up)
-        down = torch._grouped_mm(F.silu(gate) * up, w_down, offs=offs)
+        h = F.silu(gate) * up
+        if "grouped_gemm_e64_down" in module.kernels:
+            launch("grouped_gemm_e64_down", h, w_down, offs, down)
+        else:
+            down.copy_(torch._grouped_mm(h, w_down, offs=offs))
         launch("combine_k8", down, weights, row_map, out)
 
     def peer():
@@ -275,7 +281,7 @@ def layer(module, quick):
         return (w.unsqueeze(-1) * down.index_select(0, inverse).view(T, K, D)).sum(1).to(x.dtype)
 
     celeris()
-    compare("MoE layer from logits (Celeris: down GEMM and silu*up by torch)",
+    compare(f"MoE layer from logits (silu*up by torch, the down GEMM by {down_by})",
             f"T{T} E{E} K{K} d{D} f{FF}", celeris, [("eager torch, _grouped_mm", peer)],
             6 * N * D * FF, "TFLOP/s", f"rel {rel(out, peer()):.1e}")
 

@@ -80,6 +80,15 @@ func.func @grouped_gemm_e64(%x: tensor<?x2048xbf16>, %w: tensor<64x2048x1408xbf1
   return %y : tensor<?x1408xbf16>
 }
 
+// The down GEMM of the same layer (ffn 1408 back to d 2048).
+func.func @grouped_gemm_e64_down(%h: tensor<?x1408xbf16>, %w: tensor<64x1408x2048xbf16>,
+                                 %offsets: tensor<64xi32>) -> tensor<?x2048xbf16> {
+  %y = celeris.grouped_matmul %h, %w, %offsets
+      : tensor<?x1408xbf16>, tensor<64x1408x2048xbf16>, tensor<64xi32>
+      -> tensor<?x2048xbf16>
+  return %y : tensor<?x2048xbf16>
+}
+
 // DeepSeek-V3's routed experts: 256 experts, d 7168, ffn 2048.
 func.func @grouped_gemm_dsv3(%x: tensor<?x7168xbf16>, %w: tensor<256x7168x2048xbf16>,
                              %offsets: tensor<256xi32>) -> tensor<?x2048xbf16> {

@@ -68,6 +68,7 @@ FUNCTIONS = {
     "dispatch_e64_d8": Dispatch(64, 8, 8, bf16, None),
     "dispatch_capacity": Dispatch(16, 4, 256, f16, 40),
     "grouped_gemm_e64": Grouped(64, 2048, 1408, bf16),
+    "grouped_gemm_e64_down": Grouped(64, 1408, 2048, bf16),
     "grouped_gemm_dsv3": Grouped(256, 7168, 2048, bf16),
     "grouped_gemm_f16": Grouped(None, 192, 320, f16),
     "combine_k8": Combine(8, 2048, bf16, f32),
