@@ -60,7 +60,7 @@ using Pred = arith::CmpIPredicate;
 /// The views of the launch's arguments a step works with.
 struct DispatchArgs {
   Value x, experts, permuted, offsets, rowMap, workspace;
-  int64_t numExperts, slots;
+  int64_t numExperts;
   std::optional<int64_t> capacity;
   /// The assignments (T k) and chunks.
   Value assignments, chunks;
