@@ -60,7 +60,7 @@ def test_grouped_gemm_grid_bounds_the_segment_tiles(artifact):
     y = FakeCudaTensor(1000, 1408, dtype="bfloat16")
     assert module.result_shapes("gemm", x, w, offsets) == {"y": (1000, 1408)}
     grid, shared = module.geometry("gemm", x, w, offsets, y)
-    # Six 256-column tiles (the last half empty); ceildiv(1000, 128) + 5 + 1
-    # row-tile slots.
-    assert grid == (6, 14, 1)
+    # Six 256-column tiles (the last half empty) for each of ceildiv(1000,
+    # 128) + 5 + 1 row-tile slots.
+    assert grid == (6 * 14, 1, 1)
     assert shared == 197696

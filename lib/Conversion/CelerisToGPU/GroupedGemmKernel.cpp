@@ -7,15 +7,16 @@
 // offsets[e]), and the tail [offsets[E - 1], N), whose output is zero. A
 // tile is BM = 16 W rows of one segment (W warps) by BN = kv_tile output
 // columns, so a tile never straddles two experts, nothing is padded in
-// memory and an empty expert has no tile. The grid is (ceildiv(f, BN),
-// ceildiv(N, BM) + E + 1): that many tiles bound the segments' tiles
-// whatever the offsets, CTA y takes the y-th tile in segment order, and the
-// surplus CTAs return at once. The column tiles of a row tile are
-// neighbours in launch order, so its A rows and its expert's weights stay
-// in L2. Each warp finds its CTA's tile on its own: a lane sums the tiles
-// of (E + 1) / 32 segments, a warp scan places them, and the lane holding
-// tile y hands its segment to the others, so no CTA barrier and no host
-// synchronisation are needed.
+// memory and an empty expert has no tile. There are ceildiv(N, BM) + E + 1
+// row-tile slots (they bound the segments' tiles whatever the offsets);
+// slot y takes the y-th row tile in segment order and the surplus slots
+// return at once. The grid is one-dimensional, ceildiv(f, BN) CTAs a slot
+// (x has room for any N, y would not), so the column tiles of a row tile
+// are neighbours in launch order and its A rows and its expert's weights
+// stay in L2. Each warp finds its CTA's tile on its own: a lane sums the
+// tiles of (E + 1) / 32 segments, a warp scan places them, and the lane
+// holding tile y hands its segment to the others, so no CTA barrier and no
+// host synchronisation are needed.
 //
 // Per tile, the 64-deep K slices of the A rows and of w[e] stream through a
 // TilePipeline of `stages` buffers (cp.async, mbarriers), and each
@@ -172,8 +173,10 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
 
   Value rowCount = memref::DimOp::create(b, x, 0);
   Value experts = memref::DimOp::create(b, offsets, 0);
-  Value columnTile = gpu::BlockIdOp::create(b, gpu::Dimension::x);
-  Value slot = gpu::BlockIdOp::create(b, gpu::Dimension::y);
+  int64_t columnTiles = llvm::divideCeil(spec.y.getDimSize(1), columns);
+  Value cta = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  Value columnTile = b.remu(cta, columnTiles);
+  Value slot = b.divu(cta, columnTiles);
   GemmTile tile = locateTile(b, offsets, rowCount, slot, lane, rows);
   Value column0 = b.mul(columnTile, columns);
   // A last column tile past f loads zeros there and stores nothing.
@@ -310,11 +313,10 @@ mlir::celeris::buildGroupedGemmKernel(gpu::GPUModuleOp module, StringRef name,
   std::string columnTiles = std::to_string(
       llvm::divideCeil(spec.y.getDimSize(1), schedule.getKvTile()));
   NamedAttrList launch;
-  launch.append(
-      "grid",
-      builder.getStrArrayAttr(
-          {columnTiles,
-           "ceildiv(N," + std::to_string(rows) + ")+" + experts + "+1", "1"}));
+  launch.append("grid", builder.getStrArrayAttr({columnTiles + "*(ceildiv(N," +
+                                                     std::to_string(rows) +
+                                                     ")+" + experts + "+1)",
+                                                 "1", "1"}));
   launch.append(
       "block", builder.getDenseI32ArrayAttr(
                    {static_cast<int32_t>(kLanes * schedule.getWarps()), 1, 1}));

@@ -54,7 +54,7 @@ func.func @dispatch(%x: tensor<?x128xbf16>, %experts: tensor<?x2xi32>)
 // CHECK-LABEL: gpu.func @grouped(
 // CHECK-SAME: celeris.arg_names = ["x", "w", "offsets", "y"]
 // CHECK-SAME: kernel = grouped_gemm, tensor_cores = wgmma, warps = 8, kv_tile = 64, stages = 3, min_ctas_per_sm = 2
-// CHECK-SAME: grid = ["5", "ceildiv(N,128)+16+1", "1"], results = {y = ["x[0]", "320"]}, shared = "74800", sizes = {N = "x[0]"}
+// CHECK-SAME: grid = ["5*(ceildiv(N,128)+16+1)", "1", "1"], results = {y = ["x[0]", "320"]}, shared = "74800", sizes = {N = "x[0]"}
 // CHECK: scf.for
 // CHECK: nvvm.mbarrier.try_wait.parity
 // CHECK: nvvm.wgmma.fence.aligned
@@ -73,7 +73,7 @@ func.func @grouped(%x: tensor<?x128xbf16>, %w: tensor<16x128x320xbf16>, %offsets
 // expert count is bound from the offsets.
 // CHECK-LABEL: gpu.func @grouped_wide(
 // CHECK-SAME: kernel = grouped_gemm, tensor_cores = wgmma, warps = 8, kv_tile = 256, stages = 4, min_ctas_per_sm = 1
-// CHECK-SAME: grid = ["6", "ceildiv(N,128)+E+1", "1"], results = {y = ["x[0]", "1408"]}, shared = "197696", sizes = {E = "offsets[0]", N = "x[0]"}
+// CHECK-SAME: grid = ["6*(ceildiv(N,128)+E+1)", "1", "1"], results = {y = ["x[0]", "1408"]}, shared = "197696", sizes = {E = "offsets[0]", N = "x[0]"}
 // CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 256, k = 16>
 func.func @grouped_wide(%x: tensor<?x128xbf16>, %w: tensor<?x128x1408xbf16>, %offsets: tensor<?xi32>)
     -> tensor<?x1408xbf16> {
