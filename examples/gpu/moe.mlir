@@ -1,7 +1,8 @@
 // Mixture-of-experts primitives on the GPU, one function per kernel:
 // routing (token choice: softmax or sigmoid scores, top-k with ties to the
 // lower expert, renormalisation, DeepSeek-V3's group-limited selection with
-// a selection-only bias and a scaling factor), dispatch (the stable
+// a selection-only bias and a scaling factor; expert choice with a
+// capacity), dispatch (the stable
 // permutation by expert: counts, offsets, the inverse map and the permuted
 // rows, optionally with a capacity), grouped GEMM over ragged expert
 // segments on wgmma, and the weighted combine. Token counts are dynamic:
@@ -38,6 +39,24 @@ func.func @route_grouped_bf16(%logits: tensor<?x16xbf16>, %bias: tensor<16xf32>)
       score_func sigmoid renormalize num_groups 4 topk_groups 2
       : tensor<?x16xbf16> -> tensor<?x4xf32>, tensor<?x4xi32>
   return %w, %e : tensor<?x4xf32>, tensor<?x4xi32>
+}
+
+// Expert choice: every expert picks its 64 best tokens (softmax scores).
+func.func @route_expert_choice(%logits: tensor<?x64xf32>)
+    -> (tensor<64x64xf32>, tensor<64x64xi32>) {
+  %w, %t = celeris.route %logits k 8 mode expert_choice capacity 64
+      : tensor<?x64xf32> -> tensor<64x64xf32>, tensor<64x64xi32>
+  return %w, %t : tensor<64x64xf32>, tensor<64x64xi32>
+}
+
+// Expert choice with sigmoid scores, a selection bias and a capacity that
+// is not a power of two.
+func.func @route_expert_choice_sigmoid(%logits: tensor<?x16xbf16>, %bias: tensor<16xf32>)
+    -> (tensor<16x300xf32>, tensor<16x300xi32>) {
+  %w, %t = celeris.route %logits bias(%bias : tensor<16xf32>) k 4
+      score_func sigmoid scaling_factor 2.0 mode expert_choice capacity 300
+      : tensor<?x16xbf16> -> tensor<16x300xf32>, tensor<16x300xi32>
+  return %w, %t : tensor<16x300xf32>, tensor<16x300xi32>
 }
 
 func.func @dispatch_e64(%x: tensor<?x2048xbf16>, %experts: tensor<?x8xi32>)

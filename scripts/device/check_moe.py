@@ -17,6 +17,9 @@ deliberate exact ties (constant rows, rows on four levels, a duplicated top
 logit) that must go to the lower expert (and group), with a zero bias. Rows
 whose float64 selection has a gap under 1e-4 (relative) that is not an
 exact tie are redrawn, so f32 scores cannot reorder them.
+expert choice: T = 0, 1, 7, 100, 1000 and 4099 (fewer tokens than the
+capacity leave slots -1 with weight 0), sigmoid rows on six levels where
+many tokens tie (the lower token wins); indices exact, weights 1e-5.
 dispatch: T = 0, 1, 3, 1000 and 4099 with random experts; at T 1000 one
 expert taking every assignment, most experts empty, and invalid ids (-1, E,
 2^30, -2^31) that drop; dispatch_capacity overflows its capacity of 40.
@@ -52,9 +55,10 @@ from check_recurrence import expect, failures, rel  # noqa: E402
 
 DEVICE = "cuda"
 POISON = -12345
-ROUTE_TOL, OUT_TOL, MARGIN = 1e-5, 1e-2, 1e-4
+ROUTE_TOL, OUT_TOL, MARGIN, EC_MARGIN = 1e-5, 1e-2, 1e-4, 1e-5
 
 Route = collections.namedtuple("Route", "E k score renormalize groups topk_groups scale bias dtype")
+ExpertChoice = collections.namedtuple("ExpertChoice", "E capacity score scale bias dtype")
 Dispatch = collections.namedtuple("Dispatch", "E k d dtype capacity")
 Grouped = collections.namedtuple("Grouped", "E d f dtype")  # E None: dynamic
 Combine = collections.namedtuple("Combine", "k f dtype weights")  # None: dynamic
@@ -64,6 +68,8 @@ FUNCTIONS = {
     "route_softmax_k1": Route(64, 1, "softmax", False, None, None, 1.0, False, f32),
     "route_deepseek_v3": Route(256, 8, "sigmoid", True, 8, 4, 2.5, True, f32),
     "route_grouped_bf16": Route(16, 4, "sigmoid", True, 4, 2, 1.0, True, bf16),
+    "route_expert_choice": ExpertChoice(64, 64, "softmax", 1.0, False, f32),
+    "route_expert_choice_sigmoid": ExpertChoice(16, 300, "sigmoid", 2.0, True, bf16),
     "dispatch_e64": Dispatch(64, 8, 2048, bf16, None),
     "dispatch_e64_d8": Dispatch(64, 8, 8, bf16, None),
     "dispatch_capacity": Dispatch(16, 4, 256, f16, 40),
@@ -207,6 +213,60 @@ def route_case(module, name, T, ties, seed):
     label = f"{name} T{T} {'ties' if ties else 'distinct'} seed={seed}"
     run(module, name, label, inputs, outputs, {"weights": weights, "experts": experts},
         {"weights": ROUTE_TOL, "experts": None})
+
+
+def expert_choice_reference(logits, bias, fn):
+    """(weights [E, C], indices [E, C], ambiguous): every expert's C best
+    tokens in float64, ties to the lower token; slots past the token count
+    hold -1 and 0. Ambiguous when a deciding gap is neither 0 nor above
+    EC_MARGIN relative."""
+    s = logits.double()
+    s = s.softmax(-1) if fn.score == "softmax" else torch.sigmoid(s)
+    sel = (s + bias.double()) if bias is not None else s
+    T, E, C = s.shape[0], fn.E, fn.capacity
+    picks = min(C, T)
+    indices = torch.full((E, C), -1, dtype=torch.int64, device=DEVICE)
+    weights = torch.zeros(E, C, dtype=torch.float64, device=DEVICE)
+    ambiguous = False
+    if T:
+        ranked = sel.t().sort(dim=-1, descending=True, stable=True)
+        top = ranked.values[:, :min(C + 1, T)]
+        gap = top[:, :-1] - top[:, 1:]
+        ambiguous = bool(((gap > 0) & (gap <= EC_MARGIN * top[:, :-1].abs())).any())
+        indices[:, :picks] = ranked.indices[:, :picks]
+        weights[:, :picks] = fn.scale * s.t().gather(1, ranked.indices[:, :picks])
+    return weights, indices, ambiguous
+
+
+def expert_choice_case(module, name, T, ties, seed):
+    """Random logits (with `ties`, sigmoid only: a few levels, so many
+    tokens tie and the lower one must win)."""
+    fn = FUNCTIONS[name]
+    g = torch.Generator(device=DEVICE).manual_seed(seed)
+    bias = None
+    if fn.bias:
+        bias = (torch.rand(fn.E, device=DEVICE, generator=g).argsort() - fn.E // 2) / (8 * fn.E)
+
+    def draw():
+        if ties:
+            levels = torch.randint(0, 6, (T, fn.E), device=DEVICE, generator=g)
+            return (levels * 0.5 - 1.0).to(fn.dtype)
+        return torch.randn(T, fn.E, device=DEVICE, generator=g).to(fn.dtype)
+
+    for _ in range(100):
+        logits = draw()
+        weights, indices, ambiguous = expert_choice_reference(logits, bias, fn)
+        if not ambiguous:
+            break
+    else:
+        expect(False, f"{name} T{T}: no unambiguous logits drawn")
+        return
+    inputs = [logits] + ([bias] if bias is not None else [])
+    shape = (fn.E, fn.capacity)
+    outputs = {"weights": (shape, f32), "indices": (shape, torch.int32)}
+    label = f"{name} T{T} {'ties' if ties else 'random'} seed={seed}"
+    run(module, name, label, inputs, outputs, {"weights": weights, "indices": indices},
+        {"weights": ROUTE_TOL, "indices": None})
 
 
 # --- dispatch ----------------------------------------------------------------
@@ -358,6 +418,13 @@ def main():
             for i, T in enumerate(tokens):
                 route_case(module, name, T, False, seed + i)
                 route_case(module, name, T, True, seed + 10 + i)
+        elif isinstance(fn, ExpertChoice):
+            # Fewer tokens than the capacity (padded slots), and more.
+            tokens = (0, 1, 65) if args.small else (0, 1, 7, 100, 1000, 4099)
+            for i, T in enumerate(tokens):
+                expert_choice_case(module, name, T, False, seed + i)
+                if fn.score == "sigmoid":
+                    expert_choice_case(module, name, T, True, seed + 10 + i)
         elif isinstance(fn, Dispatch):
             tokens = (0, 1, 65) if args.small else (0, 1, 3, 1000, 4099)
             for i, T in enumerate(tokens):

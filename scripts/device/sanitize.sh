@@ -57,3 +57,8 @@ done
 "$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=grouped_gemm_f16 \
     python3 scripts/device/check_moe.py .device/moe/manifest.txt --small \
     --kernel grouped_gemm_f16
+# Expert-choice routing: the select kernel's histogram, scans and sort in
+# shared memory.
+"$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=route_expert_choice \
+    python3 scripts/device/check_moe.py .device/moe/manifest.txt --small \
+    --kernel route_expert_choice_sigmoid

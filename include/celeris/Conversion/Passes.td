@@ -187,8 +187,9 @@ def CelerisSelectGPUSchedule
     columns), kv-stages and min-ctas-per-sm apply, tensor-cores=mma.sync
     and decode-warps are errors. `celeris.route`, `celeris.dispatch` and
     `celeris.combine` get `moe_route`, `moe_dispatch` and `moe_combine` (8
-    warps on the CUDA cores); of the options only min-ctas-per-sm applies
-    to them, and the others are left to the ops they apply to.
+    warps on the CUDA cores; expert-choice routing 16 warps per expert); of
+    the options only min-ctas-per-sm applies to them, and the others are
+    left to the ops they apply to.
 
     ```mlir
     // celeris-opt --celeris-select-gpu-schedule="q-tile=64"

@@ -34,6 +34,9 @@ struct RouteKernelSpec {
   /// Group-limited selection (0: none).
   int64_t numGroups = 0, topkGroups = 0;
   double scalingFactor = 1.0;
+  /// Expert choice: the tokens an expert picks (0: token choice). The
+  /// results are then weights and indices [E, capacity].
+  int64_t capacity = 0;
 };
 
 /// A celeris.dispatch: permuted [T k, d], offsets [E] and row_map [T, k]
@@ -60,6 +63,17 @@ buildGroupedGemmKernel(gpu::GPUModuleOp module, StringRef name, Location loc,
 FailureOr<gpu::GPUFuncOp> buildRouteKernel(gpu::GPUModuleOp module,
                                            StringRef name, Location loc,
                                            const RouteKernelSpec &spec);
+/// Expert-choice routing (`spec.capacity` set). Arguments: logits, bias
+/// (when present), weights, indices, and with softmax scores the workspace
+/// (the statistics kernel runs first, the select kernel as its step).
+FailureOr<gpu::GPUFuncOp> buildExpertChoiceKernel(gpu::GPUModuleOp module,
+                                                  StringRef name, Location loc,
+                                                  const RouteKernelSpec &spec);
+/// Bytes of shared memory an expert-choice select CTA uses for `capacity`.
+int64_t getExpertChoiceSharedBytes(int64_t capacity);
+/// The largest capacity an expert's picks sort in shared memory.
+constexpr int64_t kMaxExpertChoiceCapacity = 16384;
+
 /// Arguments: x, experts, permuted, offsets, row_map, and the workspace.
 /// The kernel is the first of the steps the launch runs in order.
 FailureOr<gpu::GPUFuncOp> buildDispatchKernel(gpu::GPUModuleOp module,

@@ -75,17 +75,38 @@ LogicalResult mlir::celeris::lowerRouteFunctionToGPU(func::FuncOp func,
       getRecordedSchedule(op, what, KernelFamily::MoeRoute);
   if (failed(schedule))
     return failure();
-  if (op.getMode() != RoutingMode::TokenChoice)
-    return op->emitError() << what
-                           << ": expert-choice routing has no GPU kernel yet "
-                              "(token choice has; the CPU path runs both)";
   SmallVector<KernelInput> inputs = {{op.getLogits(), "logits"}};
   if (Value bias = op.getBias())
     inputs.push_back({bias, "bias"});
-  if (failed(
-          checkKernelFunction(func, op, what, inputs, "weights, then experts")))
+  if (failed(checkKernelFunction(func, op, what, inputs,
+                                 "weights, then the indices")))
     return failure();
   int64_t experts = cast<ShapedType>(op.getLogits().getType()).getDimSize(1);
+  RouteKernelSpec spec;
+  spec.schedule = *schedule;
+  spec.logits = getKernelMemRefType(op.getLogits());
+  if (op.getBias())
+    spec.bias = getKernelMemRefType(op.getBias());
+  spec.weights = getKernelMemRefType(op.getWeights());
+  spec.experts = getKernelMemRefType(op.getIndices());
+  spec.sigmoid = op.getScoreFunc() == ScoreFunc::Sigmoid;
+  spec.scalingFactor = op.getScalingFactor().convertToDouble();
+  if (op.getMode() == RoutingMode::ExpertChoice) {
+    int64_t capacity = *op.getCapacity();
+    if (ShapedType::isDynamic(experts))
+      return op->emitError() << what << ": expert choice runs a CTA per "
+                             << "expert: the expert count (logits' dim 1) "
+                                "must be static";
+    if (capacity > kMaxExpertChoiceCapacity)
+      return op->emitError()
+             << what << ": an expert's picks are sorted in shared memory: "
+             << "the capacity must be at most " << kMaxExpertChoiceCapacity
+             << ", got " << capacity;
+    spec.capacity = capacity;
+    return replaceByKernel(func,
+                           buildExpertChoiceKernel(kernels, func.getSymName(),
+                                                   func.getLoc(), spec));
+  }
   if (ShapedType::isDynamic(experts) || experts > kMaxRoutedExperts)
     return op->emitError() << what << ": a warp holds a token's scores in "
                            << "registers: the expert count (logits' dim 1) "
@@ -98,7 +119,6 @@ LogicalResult mlir::celeris::lowerRouteFunctionToGPU(func::FuncOp func,
     return op->emitError() << what << ": the kernel picks at most "
                            << kMaxRoutedTopK
                            << " experts a token, got k = " << op.getK();
-  RouteKernelSpec spec;
   if (std::optional<uint64_t> groups = op.getNumGroups()) {
     if (*groups > kMaxRoutedGroups)
       return op->emitError() << what << ": group-limited routing ranks at "
@@ -107,16 +127,8 @@ LogicalResult mlir::celeris::lowerRouteFunctionToGPU(func::FuncOp func,
     spec.numGroups = *groups;
     spec.topkGroups = *op.getTopkGroups();
   }
-  spec.schedule = *schedule;
-  spec.logits = getKernelMemRefType(op.getLogits());
-  if (op.getBias())
-    spec.bias = getKernelMemRefType(op.getBias());
-  spec.weights = getKernelMemRefType(op.getWeights());
-  spec.experts = getKernelMemRefType(op.getIndices());
   spec.k = op.getK();
-  spec.sigmoid = op.getScoreFunc() == ScoreFunc::Sigmoid;
   spec.renormalize = op.getRenormalize();
-  spec.scalingFactor = op.getScalingFactor().convertToDouble();
   return replaceByKernel(
       func, buildRouteKernel(kernels, func.getSymName(), func.getLoc(), spec));
 }

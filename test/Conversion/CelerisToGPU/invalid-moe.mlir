@@ -2,11 +2,20 @@
 // reason, and schedules that cannot run.
 // RUN: celeris-opt %s -split-input-file -celeris-gpu -verify-diagnostics
 
-func.func @expert_choice(%logits: tensor<64x16xf32>) -> (tensor<16x8xf32>, tensor<16x8xi32>) {
-  // expected-error @+1 {{GPU routing: expert-choice routing has no GPU kernel yet (token choice has; the CPU path runs both)}}
+func.func @expert_choice_dynamic_experts(%logits: tensor<?x?xf32>) -> (tensor<?x8xf32>, tensor<?x8xi32>) {
+  // expected-error @+1 {{GPU routing: expert choice runs a CTA per expert: the expert count (logits' dim 1) must be static}}
   %w, %i = celeris.route %logits k 2 mode expert_choice capacity 8
-      : tensor<64x16xf32> -> tensor<16x8xf32>, tensor<16x8xi32>
-  return %w, %i : tensor<16x8xf32>, tensor<16x8xi32>
+      : tensor<?x?xf32> -> tensor<?x8xf32>, tensor<?x8xi32>
+  return %w, %i : tensor<?x8xf32>, tensor<?x8xi32>
+}
+
+// -----
+
+func.func @expert_choice_large_capacity(%logits: tensor<?x16xf32>) -> (tensor<16x20000xf32>, tensor<16x20000xi32>) {
+  // expected-error @+1 {{GPU routing: an expert's picks are sorted in shared memory: the capacity must be at most 16384, got 20000}}
+  %w, %i = celeris.route %logits k 2 mode expert_choice capacity 20000
+      : tensor<?x16xf32> -> tensor<16x20000xf32>, tensor<16x20000xi32>
+  return %w, %i : tensor<16x20000xf32>, tensor<16x20000xi32>
 }
 
 // -----

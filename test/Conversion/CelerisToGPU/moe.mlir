@@ -20,6 +20,22 @@ func.func @route(%logits: tensor<?x64xf32>, %bias: tensor<64xf32>)
   return %w, %e : tensor<?x4xf32>, tensor<?x4xi32>
 }
 
+// Expert choice with softmax scores: the token statistics, then a CTA of
+// 512 threads per expert (radix select, compaction, bitonic sort) as the
+// launch's step.
+// CHECK-LABEL: gpu.func @expert_choice_select(
+// CHECK-SAME: block = array<i32: 512, 1, 1>, grid = ["16", "1", "1"], shared = "1608"
+// CHECK: memref.atomic_rmw addi
+// CHECK: nvvm.vote.sync ballot
+// CHECK-LABEL: gpu.func @expert_choice(
+// CHECK-SAME: celeris.arg_names = ["logits", "weights", "indices", "workspace"]
+// CHECK-SAME: grid = ["ceildiv(T,16)", "1", "1"], results = {indices = ["16", "40"], weights = ["16", "40"]}, shared = "0", sizes = {T = "logits[0]"}, steps = ["expert_choice_select"], workspace = "8*T"
+func.func @expert_choice(%logits: tensor<?x16xf32>) -> (tensor<16x40xf32>, tensor<16x40xi32>) {
+  %w, %t = celeris.route %logits k 2 mode expert_choice capacity 40
+      : tensor<?x16xf32> -> tensor<16x40xf32>, tensor<16x40xi32>
+  return %w, %t : tensor<16x40xf32>, tensor<16x40xi32>
+}
+
 // Dispatch: four kernels one launch runs in order, sharing the arguments
 // and the workspace (per-chunk counts and the experts' first rows). Count
 // and rank group a warp's lanes by expert with match.any.

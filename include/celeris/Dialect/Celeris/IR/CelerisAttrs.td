@@ -132,7 +132,8 @@ def Celeris_GPUScheduleAttr : Celeris_Attr<"GPUSchedule", "gpu_schedule"> {
     2 to 6 shared-memory buffers of 64-deep operand tiles); `moe_route`,
     `moe_dispatch` and `moe_combine` (routing, the permutation by expert and
     the weighted combine on the CUDA cores: 8 warps, `kv_tile` 32, 1 stage,
-    `tensor_cores` unused and `mma_sync`).
+    `tensor_cores` unused and `mma_sync`; expert-choice routing runs 16
+    warps per expert whatever the schedule says).
 
     `celeris-select-gpu-schedule` chooses it from the per-chip cost model and
     records it on the op as the discardable attribute `celeris.gpu_schedule`;
