@@ -16,6 +16,8 @@ Rows:
   copied) against index_select of the rows by a precomputed order, and
   against the argsort plus that gather; route_deepseek_v3 at T4096 against
   DeepSeek-V3's grouped sigmoid routing in torch;
+  route_expert_choice_c2048 (every expert's 2048 best of 16384 tokens)
+  against softmax and torch.topk over the tokens;
   combine_k8 at T16384 K8 d2048 against (weights[..., None] * y[row_map])
   .sum(1) rounded to bf16;
   a MoE layer from router logits at T16384 E64 K8 d2048 f1408 (SwiGLU
@@ -222,6 +224,30 @@ def routing(module, quick):
         notes.append("route_deepseek_v3: not in the manifest, skipped")
 
 
+def expert_choice(module, quick):
+    name = "route_expert_choice_c2048"
+    if name not in module.kernels:
+        notes.append(f"{name}: not in the manifest, skipped")
+        return
+    C = T * K // E
+    logits = torch.randn(T, E, device="cuda")
+    weights = torch.empty(E, C, device="cuda")
+    indices = torch.empty(E, C, device="cuda", dtype=torch.int32)
+
+    def celeris():
+        module.launch(name, logits, weights, indices, stream=stream())
+
+    def peer():
+        return logits.softmax(-1).t().topk(C, dim=-1)
+
+    celeris()
+    w, idx = peer()
+    compare("route, expert choice (softmax)", f"T{T} E{E} C{C}", celeris,
+            [("softmax, topk over tokens", peer)], T * E * 4, "TB/s",
+            f"indices equal {(idx.int() == indices).float().mean().item() * 100:.2f}%, "
+            f"weights rel {rel(weights, w):.1e}")
+
+
 def combine(module, quick):
     if "combine_k8" not in module.kernels:
         notes.append("combine_k8: not in the manifest, skipped")
@@ -291,7 +317,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--manifest", default=".device/moe/manifest.txt")
     parser.add_argument("--reps", type=int, default=REPS)
-    parser.add_argument("--only", choices=["grouped_gemm", "routing", "combine", "layer"],
+    parser.add_argument("--only", choices=["grouped_gemm", "routing", "expert_choice",
+                                           "combine", "layer"],
                         help="run one section")
     parser.add_argument("--quick", action="store_true",
                         help="fewer repetitions, balanced grouped GEMMs only")
@@ -306,7 +333,7 @@ def main():
           "| Celeris speedup | check |")
     print("|---|---|---|---|---|---|---|---|---|")
     status = 0
-    for section in (grouped_gemm, routing, combine, layer):
+    for section in (grouped_gemm, routing, expert_choice, combine, layer):
         if args.only and section.__name__ != args.only:
             continue
         try:

@@ -49,6 +49,15 @@ func.func @route_expert_choice(%logits: tensor<?x64xf32>)
   return %w, %t : tensor<64x64xf32>, tensor<64x64xi32>
 }
 
+// Expert choice at the capacity of T k / E for 16384 tokens, k 8, 64
+// experts.
+func.func @route_expert_choice_c2048(%logits: tensor<?x64xf32>)
+    -> (tensor<64x2048xf32>, tensor<64x2048xi32>) {
+  %w, %t = celeris.route %logits k 8 mode expert_choice capacity 2048
+      : tensor<?x64xf32> -> tensor<64x2048xf32>, tensor<64x2048xi32>
+  return %w, %t : tensor<64x2048xf32>, tensor<64x2048xi32>
+}
+
 // Expert choice with sigmoid scores, a selection bias and a capacity that
 // is not a power of two.
 func.func @route_expert_choice_sigmoid(%logits: tensor<?x16xbf16>, %bias: tensor<16xf32>)
