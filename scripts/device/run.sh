@@ -22,6 +22,7 @@ python3 scripts/device/check_recurrence.py .device/recurrence_sequential/manifes
 python3 scripts/device/check_examples.py .device/recurrence_examples/manifest.txt || status=1
 python3 scripts/device/check_scan.py .device/scan/manifest.txt || status=1
 python3 scripts/device/check_scan.py .device/scan_examples/manifest.txt || status=1
+python3 scripts/device/check_moe.py .device/moe/manifest.txt || status=1
 python3 scripts/device/check_function.py .device/decode/manifest.txt \
     .device/attention/manifest.txt || status=1
 # Timing (not a check): Celeris vs SDPA flash/cuDNN and FlexAttention.
@@ -36,4 +37,6 @@ python3 bench/decode.py .device/decode/manifest.txt || status=1
 python3 bench/recurrence.py .device/recurrence/manifest.txt || status=1
 # Selective scan and scan vs plain PyTorch.
 python3 bench/scan.py .device/scan/manifest.txt || status=1
+# Mixture of experts vs torch._grouped_mm and PyTorch routing.
+python3 bench/moe.py --manifest .device/moe/manifest.txt || status=1
 exit $status
