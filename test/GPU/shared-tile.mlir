@@ -63,3 +63,24 @@ gpu.module @blocks {
     gpu.return
   }
 }
+
+// -----
+
+// K slices of weights: src[0, k0 + r, column0 + c] into a 64 x 128 tile;
+// 8-column chunks at or past the column limit read nothing, from a column
+// clamped into the tensor.
+// CHECK-LABEL: gpu.func @columns
+// CHECK: %[[COL:.+]] = arith.addi %arg2, %{{.+}} : index
+// CHECK: %[[INCOL:.+]] = arith.cmpi slt, %[[COL]], %arg3 : index
+// CHECK: %[[OK:.+]] = arith.andi %{{.+}}, %[[INCOL]] : i1
+// CHECK: %[[LASTCOL:.+]] = arith.subi %arg3, %c8 : index
+// CHECK: %[[CLAMPED:.+]] = arith.minsi %[[COL]], %[[LASTCOL]] : index
+// CHECK: %[[COUNT:.+]] = arith.select %[[OK]], %c8, %c0 : index
+// CHECK: nvgpu.device_async_copy %arg0[%c0, %{{.+}}, %[[CLAMPED]]], %{{.+}}[%{{.+}}], 8, %[[COUNT]] {bypassL1}
+// The column terms are the same on every pass.
+// CHECK: arith.andi %{{.+}}, %[[INCOL]] : i1
+gpu.module @blocks {
+  gpu.func @columns(%src: memref<?x512x?xbf16>, %k0: index, %column0: index, %limit: index) kernel attributes {celeris.test_block = "tile-loader-columns"} {
+    gpu.return
+  }
+}

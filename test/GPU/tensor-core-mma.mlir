@@ -17,6 +17,10 @@
 // CHECK: llvm.inline_asm has_side_effects asm_dialect = att "wgmma.mma_async.sync.aligned.m64n16k16.f32.bf16.bf16 {$0, $1, $2, $3, $4, $5, $6, $7}, {$16, $17, $18, $19}, $20, 1, 1, 1, 1;"
 // CHECK: nvvm.wgmma.commit.group.sync.aligned
 // CHECK: nvvm.wgmma.wait.group.sync.aligned 0
+// Then one more group left running: wait for all but one, then for all.
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
 gpu.module @blocks {
   gpu.func @wgmma(%out: memref<?xf32>) kernel attributes {celeris.test_block = "mma-wgmma"} {
     gpu.return
@@ -39,6 +43,8 @@ gpu.module @blocks {
 // CHECK: nvvm.mma.sync
 // CHECK: nvgpu.ldmatrix %{{.+}} {numTiles = 4 : i32, transpose = true}
 // CHECK-COUNT-2: nvvm.mma.sync
+// Waiting for pending groups is a no-op: mma.sync completes when issued.
+// CHECK-NOT: wait.group
 gpu.module @blocks {
   gpu.func @mma_sync(%out: memref<?xf32>) kernel attributes {celeris.test_block = "mma-sync"} {
     gpu.return

@@ -45,3 +45,21 @@ gpu.module @blocks {
     gpu.return
   }
 }
+
+// -----
+
+// Released by warps: the empty barriers expect a warp's arrival (128 / 32),
+// the full ones every thread's copies; lane 0 arrives after the warp
+// converges.
+// CHECK-LABEL: gpu.func @by_warp
+// CHECK-COUNT-2: nvvm.mbarrier.init %{{.+}}, %c128_i32
+// CHECK-COUNT-2: nvvm.mbarrier.init %{{.+}}, %c4_i32
+// CHECK: gpu.barrier
+// CHECK: nvvm.bar.warp.sync %c-1_i32
+// CHECK: scf.if
+// CHECK: nvvm.mbarrier.arrive
+gpu.module @blocks {
+  gpu.func @by_warp(%n: index) kernel attributes {celeris.test_block = "pipeline-release-by-warp"} {
+    gpu.return
+  }
+}

@@ -116,6 +116,20 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
         b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens);
     return success();
   }
+  if (block == "tile-loader-columns") {
+    // A weight-like tile of 64 rows x 128 columns from src[0, k0 + r,
+    // column0 + c], columns from the limit on zero-filled.
+    SharedTile t = tile(64, 128, TileLayout::Swizzle128B);
+    SharedMemory smem = SharedMemory::create(b, bf16, t.bytes());
+    Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+    TileLoader loader(b, t, tid, 128);
+    SmallVector<Value> tokens = loader.load(
+        b, smem, b.idx(0), func.getArgument(0), {b.idx(0)}, func.getArgument(1),
+        b.idx(512), func.getArgument(2), func.getArgument(3));
+    nvgpu::DeviceAsyncCreateGroupOp::create(
+        b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens);
+    return success();
+  }
   if (block == "wgmma-descriptor") {
     SharedTile t = tile(128, 128, TileLayout::Swizzle128B);
     SharedMemory smem = SharedMemory::create(b, bf16, 2 * t.bytes());
@@ -125,6 +139,16 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
     Value out = func.getArgument(0);
     memref::StoreOp::create(b, kMajor, out, ValueRange{b.idx(0)});
     memref::StoreOp::create(b, mnMajor, out, ValueRange{b.idx(1)});
+    return success();
+  }
+  if (block == "pipeline-release-by-warp") {
+    SharedMemory smem = SharedMemory::create(b, bf16, 4096);
+    Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+    TilePipeline pipeline(smem, PipelineSync::MBarrier, /*stages=*/2,
+                          /*threads=*/128, /*barrierBytes=*/2048,
+                          /*releaseByWarp=*/true);
+    pipeline.initialize(b, tid);
+    pipeline.releaseByWarp(b, func.getArgument(0), b.remu(tid, 32));
     return success();
   }
   if (block == "pipeline-mbarrier" || block == "pipeline-cta-barrier") {
@@ -162,6 +186,10 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
     p.registers = toOperandA(b, s, bf16);
     AccumulatorFragment o = AccumulatorFragment::splat(b.f32(0.0), 16);
     mma->multiply(b, o, p, {bt, b.idx(a.elements()), false}, 16, true);
+    mma->wait(b, {&o});
+    // One group left running (wgmma only): a pipelined GEMM's loop.
+    mma->multiply(b, o, p, {bt, b.idx(a.elements()), false}, 16, true);
+    mma->waitUntilPending(b, 1);
     mma->wait(b, {&o});
     sink(b, func, o.values);
     return success();
