@@ -249,37 +249,51 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
       scf::YieldOp::create(b, zeros);
     }
 
-    // Epilogue: pairs of columns rounded to the element type, rows of the
-    // segment only.
+    // Epilogue through shared memory (the stages are all read): the
+    // fragments as pairs of the element type into a staging tile with rows
+    // padded by 8 elements (the 8 rows and 4 quads of a store hit distinct
+    // banks), then 16-byte vectors to y, a row's columns by consecutive
+    // threads, for the segment's rows and the columns below f.
     ValueRange acc = compute.getResults();
-    Value rowBase =
-        b.add(b.add(tile.rowBegin, b.mul(warp, 16)), fragmentLane.group);
-    Value column = b.add(column0, b.mul(fragmentLane.quad, 2));
+    int64_t stride = columns + 8;
+    assert(rows * stride <= stages * stageElements &&
+           "the staging tile fits in the stages");
+    Value staging = smem.view();
+    gpu::BarrierOp::create(b);
+    Value rowInTile = b.add(b.mul(warp, 16), fragmentLane.group);
+    Value quadColumn = b.mul(fragmentLane.quad, 2);
     auto narrowType = VectorType::get({2}, elementType);
     auto pairType = VectorType::get({2}, b.getF32Type());
-    for (int64_t half = 0; half < 2; ++half) {
-      Value row = b.add(rowBase, 8 * half);
-      b.ifThen(b.cmp(Pred::slt, row, tile.rowEnd), [&] {
-        // Values 32 b .. 32 b + 31 are the columns of 64-column block b.
-        for (int64_t block = 0; block < columns / 64; ++block) {
-          auto store = [&] {
-            for (int64_t i = 32 * block + 2 * half; i < 32 * (block + 1);
-                 i += 4) {
-              Value pair = vector::FromElementsOp::create(
-                  b, pairType, ValueRange{acc[i], acc[i + 1]});
-              Value narrow = arith::TruncFOp::create(b, narrowType, pair);
-              vector::StoreOp::create(
-                  b, narrow, y, ValueRange{row, b.add(column, 8 * (i / 4))},
-                  /*nontemporal=*/false, llvm::MaybeAlign(4));
-            }
-          };
-          if (!columnLimit || block == 0) {
-            store();
-            continue;
-          }
-          b.ifThen(b.cmp(Pred::slt, b.add(column0, 64 * block), columnLimit),
-                   store);
-        }
+    for (int64_t i = 0; i < accumulators; i += 2) {
+      Value pair = vector::FromElementsOp::create(
+          b, pairType, ValueRange{acc[i], acc[i + 1]});
+      Value narrow = arith::TruncFOp::create(b, narrowType, pair);
+      Value row = b.add(rowInTile, 8 * AccumulatorFragment::rowOf(i));
+      Value at = b.add(b.mul(row, stride),
+                       b.add(quadColumn, AccumulatorFragment::columnOf(i)));
+      vector::StoreOp::create(b, narrow, staging, ValueRange{at},
+                              /*nontemporal=*/false, llvm::MaybeAlign(4));
+    }
+    gpu::BarrierOp::create(b);
+    auto chunkType = VectorType::get({8}, elementType);
+    int64_t chunksPerRow = columns / 8;
+    for (int64_t pass = 0; pass < rows * chunksPerRow / threads; ++pass) {
+      Value chunk = b.add(tid, pass * threads);
+      Value row = b.divu(chunk, chunksPerRow);
+      Value column = b.mul(b.remu(chunk, chunksPerRow), 8);
+      Value inside = b.cmp(Pred::slt, b.add(tile.rowBegin, row), tile.rowEnd);
+      if (columnLimit)
+        inside = b.andI(inside,
+                        b.cmp(Pred::slt, b.add(column0, column), columnLimit));
+      b.ifThen(inside, [&] {
+        Value values = vector::LoadOp::create(
+            b, chunkType, staging,
+            ValueRange{b.add(b.mul(row, stride), column)},
+            /*nontemporal=*/false, llvm::MaybeAlign(16));
+        vector::StoreOp::create(
+            b, values, y,
+            ValueRange{b.add(tile.rowBegin, row), b.add(column0, column)},
+            /*nontemporal=*/false, llvm::MaybeAlign(16));
       });
     }
   });
