@@ -129,15 +129,9 @@ mlir::celeris::buildCombineKernel(gpu::GPUModuleOp module, StringRef name,
     columns = "F";
   }
   int64_t perCta = kThreads * getVectorWidth(spec.y);
-  NamedAttrList launch;
-  launch.append(
-      "grid",
-      builder.getStrArrayAttr(
-          {"T", "ceildiv(" + columns + "," + std::to_string(perCta) + ")",
-           "1"}));
-  launch.append("block", builder.getDenseI32ArrayAttr(
-                             {static_cast<int32_t>(kThreads), 1, 1}));
-  launch.append("shared", builder.getStringAttr("0"));
+  NamedAttrList launch = getKernelLaunch(
+      builder, {"T", "ceildiv(" + columns + "," + std::to_string(perCta) + ")"},
+      kThreads, /*sharedBytes=*/0);
   launch.append("sizes", sizes.getDictionary(ctx));
   NamedAttrList results;
   results.append("out", builder.getStrArrayAttr({"row_map[0]", "y[1]"}));

@@ -66,9 +66,13 @@ struct DispatchArgs {
   Value assignments, chunks;
   /// hist[chunk][expert] and first[expert] (i32) in the workspace.
   Value hist, first;
+  /// The thread, its warp and its lane.
+  Value tid, warp, lane;
+  const DispatchKernelSpec &spec;
 
   DispatchArgs(KernelBuilder &b, gpu::GPUFuncOp kernel,
-               const DispatchKernelSpec &spec) {
+               const DispatchKernelSpec &spec)
+      : spec(spec) {
     x = kernel.getArgument(0);
     experts = kernel.getArgument(1);
     permuted = kernel.getArgument(2);
@@ -90,6 +94,9 @@ struct DispatchArgs {
     Value histWords = b.mul(chunks, b.idx(numExperts));
     hist = view(b.idx(0), histWords);
     first = view(b.mul(histWords, 4), b.idx(numExperts));
+    tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+    warp = b.divu(tid, kLanes);
+    lane = b.remu(tid, kLanes);
   }
 
   /// The expert of assignment `a` (flat index), and whether it is a real
@@ -187,12 +194,8 @@ void countRun(KernelBuilder &b, const DispatchArgs &args, Value chunk,
           });
 }
 
-void emitCountStep(gpu::GPUFuncOp kernel, const DispatchKernelSpec &spec) {
-  KernelBuilder b(kernel.getLoc(), kernel.getContext());
-  b.setInsertionPointToStart(&kernel.getBody().front());
-  DispatchArgs args(b, kernel, spec);
-  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-  Value warp = b.divu(tid, kLanes), lane = b.remu(tid, kLanes);
+void emitCountStep(KernelBuilder &b, const DispatchArgs &args) {
+  Value tid = args.tid, warp = args.warp, lane = args.lane;
   Value chunk = gpu::BlockIdOp::create(b, gpu::Dimension::x);
   Value counts =
       zeroedWarpCounts(b, args, tid, sharedWords(b, kWarps * args.numExperts));
@@ -211,15 +214,10 @@ void emitCountStep(gpu::GPUFuncOp kernel, const DispatchKernelSpec &spec) {
     memref::StoreOp::create(b, sum, args.hist,
                             b.add(b.mul(chunk, args.numExperts), e));
   }
-  gpu::ReturnOp::create(b);
 }
 
-void emitScanStep(gpu::GPUFuncOp kernel, const DispatchKernelSpec &spec) {
-  KernelBuilder b(kernel.getLoc(), kernel.getContext());
-  b.setInsertionPointToStart(&kernel.getBody().front());
-  DispatchArgs args(b, kernel, spec);
-  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-  Value warp = b.divu(tid, kLanes), lane = b.remu(tid, kLanes);
+void emitScanStep(KernelBuilder &b, const DispatchArgs &args) {
+  Value tid = args.tid, warp = args.warp, lane = args.lane;
   int64_t experts = args.numExperts;
   // Thread e turns hist[:][e] into the chunks' exclusive prefix and sums
   // expert e's assignments.
@@ -273,15 +271,10 @@ void emitScanStep(gpu::GPUFuncOp kernel, const DispatchKernelSpec &spec) {
     memref::StoreOp::create(b, inclusive, args.offsets, tid);
     memref::StoreOp::create(b, b.sub(inclusive, kept), args.first, tid);
   });
-  gpu::ReturnOp::create(b);
 }
 
-void emitRankStep(gpu::GPUFuncOp kernel, const DispatchKernelSpec &spec) {
-  KernelBuilder b(kernel.getLoc(), kernel.getContext());
-  b.setInsertionPointToStart(&kernel.getBody().front());
-  DispatchArgs args(b, kernel, spec);
-  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-  Value warp = b.divu(tid, kLanes), lane = b.remu(tid, kLanes);
+void emitRankStep(KernelBuilder &b, const DispatchArgs &args) {
+  Value tid = args.tid, warp = args.warp, lane = args.lane;
   Value chunk = gpu::BlockIdOp::create(b, gpu::Dimension::x);
   int64_t experts = args.numExperts;
   Value counts =
@@ -333,7 +326,6 @@ void emitRankStep(gpu::GPUFuncOp kernel, const DispatchKernelSpec &spec) {
                   b, b.add(base, LLVM::CtPopOp::create(b, peers)), counts, at);
             });
           });
-  gpu::ReturnOp::create(b);
 }
 
 /// Elements a lane copies at once: 16 bytes where the row width allows.
@@ -348,12 +340,9 @@ int64_t getCopyWidth(MemRefType x) {
   return 1;
 }
 
-void emitRowsStep(gpu::GPUFuncOp kernel, const DispatchKernelSpec &spec) {
-  KernelBuilder b(kernel.getLoc(), kernel.getContext());
-  b.setInsertionPointToStart(&kernel.getBody().front());
-  DispatchArgs args(b, kernel, spec);
-  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-  Value warp = b.divu(tid, kLanes), lane = b.remu(tid, kLanes);
+void emitRowsStep(KernelBuilder &b, const DispatchArgs &args) {
+  const DispatchKernelSpec &spec = args.spec;
+  Value warp = args.warp, lane = args.lane;
   Value a =
       b.add(b.mul(gpu::BlockIdOp::create(b, gpu::Dimension::x), kWarps), warp);
   int64_t width = getCopyWidth(spec.x);
@@ -428,6 +417,18 @@ void emitRowsStep(gpu::GPUFuncOp kernel, const DispatchKernelSpec &spec) {
                               /*nontemporal=*/false, align);
     });
   });
+}
+
+using StepEmitter = void (*)(KernelBuilder &, const DispatchArgs &);
+
+/// Emits the body of step `kernel`: `emit` on the launch's arguments, then
+/// the return.
+void emitStep(gpu::GPUFuncOp kernel, const DispatchKernelSpec &spec,
+              StepEmitter emit) {
+  KernelBuilder b(kernel.getLoc(), kernel.getContext());
+  b.setInsertionPointToStart(&kernel.getBody().front());
+  DispatchArgs args(b, kernel, spec);
+  emit(b, args);
   gpu::ReturnOp::create(b);
 }
 
@@ -449,19 +450,11 @@ mlir::celeris::buildDispatchKernel(gpu::GPUModuleOp module, StringRef name,
                                            {workspace, "workspace"}};
   std::string chunks = "ceildiv(T*K," + std::to_string(kChunk) + ")";
   std::string experts = std::to_string(spec.numExperts);
-  auto geometry = [&](StringRef grid, int64_t threads, int64_t sharedBytes) {
-    NamedAttrList launch;
-    launch.append("grid", builder.getStrArrayAttr({grid, "1", "1"}));
-    launch.append("block", builder.getDenseI32ArrayAttr(
-                               {static_cast<int32_t>(threads), 1, 1}));
-    launch.append("shared", builder.getStringAttr(std::to_string(sharedBytes)));
-    return launch;
-  };
   int64_t countBytes = 4 * kWarps * spec.numExperts;
   struct Step {
     std::string suffix, grid;
     int64_t threads, sharedBytes;
-    void (*emit)(gpu::GPUFuncOp, const DispatchKernelSpec &);
+    StepEmitter emit;
   };
   Step steps[] = {
       {"", chunks, kThreads, countBytes, emitCountStep},
@@ -477,18 +470,21 @@ mlir::celeris::buildDispatchKernel(gpu::GPUModuleOp module, StringRef name,
         createKernel(module, symbol, loc, arguments, spec.schedule);
     if (failed(created))
       return failure();
-    NamedAttrList launch = geometry(step.grid, step.threads, step.sharedBytes);
     if (!entry) {
       entry = *created;
       continue;
     }
-    (*created)->setAttr("celeris.launch", launch.getDictionary(ctx));
+    (*created)->setAttr(
+        "celeris.launch",
+        getKernelLaunch(builder, {step.grid}, step.threads, step.sharedBytes)
+            .getDictionary(ctx));
     stepNames.push_back((*created).getName());
-    step.emit(*created, spec);
+    emitStep(*created, spec, step.emit);
   }
   // The entry kernel (count) carries the launch: sizes, results, the
   // workspace (hist[chunks][E] and first[E], i32) and the steps.
-  NamedAttrList launch = geometry(chunks, kThreads, countBytes);
+  NamedAttrList launch =
+      getKernelLaunch(builder, {chunks}, kThreads, countBytes);
   NamedAttrList sizes;
   sizes.append("T", builder.getStringAttr("experts[0]"));
   sizes.append("K", builder.getStringAttr("experts[1]"));
@@ -504,6 +500,6 @@ mlir::celeris::buildDispatchKernel(gpu::GPUModuleOp module, StringRef name,
                  builder.getStrArrayAttr({"experts[0]", "experts[1]"}));
   launch.append("results", results.getDictionary(ctx));
   entry->setAttr("celeris.launch", launch.getDictionary(ctx));
-  emitCountStep(entry, spec);
+  emitStep(entry, spec, emitCountStep);
   return entry;
 }

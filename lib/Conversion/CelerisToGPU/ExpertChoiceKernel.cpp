@@ -393,14 +393,9 @@ mlir::celeris::buildExpertChoiceKernel(gpu::GPUModuleOp module, StringRef name,
       createKernel(module, selectName, loc, arguments, spec.schedule);
   if (failed(select))
     return failure();
-  NamedAttrList selectLaunch;
-  selectLaunch.append(
-      "grid", builder.getStrArrayAttr({std::to_string(experts), "1", "1"}));
-  selectLaunch.append("block", builder.getDenseI32ArrayAttr(
-                                   {static_cast<int32_t>(kThreads), 1, 1}));
-  selectLaunch.append(
-      "shared", builder.getStringAttr(
-                    std::to_string(getExpertChoiceSharedBytes(spec.capacity))));
+  NamedAttrList selectLaunch =
+      getKernelLaunch(builder, {std::to_string(experts)}, kThreads,
+                      getExpertChoiceSharedBytes(spec.capacity));
   gpu::GPUFuncOp entry = *select;
   NamedAttrList launch = selectLaunch;
   if (!spec.sigmoid) {
@@ -410,13 +405,9 @@ mlir::celeris::buildExpertChoiceKernel(gpu::GPUModuleOp module, StringRef name,
     if (failed(stats))
       return failure();
     entry = *stats;
-    launch = NamedAttrList();
-    launch.append("grid",
-                  builder.getStrArrayAttr(
-                      {"ceildiv(T," + std::to_string(kWarps) + ")", "1", "1"}));
-    launch.append("block", builder.getDenseI32ArrayAttr(
-                               {static_cast<int32_t>(kThreads), 1, 1}));
-    launch.append("shared", builder.getStringAttr("0"));
+    launch =
+        getKernelLaunch(builder, {"ceildiv(T," + std::to_string(kWarps) + ")"},
+                        kThreads, /*sharedBytes=*/0);
     launch.append("workspace", builder.getStringAttr("8*T"));
     launch.append("steps", builder.getStrArrayAttr({selectName}));
   }

@@ -215,6 +215,21 @@ mlir::celeris::createKernel(gpu::GPUModuleOp module, StringRef name,
   return createKernel(module, name, loc, types, names, schedule);
 }
 
+NamedAttrList mlir::celeris::getKernelLaunch(Builder &builder,
+                                             ArrayRef<std::string> grid,
+                                             int64_t threads,
+                                             int64_t sharedBytes) {
+  assert(!grid.empty() && grid.size() <= 3 && "a grid has 1 to 3 dimensions");
+  SmallVector<StringRef> dims(grid.begin(), grid.end());
+  dims.resize(3, "1");
+  NamedAttrList launch;
+  launch.append("grid", builder.getStrArrayAttr(dims));
+  launch.append("block", builder.getDenseI32ArrayAttr(
+                             {static_cast<int32_t>(threads), 1, 1}));
+  launch.append("shared", builder.getStringAttr(std::to_string(sharedBytes)));
+  return launch;
+}
+
 void mlir::celeris::capKernelRegisters(gpu::GPUFuncOp kernel, int64_t threads,
                                        int64_t ctasPerSm) {
   Builder builder(kernel.getContext());

@@ -92,6 +92,13 @@ FailureOr<gpu::GPUFuncOp> createKernel(gpu::GPUModuleOp module, StringRef name,
                                        ArrayRef<KernelArgument> args,
                                        GPUScheduleAttr schedule);
 
+/// The start of a kernel's `celeris.launch` dictionary: `grid` (one to
+/// three expressions of the named sizes; missing dimensions are 1), a
+/// one-dimensional block of `threads`, and `sharedBytes` of dynamic shared
+/// memory. The family appends its sizes, results, workspace and steps.
+NamedAttrList getKernelLaunch(Builder &builder, ArrayRef<std::string> grid,
+                              int64_t threads, int64_t sharedBytes);
+
 /// Lets ptxas cap `kernel`'s registers at 65536 / (threads * ctasPerSm)
 /// (.maxntid and .minnctapersm).
 void capKernelRegisters(gpu::GPUFuncOp kernel, int64_t threads,

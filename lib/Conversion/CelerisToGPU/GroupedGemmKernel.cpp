@@ -326,16 +326,11 @@ mlir::celeris::buildGroupedGemmKernel(gpu::GPUModuleOp module, StringRef name,
   }
   std::string columnTiles = std::to_string(
       llvm::divideCeil(spec.y.getDimSize(1), schedule.getKvTile()));
-  NamedAttrList launch;
-  launch.append("grid", builder.getStrArrayAttr({columnTiles + "*(ceildiv(N," +
-                                                     std::to_string(rows) +
-                                                     ")+" + experts + "+1)",
-                                                 "1", "1"}));
-  launch.append(
-      "block", builder.getDenseI32ArrayAttr(
-                   {static_cast<int32_t>(kLanes * schedule.getWarps()), 1, 1}));
-  launch.append("shared", builder.getStringAttr(std::to_string(
-                              getGroupedGemmSharedBytes(schedule))));
+  NamedAttrList launch = getKernelLaunch(
+      builder,
+      {columnTiles + "*(ceildiv(N," + std::to_string(rows) + ")+" + experts +
+       "+1)"},
+      kLanes * schedule.getWarps(), getGroupedGemmSharedBytes(schedule));
   launch.append("sizes", sizes.getDictionary(ctx));
   NamedAttrList results;
   results.append("y", builder.getStrArrayAttr(

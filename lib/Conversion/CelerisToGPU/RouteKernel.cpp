@@ -251,13 +251,9 @@ mlir::celeris::buildRouteKernel(gpu::GPUModuleOp module, StringRef name,
   gpu::GPUFuncOp kernel = *created;
   NamedAttrList sizes;
   sizes.append("T", builder.getStringAttr("logits[0]"));
-  NamedAttrList launch;
-  launch.append("grid",
-                builder.getStrArrayAttr(
-                    {"ceildiv(T," + std::to_string(kWarps) + ")", "1", "1"}));
-  launch.append("block", builder.getDenseI32ArrayAttr(
-                             {static_cast<int32_t>(kWarps * kLanes), 1, 1}));
-  launch.append("shared", builder.getStringAttr("0"));
+  NamedAttrList launch = getKernelLaunch(
+      builder, {"ceildiv(T," + std::to_string(kWarps) + ")"}, kWarps * kLanes,
+      /*sharedBytes=*/0);
   launch.append("sizes", sizes.getDictionary(ctx));
   NamedAttrList results;
   std::string k = std::to_string(spec.k);
