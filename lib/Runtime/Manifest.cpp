@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <limits>
 #include <sstream>
 
 using namespace celeris::runtime;
@@ -53,6 +54,41 @@ bool parseShape(const std::string &text, std::vector<int64_t> &shape) {
 /// Extent `dim` of a memref descriptor (StridedMemRefType: allocated and
 /// aligned pointers, offset, sizes[rank], strides[rank], 8 bytes each; the
 /// runtime is 64-bit only).
+/// "kernel 'k'" or "program 'p'", as messages name them.
+std::string what(const KernelSpec &kernel) {
+  return (kernel.program ? "program '" : "kernel '") + kernel.name + "'";
+}
+
+/// Parses `memref<RANK:ELEMENT>` (the element is optional).
+bool parseMemRefKind(const std::string &kind, unsigned &rank,
+                     std::string &elementType) {
+  if (kind.rfind("memref<", 0) != 0 || kind.back() != '>')
+    return false;
+  std::string body = kind.substr(7, kind.size() - 8);
+  size_t colon = body.find(':');
+  std::string digits = body.substr(0, colon);
+  elementType = colon == std::string::npos ? "" : body.substr(colon + 1);
+  if (!isSmallNumber(digits) ||
+      (colon != std::string::npos && elementType.empty()))
+    return false;
+  rank = std::stoi(digits);
+  return true;
+}
+
+/// What `name` is in a program: an argument's index, a buffer's index `b`
+/// as `-1 - b`, or kNoName.
+constexpr int kNoName = std::numeric_limits<int>::min();
+int programName(const KernelSpec &program, const std::string &name) {
+  for (size_t i = 0; i < program.args.size(); ++i)
+    if (program.args[i].name == name)
+      return static_cast<int>(i);
+  const std::vector<ProgramBuffer> &buffers = program.program->buffers;
+  for (size_t i = 0; i < buffers.size(); ++i)
+    if (buffers[i].type.name == name)
+      return -1 - static_cast<int>(i);
+  return kNoName;
+}
+
 int64_t descriptorExtent(const void *descriptor, unsigned dim) {
   int64_t extent;
   std::memcpy(&extent, static_cast<const char *>(descriptor) + 8 * (3 + dim),
@@ -272,6 +308,71 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
       error = "manifest line " + std::to_string(lineNo) + ": " + exprError;
     return out != nullptr;
   };
+  // A program's launches name kernels that may come after it: they are
+  // resolved once every kernel is read.
+  struct PendingLaunch {
+    ProgramLaunch launch;
+    int line;
+  };
+  std::vector<std::pair<size_t, PendingLaunch>> pendingLaunches;
+  std::vector<PendingResult> pendingBuffers;
+  auto memrefArg = [&](const std::string &name) {
+    auto arg = std::find_if(kernel->args.begin(), kernel->args.end(),
+                            [&](const KernelArg &a) { return a.name == name; });
+    return arg != kernel->args.end() && arg->kind == ArgKind::MemRef
+               ? static_cast<int>(arg - kernel->args.begin())
+               : -1;
+  };
+  // The dimensions of a result or buffer: products of extents and
+  // dimensions of memref arguments.
+  auto parseDims = [&](const PendingResult &result, const std::string &what,
+                       ResultShape &shape) {
+    auto bad = [&](const std::string &dim, const std::string &expected) {
+      failAt(result.line, "bad dimension '" + dim + "' of " + what + " '" +
+                              result.name + "', expected " + expected);
+      return false;
+    };
+    for (const std::string &dim : result.dims) {
+      shape.text += (shape.text.empty() ? "" : " ") + dim;
+      ResultShape::Dim d;
+      std::istringstream factors(dim);
+      std::string factor;
+      while (std::getline(factors, factor, '*')) {
+        ResultShape::Factor f;
+        size_t open = factor.find('[');
+        if (open == std::string::npos) {
+          std::vector<int64_t> extent;
+          if (!parseShape(factor, extent) || extent.size() != 1 ||
+              extent[0] == KernelArg::kDynamic)
+            return bad(dim, "ARG[DIM] or an extent, or their product");
+          f.extent = extent[0];
+        } else {
+          std::string source = factor.substr(0, open);
+          std::string index = factor.substr(open + 1);
+          if (index.empty() || index.back() != ']')
+            return bad(dim, "ARG[DIM]");
+          index.pop_back();
+          f.arg = memrefArg(source);
+          if (f.arg < 0 || !isSmallNumber(index) ||
+              static_cast<unsigned>(std::stoi(index)) >=
+                  kernel->args[f.arg].rank) {
+            failAt(result.line, "dimension '" + dim + "' of " + what + " '" +
+                                    result.name +
+                                    "' reads no dimension of a memref "
+                                    "argument");
+            return false;
+          }
+          f.dim = static_cast<unsigned>(std::stoi(index));
+        }
+        d.factors.push_back(f);
+      }
+      // getline drops a trailing empty field: `x[0]*` is no product.
+      if (d.factors.empty() || dim.back() == '*')
+        return bad(dim, "ARG[DIM] or an extent, or their product");
+      shape.dims.push_back(d);
+    }
+    return true;
+  };
   while (std::getline(lines, line)) {
     ++lineNo;
     if (size_t hash = line.find('#'); hash != std::string::npos)
@@ -287,21 +388,33 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
       sawHeader = true;
       continue;
     }
-    if (key == "kernel") {
+    if (key == "kernel" || key == "program") {
       if (kernel)
-        return fail("'kernel' inside kernel '" + kernel->name + "'");
+        return fail("'" + key + "' inside " + what(*kernel));
       manifest.kernels.emplace_back();
       kernel = &manifest.kernels.back();
+      if (key == "program")
+        kernel->program = std::make_unique<ProgramSpec>();
       if (!(words >> kernel->name))
-        return fail("expected a kernel name");
+        return fail("expected a " + key + " name");
+      for (const KernelSpec &other : manifest.kernels)
+        if (&other != kernel && other.name == kernel->name)
+          return fail("'" + kernel->name + "' is defined twice");
       continue;
     }
     if (!kernel)
       return fail("'" + key + "' outside a kernel");
+    if (kernel->program && key != "arg" && key != "result" && key != "buffer" &&
+        key != "launch" && key != "end")
+      return fail("'" + key + "' in program '" + kernel->name +
+                  "' (a program has arg, result, buffer and launch lines)");
+    if (!kernel->program && (key == "buffer" || key == "launch"))
+      return fail("'" + key + "' in kernel '" + kernel->name +
+                  "' (only a program has " + key + " lines)");
     // Geometry lines after a `step` line are the step's.
     KernelLaunch *launch =
         kernel->steps.empty() ? kernel : &kernel->steps.back();
-    if (key == "end" || key == "step") {
+    if ((key == "end" && !kernel->program) || key == "step") {
       if (!launch->grid[0] || !launch->sharedBytes)
         return fail(kernel->steps.empty()
                         ? "kernel '" + kernel->name +
@@ -320,8 +433,9 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
       return fail("'" + key + "' after a step of kernel '" + kernel->name +
                   "' (a step has only grid, block and shared)");
     if (key == "end") {
-      if (kernel->binary.empty() || kernel->symbol.empty() ||
-          !kernel->grid[0] || !kernel->sharedBytes)
+      if (!kernel->program &&
+          (kernel->binary.empty() || kernel->symbol.empty() ||
+           !kernel->grid[0] || !kernel->sharedBytes))
         return fail("kernel '" + kernel->name +
                     "' needs binary, symbol, grid and shared");
       for (PendingSize &size : pendingSizes) {
@@ -346,14 +460,6 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
         kernel->sizes.push_back(size.binding);
       }
       pendingSizes.clear();
-      auto memrefArg = [&](const std::string &name) {
-        auto arg =
-            std::find_if(kernel->args.begin(), kernel->args.end(),
-                         [&](const KernelArg &a) { return a.name == name; });
-        return arg != kernel->args.end() && arg->kind == ArgKind::MemRef
-                   ? static_cast<int>(arg - kernel->args.begin())
-                   : -1;
-      };
       for (PendingResult &result : pendingResults) {
         int out = memrefArg(result.name);
         if (out < 0)
@@ -367,55 +473,63 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
                             " dimensions, but the memref has rank " +
                             std::to_string(kernel->args[out].rank));
         ResultShape shape{static_cast<unsigned>(out), {}, ""};
-        for (const std::string &dim : result.dims) {
-          shape.text += (shape.text.empty() ? "" : " ") + dim;
-          ResultShape::Dim d;
-          std::istringstream factors(dim);
-          std::string factor;
-          while (std::getline(factors, factor, '*')) {
-            ResultShape::Factor f;
-            size_t open = factor.find('[');
-            if (open == std::string::npos) {
-              std::vector<int64_t> extent;
-              if (!parseShape(factor, extent) || extent.size() != 1 ||
-                  extent[0] == KernelArg::kDynamic)
-                return failAt(result.line, "bad dimension '" + dim +
-                                               "' of result '" + result.name +
-                                               "', expected ARG[DIM] or an "
-                                               "extent, or their product");
-              f.extent = extent[0];
-            } else {
-              std::string source = factor.substr(0, open);
-              std::string index = factor.substr(open + 1);
-              if (index.empty() || index.back() != ']')
-                return failAt(result.line, "bad dimension '" + dim +
-                                               "' of result '" + result.name +
-                                               "', expected ARG[DIM]");
-              index.pop_back();
-              f.arg = memrefArg(source);
-              if (f.arg < 0 || !isSmallNumber(index) ||
-                  static_cast<unsigned>(std::stoi(index)) >=
-                      kernel->args[f.arg].rank)
-                return failAt(result.line,
-                              "dimension '" + dim + "' of result '" +
-                                  result.name +
-                                  "' reads no dimension of a memref argument");
-              f.dim = static_cast<unsigned>(std::stoi(index));
-            }
-            d.factors.push_back(f);
-          }
-          // getline drops a trailing empty field: `x[0]*` is no product.
-          if (d.factors.empty() || dim.back() == '*')
-            return failAt(result.line, "bad dimension '" + dim +
-                                           "' of result '" + result.name +
-                                           "', expected ARG[DIM] or an "
-                                           "extent, or their product");
-          shape.dims.push_back(d);
-        }
+        if (!parseDims(result, "result", shape))
+          return std::nullopt;
         kernel->results.push_back(std::move(shape));
       }
       pendingResults.clear();
+      for (PendingResult &buffer : pendingBuffers) {
+        ProgramBuffer &spec =
+            kernel->program->buffers[&buffer - &pendingBuffers[0]];
+        if (buffer.dims.size() != spec.type.rank)
+          return failAt(buffer.line,
+                        "buffer '" + buffer.name + "' has " +
+                            std::to_string(buffer.dims.size()) +
+                            " dimensions, but its memref has rank " +
+                            std::to_string(spec.type.rank));
+        ResultShape shape;
+        if (!parseDims(buffer, "buffer", shape))
+          return std::nullopt;
+        spec.dims = std::move(shape.dims);
+      }
+      pendingBuffers.clear();
       kernel = nullptr;
+    } else if (key == "buffer") {
+      std::string type;
+      PendingResult buffer{"", {}, lineNo};
+      if (!(words >> buffer.name >> type) || !isIdentifier(buffer.name))
+        return fail("expected 'buffer <name> memref<RANK:ELEMENT> <ARG[DIM] "
+                    "or extent>...'");
+      KernelArg arg{ArgKind::MemRef, buffer.name, 0, "", {}};
+      if (!parseMemRefKind(type, arg.rank, arg.elementType) ||
+          arg.elementType.empty())
+        return fail("bad buffer type '" + type +
+                    "', expected memref<RANK:ELEMENT>");
+      if (elementBytes(arg.elementType) == 0)
+        return fail("buffer '" + buffer.name + "' has element type '" +
+                    arg.elementType + "', which the runtime cannot size");
+      if (programName(*kernel, buffer.name) != kNoName)
+        return fail("'" + buffer.name + "' names two things in program '" +
+                    kernel->name + "'");
+      for (std::string dim; words >> dim;)
+        buffer.dims.push_back(dim);
+      kernel->program->buffers.push_back({arg, {}});
+      pendingBuffers.push_back(std::move(buffer));
+    } else if (key == "launch") {
+      PendingLaunch launch{{}, lineNo};
+      if (!(words >> launch.launch.kernel))
+        return fail("expected 'launch <kernel> <argument or buffer>...'");
+      for (std::string word; words >> word;) {
+        int operand = programName(*kernel, word);
+        if (operand == kNoName)
+          return fail("launch of '" + launch.launch.kernel + "' passes '" +
+                      word + "', which is no argument or buffer of program '" +
+                      kernel->name + "'");
+        launch.launch.operands.push_back(operand);
+      }
+      pendingLaunches.push_back(
+          {static_cast<size_t>(kernel - &manifest.kernels[0]),
+           std::move(launch)});
     } else if (key == "binary") {
       if (!(words >> kernel->binary))
         return fail("expected a file name");
@@ -462,19 +576,12 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
       ArgKind argKind;
       unsigned rank = 0;
       std::string elementType;
-      if (kind.rfind("memref<", 0) == 0 && kind.back() == '>') {
+      if (kind.rfind("memref<", 0) == 0) {
         // memref<RANK:ELEMENT>, e.g. memref<4:bf16>.
-        std::string body = kind.substr(7, kind.size() - 8);
-        size_t colon = body.find(':');
-        std::string digits = body.substr(0, colon);
-        if (colon != std::string::npos)
-          elementType = body.substr(colon + 1);
-        if (!isSmallNumber(digits) ||
-            (colon != std::string::npos && elementType.empty()))
+        if (!parseMemRefKind(kind, rank, elementType))
           return fail("bad memref argument '" + kind +
                       "', expected memref<RANK:ELEMENT>");
         argKind = ArgKind::MemRef;
-        rank = std::stoi(digits);
       } else if (kind == "ptr")
         argKind = ArgKind::Pointer;
       else if (kind == "i32")
@@ -502,6 +609,13 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
                       " extents, but the memref has rank " +
                       std::to_string(rank));
       }
+      if (kernel->program &&
+          (argKind != ArgKind::MemRef || elementType.empty()))
+        return fail("argument '" + name + "' of program '" + kernel->name +
+                    "' must be a memref<RANK:ELEMENT>");
+      if (kernel->program && programName(*kernel, name) != kNoName)
+        return fail("'" + name + "' names two things in program '" +
+                    kernel->name + "'");
       kernel->args.push_back({argKind, name, rank, elementType, shape});
     } else if (key == "size") {
       std::string name, arg, dim;
@@ -521,8 +635,89 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
   if (!sawHeader)
     return fail("empty manifest");
   if (kernel)
-    return fail("kernel '" + kernel->name + "' has no 'end'");
+    return fail(what(*kernel) + " has no 'end'");
+  for (auto &[programIndex, pending] : pendingLaunches) {
+    KernelSpec &program = manifest.kernels[programIndex];
+    ProgramLaunch &launch = pending.launch;
+    auto callee = std::find_if(
+        manifest.kernels.begin(), manifest.kernels.end(),
+        [&](const KernelSpec &k) { return k.name == launch.kernel; });
+    if (callee == manifest.kernels.end() || callee->program)
+      return failAt(pending.line, "program '" + program.name + "' launches '" +
+                                      launch.kernel +
+                                      "', which is no kernel of the manifest");
+    if (launch.operands.size() != callee->args.size())
+      return failAt(pending.line, "program '" + program.name + "' passes " +
+                                      std::to_string(launch.operands.size()) +
+                                      " arguments to kernel '" + launch.kernel +
+                                      "', which takes " +
+                                      std::to_string(callee->args.size()));
+    for (size_t i = 0; i < launch.operands.size(); ++i) {
+      const KernelArg &param = callee->args[i];
+      int operand = launch.operands[i];
+      const KernelArg &arg = operand >= 0
+                                 ? program.args[operand]
+                                 : program.program->buffers[-1 - operand].type;
+      if (param.kind != ArgKind::MemRef || param.rank != arg.rank ||
+          param.elementType != arg.elementType)
+        return failAt(pending.line,
+                      "program '" + program.name + "' passes '" + arg.name +
+                          "' (memref<" + std::to_string(arg.rank) + ":" +
+                          arg.elementType + ">) as argument '" + param.name +
+                          "' of kernel '" + launch.kernel +
+                          "', which needs a memref of the same rank and "
+                          "element type");
+    }
+    // A buffer holds nothing until a launch writes it as a result.
+    std::vector<bool> written(program.program->buffers.size(), false);
+    for (const ProgramLaunch &earlier : program.program->launches)
+      for (size_t i = 0; i < earlier.operands.size(); ++i)
+        if (earlier.operands[i] < 0)
+          written[-1 - earlier.operands[i]] = true;
+    const KernelSpec &kernelSpec = *callee;
+    for (size_t i = 0; i < launch.operands.size(); ++i) {
+      int operand = launch.operands[i];
+      bool isResult =
+          std::any_of(kernelSpec.results.begin(), kernelSpec.results.end(),
+                      [&](const ResultShape &r) { return r.arg == i; });
+      if (operand < 0 && !written[-1 - operand] && !isResult)
+        return failAt(pending.line,
+                      "program '" + program.name + "' reads buffer '" +
+                          program.program->buffers[-1 - operand].type.name +
+                          "' before a launch writes it");
+    }
+    launch.kernelIndex =
+        static_cast<unsigned>(callee - manifest.kernels.begin());
+    program.program->launches.push_back(std::move(launch));
+  }
+  for (const KernelSpec &program : manifest.kernels) {
+    if (!program.program)
+      continue;
+    if (program.program->launches.empty())
+      return fail("program '" + program.name + "' launches no kernel");
+    // Each result must be a kernel's result in some launch.
+    for (const ResultShape &result : program.results) {
+      bool written = false;
+      for (const ProgramLaunch &launch : program.program->launches)
+        for (const ResultShape &kernelResult :
+             manifest.kernels[launch.kernelIndex].results)
+          written |=
+              launch.operands[kernelResult.arg] == static_cast<int>(result.arg);
+      if (!written)
+        return fail("program '" + program.name + "' has a result '" +
+                    program.args[result.arg].name + "' that no launch writes");
+    }
+  }
   return manifest;
+}
+
+int64_t celeris::runtime::evaluateExtent(const ResultShape::Dim &dim,
+                                         void *const *args) {
+  int64_t extent = 1;
+  for (const ResultShape::Factor &factor : dim.factors)
+    extent *= factor.arg < 0 ? factor.extent
+                             : descriptorExtent(args[factor.arg], factor.dim);
+  return extent;
 }
 
 bool KernelSpec::checkExtents(void *const *launchArgs,
@@ -548,8 +743,7 @@ bool KernelSpec::checkExtents(void *const *launchArgs,
   return true;
 }
 
-/// Bytes of a memref element type as the manifest names it (0: unknown).
-static int64_t elementBytes(const std::string &type) {
+int64_t celeris::runtime::elementBytes(const std::string &type) {
   if (type == "i8" || type == "ui8")
     return 1;
   if (type == "bf16" || type == "f16" || type == "i16")

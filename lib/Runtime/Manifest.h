@@ -37,6 +37,24 @@
 //                            geometry follows)
 //   end
 //
+// A program is a function of several kernels: launched by name like a
+// kernel, it runs its launches in order on one stream, passing
+// intermediate results through buffers the runtime owns:
+//
+//   program moe
+//     arg memref<2:f32> logits shape ?x64     (its arguments and results,
+//     arg memref<2:bf16> x shape ?x2048        as a kernel's; memrefs only)
+//     arg memref<2:bf16> out shape ?x2048
+//     result out x[0] 2048
+//     buffer experts memref<2:i32> logits[0] 8
+//                       (an intermediate result: its type and its extents
+//                        in terms of the program's arguments)
+//     launch moe_route logits weights experts
+//                       (a kernel of the manifest and what each of its
+//                        arguments is bound to: a program argument or a
+//                        buffer of the same rank and element type)
+//   end
+//
 // Expressions: integers, size names, + - * / (floor division), ceildiv,
 // min, max and parentheses, without spaces. A `size` line binds a name to a
 // dimension of a memref argument, so the caller need not pass it. No
@@ -121,8 +139,34 @@ struct KernelLaunch {
   std::unique_ptr<SizeExpr> sharedBytes;
 };
 
+/// An intermediate result of a program, in memory the runtime owns.
+struct ProgramBuffer {
+  /// Its name, rank and element type (a MemRef argument's fields).
+  KernelArg type;
+  /// Its extents, products of the program's arguments' extents.
+  std::vector<ResultShape::Dim> dims;
+};
+
+/// One launch of a program: a kernel and what its arguments are bound to.
+struct ProgramLaunch {
+  std::string kernel;
+  /// The kernel's index in Manifest::kernels.
+  unsigned kernelIndex = 0;
+  /// Per kernel argument: a program argument's index (>= 0), or a buffer's
+  /// index `b` as `-1 - b`.
+  std::vector<int> operands;
+};
+
+struct ProgramSpec {
+  std::vector<ProgramBuffer> buffers;
+  std::vector<ProgramLaunch> launches;
+};
+
 struct KernelSpec : KernelLaunch {
   std::string name;
+  /// Set for a program: what it launches. A program has no binary, symbol
+  /// or geometry of its own.
+  std::unique_ptr<ProgramSpec> program;
   std::string binary;
   /// Kernels a launch runs after this one, in order.
   std::vector<KernelLaunch> steps;
@@ -149,6 +193,14 @@ struct KernelSpec : KernelLaunch {
   bindSizes(void *const *args, const std::map<std::string, int64_t> &given,
             std::string &error) const;
 };
+
+/// Bytes of an element of a memref as the manifest names its type ("bf16"),
+/// or 0 for a type the runtime does not know.
+int64_t elementBytes(const std::string &type);
+
+/// The extent `dim` has in a launch with `args` (one pointer per argument,
+/// as celeris_launch takes them; the memref arguments it reads non-null).
+int64_t evaluateExtent(const ResultShape::Dim &dim, void *const *args);
 
 struct Manifest {
   std::vector<KernelSpec> kernels;

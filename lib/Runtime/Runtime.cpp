@@ -209,6 +209,12 @@ int celeris_module_load(CelerisRuntime *runtime, const char *manifestPath,
   result->runtime = runtime;
   const Driver &driver = *runtime->driver;
   for (const KernelSpec &kernel : result->manifest.kernels) {
+    if (kernel.program) {
+      // A program runs the kernels it names.
+      result->functions.push_back(nullptr);
+      result->stepFunctions.emplace_back();
+      continue;
+    }
     std::ifstream binary(dir + kernel.binary, std::ios::binary);
     if (!binary)
       return fail("cannot open kernel binary '" + dir + kernel.binary + "'");
@@ -379,6 +385,10 @@ evaluateLaunch(const CelerisModule *module, const char *kernelName,
   if (index < 0)
     return fail(std::string("the artifact has no kernel '") + kernelName + "'");
   const KernelSpec &kernel = module->manifest.kernels[index];
+  if (kernel.program)
+    return fail("'" + kernel.name + "' is a program of " +
+                std::to_string(kernel.program->launches.size()) +
+                " launches, with no geometry of its own");
   if (numArgs != static_cast<int>(kernel.args.size()))
     return fail("kernel '" + kernel.name + "' takes " +
                 std::to_string(kernel.args.size()) + " arguments, got " +
@@ -426,9 +436,42 @@ int celeris_launch_geometry(const CelerisModule *module, const char *kernelName,
                         args, numArgs, grid, sharedBytes, nullptr);
 }
 
+/// Grows the module-owned device buffer of manifest entry `index` to at
+/// least `bytes`: a fresh buffer is zero. Grown (never shrunk) outside any
+/// stream's work, since earlier launches may still use the old buffer.
+static int reserveScratch(CelerisModule *module, int index, int64_t bytes,
+                          const std::string &what) {
+  const Driver &driver = *module->runtime->driver;
+  CUdeviceptr &buffer = module->workspaces[index];
+  int64_t &capacity = module->workspaceBytes[index];
+  if (bytes <= capacity)
+    return 0;
+  if (buffer &&
+      (!check(driver, driver.cuCtxSynchronize(),
+              "synchronizing before growing the " + what) ||
+       !check(driver, driver.cuMemFree(buffer), "freeing the " + what)))
+    return 1;
+  buffer = 0;
+  capacity = 0;
+  if (!check(driver, driver.cuMemAlloc(&buffer, bytes),
+             "allocating " + std::to_string(bytes) + " bytes of " + what +
+                 " for '" + module->manifest.kernels[index].name + "'") ||
+      !check(driver, driver.cuMemsetD8(buffer, 0, bytes),
+             "clearing the " + what))
+    return 1;
+  capacity = bytes;
+  return 0;
+}
+
+static int launchProgram(CelerisModule *module, int index, int numSizes,
+                         void **args, int numArgs, void *stream);
+
 int celeris_launch(CelerisModule *module, const char *kernelName,
                    const char *const *sizeNames, const int64_t *sizeValues,
                    int numSizes, void **args, int numArgs, void *stream) {
+  int programIndex = findKernel(module, kernelName);
+  if (programIndex >= 0 && module->manifest.kernels[programIndex].program)
+    return launchProgram(module, programIndex, numSizes, args, numArgs, stream);
   int64_t grid[3], shared, workspaceBytes;
   std::map<std::string, int64_t> sizes;
   if (evaluateLaunch(module, kernelName, sizeNames, sizeValues, numSizes, args,
@@ -462,29 +505,13 @@ int celeris_launch(CelerisModule *module, const char *kernelName,
   }
 
   if (kernel.workspaceBytes) {
-    CUdeviceptr &buffer = module->workspaces[index];
-    int64_t &capacity = module->workspaceBytes[index];
-    if (workspaceBytes > capacity) {
-      // Grown (never shrunk) outside any stream's work: earlier launches
-      // may still use the old buffer. A fresh buffer is zero, as the
-      // kernel expects its counters; each launch leaves them zero.
-      if (buffer &&
-          (!check(driver, driver.cuCtxSynchronize(),
-                  "synchronizing before growing the workspace") ||
-           !check(driver, driver.cuMemFree(buffer), "freeing the workspace")))
-        return 1;
-      buffer = 0;
-      capacity = 0;
-      if (!check(driver, driver.cuMemAlloc(&buffer, workspaceBytes),
-                 "allocating " + std::to_string(workspaceBytes) +
-                     " bytes of workspace for '" + kernel.name + "'") ||
-          !check(driver, driver.cuMemsetD8(buffer, 0, workspaceBytes),
-                 "clearing the workspace"))
-        return 1;
-      capacity = workspaceBytes;
-    }
-    workspace[0] = workspace[1] = static_cast<int64_t>(buffer);
-    workspace[3] = capacity;
+    // A fresh workspace is zero, as the kernel expects its counters; each
+    // launch leaves them zero.
+    if (reserveScratch(module, index, workspaceBytes, "workspace"))
+      return 1;
+    workspace[0] = workspace[1] =
+        static_cast<int64_t>(module->workspaces[index]);
+    workspace[3] = module->workspaceBytes[index];
     for (int64_t &field : workspace)
       params.push_back(&field);
   }
@@ -520,6 +547,99 @@ int celeris_launch(CelerisModule *module, const char *kernelName,
         !run(module->stepFunctions[index][i], kernel.steps[i], stepGrid,
              stepShared))
       return 1;
+  }
+  return 0;
+}
+
+/// Runs program `index`: its buffers are carved from one module-owned
+/// allocation, each a dense row-major memref, and its launches run in order
+/// on `stream`, each checked as celeris_launch checks a kernel's.
+static int launchProgram(CelerisModule *module, int index, int numSizes,
+                         void **args, int numArgs, void *stream) {
+  const KernelSpec &program = module->manifest.kernels[index];
+  const std::string name = "program '" + program.name + "': ";
+  if (numArgs != static_cast<int>(program.args.size()))
+    return fail(name + "takes " + std::to_string(program.args.size()) +
+                " arguments, got " + std::to_string(numArgs));
+  if (numSizes != 0)
+    return fail(name + "takes no sizes: they come from its arguments' "
+                       "shapes");
+  std::string error;
+  for (int i = 0; i < numArgs; ++i)
+    if (!args[i])
+      return fail(name + "argument '" + program.args[i].name + "' is null");
+  if (!program.checkExtents(args, error) ||
+      !program.checkAlignment(args, error))
+    return fail(name + error);
+  // The outputs' shapes are the caller's to get right: a wrong one would
+  // be written out of bounds.
+  for (const ResultShape &result : program.results)
+    for (size_t d = 0; d < result.dims.size(); ++d) {
+      int64_t want = evaluateExtent(result.dims[d], args);
+      const int64_t *sizes = reinterpret_cast<const int64_t *>(
+          static_cast<const char *>(args[result.arg]) + 24);
+      if (sizes[d] != want)
+        return fail(name + "result '" + program.args[result.arg].name +
+                    "' has extent " + std::to_string(sizes[d]) +
+                    " in dimension " + std::to_string(d) + ", its shape (" +
+                    result.text + ") gives " + std::to_string(want));
+    }
+  if (!module->runtime)
+    return fail("cannot launch '" + program.name +
+                "': the module was loaded from its manifest alone, without "
+                "a runtime");
+
+  // Each buffer's descriptor: pointers, offset, sizes, strides; 256-byte
+  // aligned offsets into one allocation.
+  const std::vector<ProgramBuffer> &buffers = program.program->buffers;
+  std::vector<std::vector<int64_t>> descriptors(buffers.size());
+  std::vector<int64_t> offsets(buffers.size());
+  int64_t bytes = 0;
+  for (size_t b = 0; b < buffers.size(); ++b) {
+    const ProgramBuffer &buffer = buffers[b];
+    std::vector<int64_t> &d = descriptors[b];
+    unsigned rank = buffer.type.rank;
+    d.assign(3 + 2 * rank, 0);
+    int64_t elements = 1;
+    for (unsigned i = rank; i-- > 0;) {
+      d[3 + i] = evaluateExtent(buffer.dims[i], args);
+      d[3 + rank + i] = elements;
+      elements *= d[3 + i];
+    }
+    offsets[b] = bytes;
+    bytes +=
+        (elements * elementBytes(buffer.type.elementType) + 255) / 256 * 256;
+  }
+  if (reserveScratch(module, index, bytes, "program buffers"))
+    return 1;
+  for (size_t b = 0; b < buffers.size(); ++b)
+    descriptors[b][0] = descriptors[b][1] =
+        static_cast<int64_t>(module->workspaces[index]) + offsets[b];
+
+  for (const ProgramLaunch &launch : program.program->launches) {
+    std::vector<void *> kernelArgs;
+    for (int operand : launch.operands)
+      kernelArgs.push_back(operand >= 0 ? args[operand]
+                                        : descriptors[-1 - operand].data());
+    // The buffers' shapes were composed from the kernels' result shapes
+    // when compiling; a disagreement would write out of bounds.
+    const KernelSpec &kernel = module->manifest.kernels[launch.kernelIndex];
+    for (const ResultShape &result : kernel.results)
+      for (size_t d = 0; d < result.dims.size(); ++d) {
+        int64_t want = evaluateExtent(result.dims[d], kernelArgs.data());
+        const int64_t *sizes = reinterpret_cast<const int64_t *>(
+            static_cast<const char *>(kernelArgs[result.arg]) + 24);
+        if (sizes[d] != want)
+          return fail(name + "kernel '" + kernel.name + "' writes '" +
+                      kernel.args[result.arg].name + "' with extent " +
+                      std::to_string(want) + " in dimension " +
+                      std::to_string(d) + ", but it is bound to a memref of " +
+                      std::to_string(sizes[d]));
+      }
+    if (celeris_launch(module, launch.kernel.c_str(), nullptr, nullptr, 0,
+                       kernelArgs.data(), static_cast<int>(kernelArgs.size()),
+                       stream))
+      return fail(name + lastError);
   }
   return 0;
 }

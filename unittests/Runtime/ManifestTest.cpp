@@ -288,7 +288,9 @@ TEST(Manifest, RejectsMalformedInput) {
       {"celeris-artifact 1\nkernel k\narg memref<x:f32> q\n",
        "line 3: bad memref argument 'memref<x:f32>'"},
       {"celeris-artifact 1\nkernel k\nlaunch\n",
-       "line 3: unknown directive 'launch'"},
+       "line 3: 'launch' in kernel 'k' (only a program has launch lines)"},
+      {"celeris-artifact 1\nkernel k\nbogus\n",
+       "line 3: unknown directive 'bogus'"},
       {"celeris-artifact 1\nkernel k\nsize N x\n",
        "line 3: expected 'size <name> <memref argument> <dimension>'"},
       {"celeris-artifact 1\nkernel k\nsize N x -1\n",
@@ -453,6 +455,175 @@ TEST(Runtime, ChecksStaticExtents) {
             0)
       << celeris_last_error();
   EXPECT_EQ(grid[0], 2);
+  celeris_module_unload(module);
+}
+
+// Two kernels and a program that runs them with a buffer between them.
+constexpr const char *kProgram = R"(celeris-artifact 1
+kernel scale
+  binary kernels.cubin
+  symbol scale
+  grid N 1 1
+  block 256 1 1
+  shared 0
+  arg memref<2:bf16> x
+  arg memref<2:f32> y
+  size N x 0
+  result y x[0] x[1]*2
+end
+program twice
+  arg memref<2:bf16> x shape ?x64
+  arg memref<1:f32> out
+  result out x[0]*x[1]*2
+  buffer scaled memref<2:f32> x[0] x[1]*2
+  launch scale x scaled
+  launch sum scaled out
+end
+kernel sum
+  binary kernels.cubin
+  symbol sum
+  grid 1 1 1
+  block 32 1 1
+  shared 0
+  arg memref<2:f32> y
+  arg memref<1:f32> out
+  result out y[0]*y[1]
+end
+)";
+
+TEST(Manifest, ParsesPrograms) {
+  std::string error;
+  std::optional<Manifest> m = Manifest::parse(kProgram, error);
+  ASSERT_TRUE(m) << error;
+  ASSERT_EQ(m->kernels.size(), 3u);
+  const KernelSpec &program = m->kernels[1];
+  ASSERT_TRUE(program.program);
+  EXPECT_EQ(program.args.size(), 2u);
+  ASSERT_EQ(program.results.size(), 1u);
+  EXPECT_EQ(program.results[0].text, "x[0]*x[1]*2");
+  ASSERT_EQ(program.program->buffers.size(), 1u);
+  const ProgramBuffer &buffer = program.program->buffers[0];
+  EXPECT_EQ(buffer.type.name, "scaled");
+  EXPECT_EQ(buffer.type.rank, 2u);
+  EXPECT_EQ(buffer.type.elementType, "f32");
+  ASSERT_EQ(buffer.dims.size(), 2u);
+  EXPECT_EQ(buffer.dims[1].factors.size(), 2u);
+  // The second launch names a kernel defined after the program.
+  ASSERT_EQ(program.program->launches.size(), 2u);
+  EXPECT_EQ(program.program->launches[0].kernelIndex, 0u);
+  EXPECT_EQ(program.program->launches[0].operands, (std::vector<int>{0, -1}));
+  EXPECT_EQ(program.program->launches[1].kernelIndex, 2u);
+  EXPECT_EQ(program.program->launches[1].operands, (std::vector<int>{-1, 1}));
+}
+
+TEST(Manifest, RejectsMalformedPrograms) {
+  auto withProgram = [](const std::string &body) {
+    return std::string(kProgram).substr(
+               0, std::string(kProgram).find("program twice")) +
+           "program p\n" + body + "end\n";
+  };
+  struct Case {
+    std::string text;
+    const char *message;
+  } cases[] = {
+      {withProgram("arg f32 a\n"),
+       "line 14: argument 'a' of program 'p' must be a memref<RANK:ELEMENT>"},
+      {withProgram("arg memref<2:bf16> x\nbuffer x memref<1:f32> 4\n"),
+       "line 15: 'x' names two things in program 'p'"},
+      {withProgram("buffer b memref<1:q9> 4\n"),
+       "line 14: buffer 'b' has element type 'q9', which the runtime cannot "
+       "size"},
+      {withProgram("buffer b memref<2:f32> 4\n"),
+       "line 14: buffer 'b' has 1 dimensions, but its memref has rank 2"},
+      {withProgram("buffer b memref<1:f32> y[0]\n"),
+       "line 14: dimension 'y[0]' of buffer 'b' reads no dimension of a "
+       "memref argument"},
+      {withProgram("grid 1 1 1\n"),
+       "line 14: 'grid' in program 'p' (a program has arg, result, buffer "
+       "and launch lines)"},
+      {withProgram("arg memref<2:bf16> x\nlaunch scale x y\n"),
+       "line 15: launch of 'scale' passes 'y', which is no argument or "
+       "buffer of program 'p'"},
+      {withProgram("arg memref<2:bf16> x\nlaunch nothing x\n"),
+       "line 15: program 'p' launches 'nothing', which is no kernel of the "
+       "manifest"},
+      {withProgram("arg memref<2:bf16> x\nlaunch scale x\n"),
+       "line 15: program 'p' passes 1 arguments to kernel 'scale', which "
+       "takes 2"},
+      {withProgram("arg memref<2:bf16> x\narg memref<2:bf16> y\n"
+                   "launch scale x y\n"),
+       "line 16: program 'p' passes 'y' (memref<2:bf16>) as argument 'y' of "
+       "kernel 'scale', which needs a memref of the same rank and element "
+       "type"},
+      {withProgram("arg memref<2:f32> y\narg memref<1:f32> out\n"
+                   "buffer b memref<2:bf16> 4 4\nlaunch scale b y\n"),
+       "line 17: program 'p' reads buffer 'b' before a launch writes it"},
+      {withProgram("arg memref<2:bf16> x\n"),
+       "line 15: program 'p' launches no kernel"},
+      {withProgram("arg memref<2:bf16> x\narg memref<2:f32> y\n"
+                   "arg memref<2:f32> z\nresult z x[0] x[1]\n"
+                   "launch scale x y\n"),
+       "line 19: program 'p' has a result 'z' that no launch writes"},
+      {std::string(kProgram) + "kernel scale\n",
+       "line 31: 'scale' is defined twice"},
+  };
+  for (const Case &c : cases) {
+    std::string error;
+    EXPECT_FALSE(Manifest::parse(c.text, error)) << c.text;
+    EXPECT_NE(error.find(c.message), std::string::npos)
+        << "got: " << error << "\nwanted: " << c.message;
+  }
+}
+
+// A program is launched by name like a kernel: its arguments are checked,
+// its outputs' shapes too, and it has no geometry of its own.
+TEST(Runtime, ChecksProgramLaunches) {
+  CelerisModule *module = nullptr;
+  ASSERT_EQ(
+      celeris_module_load_manifest(writeManifest(kProgram).c_str(), &module), 0)
+      << celeris_last_error();
+  EXPECT_EQ(celeris_module_num_kernels(module), 3);
+  EXPECT_STREQ(celeris_module_kernel_name(module, 1), "twice");
+  EXPECT_EQ(celeris_kernel_num_args(module, "twice"), 2);
+  EXPECT_EQ(celeris_kernel_num_results(module, "twice"), 1);
+  Descriptor<2> x;
+  Descriptor<1> out;
+  x.sizes[0] = 3;
+  x.sizes[1] = 32;
+  out.sizes[0] = 192;
+  void *args[] = {&x, &out};
+  int64_t grid[3], shared;
+  EXPECT_NE(celeris_launch_geometry(module, "twice", nullptr, nullptr, 0, args,
+                                    2, grid, &shared),
+            0);
+  EXPECT_STREQ(celeris_last_error(),
+               "'twice' is a program of 2 launches, with no geometry of its "
+               "own");
+  EXPECT_NE(
+      celeris_launch(module, "twice", nullptr, nullptr, 0, args, 1, nullptr),
+      0);
+  EXPECT_STREQ(celeris_last_error(),
+               "program 'twice': takes 2 arguments, got 1");
+  EXPECT_NE(
+      celeris_launch(module, "twice", nullptr, nullptr, 0, args, 2, nullptr),
+      0);
+  EXPECT_STREQ(celeris_last_error(),
+               "program 'twice': argument 'x' has extent 32 in dimension 1, "
+               "the kernel needs 64");
+  x.sizes[1] = 64;
+  EXPECT_NE(
+      celeris_launch(module, "twice", nullptr, nullptr, 0, args, 2, nullptr),
+      0);
+  EXPECT_STREQ(celeris_last_error(),
+               "program 'twice': result 'out' has extent 192 in dimension 0, "
+               "its shape (x[0]*x[1]*2) gives 384");
+  out.sizes[0] = 384;
+  EXPECT_NE(
+      celeris_launch(module, "twice", nullptr, nullptr, 0, args, 2, nullptr),
+      0);
+  EXPECT_STREQ(celeris_last_error(),
+               "cannot launch 'twice': the module was loaded from its "
+               "manifest alone, without a runtime");
   celeris_module_unload(module);
 }
 
