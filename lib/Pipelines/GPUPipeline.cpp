@@ -28,6 +28,8 @@ LogicalResult mlir::celeris::buildGPUPipeline(
   decompose.keep = {SelectiveScanOp::getOperationName().str(),
                     MoEOp::getOperationName().str()};
   pm.addPass(createCelerisDecomposeComposites(decompose));
+  // A function of several Celeris ops becomes a program of their kernels.
+  pm.addPass(createCelerisOutlineKernels());
   std::unique_ptr<Pass> select = createCelerisSelectGPUSchedule();
   if (failed(select->initializeOptions(
           "chip=" + options.chip + " " + options.schedule, errorHandler)))

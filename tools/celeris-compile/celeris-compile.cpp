@@ -53,6 +53,7 @@
 #include "celeris/InitAllDialects.h"
 #include "celeris/Pipelines/Pipelines.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -120,6 +121,16 @@ struct KernelEntry : LaunchEntry {
   std::vector<std::string> results; // "<arg> <ARG[DIM] or extent>..."
 };
 
+/// A program's manifest entry: a function of several kernels, read from
+/// the `celeris.program` record of convert-celeris-to-gpu.
+struct ProgramEntry {
+  std::string name;
+  std::vector<std::string> args;     // "<kind> <name>[ shape <extents>]"
+  std::vector<std::string> results;  // "<arg> <dims>..."
+  std::vector<std::string> buffers;  // "<name> <kind> <dims>..."
+  std::vector<std::string> launches; // "<kernel> <arg or buffer>..."
+};
+
 /// The manifest kind of a kernel argument type, or empty if unsupported.
 std::string argKind(Type type) {
   if (auto memref = dyn_cast<MemRefType>(type)) {
@@ -152,6 +163,77 @@ std::string argShape(Type type) {
                                     ? std::string("?")
                                     : std::to_string(extent));
   return shape;
+}
+
+/// `dims`, an array of dimension strings, as the manifest's words.
+FailureOr<std::string> readDims(Attribute dims) {
+  auto array = dyn_cast_or_null<ArrayAttr>(dims);
+  if (!array)
+    return failure();
+  std::string words;
+  for (Attribute dim : array) {
+    auto text = dyn_cast<StringAttr>(dim);
+    if (!text || text.getValue().empty() || text.getValue().contains(' '))
+      return failure();
+    words += " " + text.str();
+  }
+  return words;
+}
+
+/// Reads the `celeris.program` record on `func` (see ProgramToGPU.cpp):
+/// its launches, buffers and results.
+FailureOr<ProgramEntry> readProgram(func::FuncOp func, DictionaryAttr record) {
+  ProgramEntry entry;
+  entry.name = func.getSymName().str();
+  auto bad = [&](const Twine &what) {
+    return func.emitError()
+           << "'celeris.program' of @" << entry.name << ": " << what;
+  };
+  auto names = func->getAttrOfType<ArrayAttr>("celeris.arg_names");
+  ArrayRef<Type> types = func.getArgumentTypes();
+  if (!names || names.size() != types.size())
+    return bad("needs 'celeris.arg_names', a name for each argument");
+  for (auto [type, name] : llvm::zip(types, names)) {
+    std::string kind = argKind(type);
+    auto text = dyn_cast<StringAttr>(name);
+    if (!isa<MemRefType>(type) || kind.empty() || !text)
+      return bad("its arguments must be named identity-layout memrefs");
+    entry.args.push_back(kind + " " + text.str() + argShape(type));
+  }
+  auto results = record.getAs<DictionaryAttr>("results");
+  auto buffers = record.getAs<ArrayAttr>("buffers");
+  auto launches = record.getAs<ArrayAttr>("launches");
+  if (!results || !buffers || !launches)
+    return bad("needs 'results', 'buffers' and 'launches'");
+  for (NamedAttribute result : results) {
+    FailureOr<std::string> dims = readDims(result.getValue());
+    if (failed(dims))
+      return bad("result '" + result.getName().getValue() +
+                 "' needs an array of dimension strings");
+    entry.results.push_back(result.getName().str() + *dims);
+  }
+  for (Attribute attr : buffers) {
+    auto buffer = dyn_cast<DictionaryAttr>(attr);
+    auto name = buffer ? buffer.getAs<StringAttr>("name") : nullptr;
+    auto type = buffer ? buffer.getAs<TypeAttr>("type") : nullptr;
+    FailureOr<std::string> dims =
+        buffer ? readDims(buffer.get("shape")) : FailureOr<std::string>();
+    if (!name || !type || !isa<MemRefType>(type.getValue()) ||
+        argKind(type.getValue()).empty() || failed(dims))
+      return bad("each buffer needs a name, a memref type and a shape");
+    entry.buffers.push_back(name.str() + " " + argKind(type.getValue()) +
+                            *dims);
+  }
+  for (Attribute attr : launches) {
+    auto launch = dyn_cast<DictionaryAttr>(attr);
+    auto kernel = launch ? launch.getAs<SymbolRefAttr>("kernel") : nullptr;
+    FailureOr<std::string> args =
+        launch ? readDims(launch.get("args")) : FailureOr<std::string>();
+    if (!kernel || failed(args))
+      return bad("each launch needs a kernel and the names of its arguments");
+    entry.launches.push_back(kernel.getLeafReference().str() + *args);
+  }
+  return entry;
 }
 
 /// Reads the optional `sizes = {NAME = "ARG[DIM]", ...}` of `launch`: named
@@ -421,6 +503,20 @@ int compile() {
       return 1;
   }
 
+  // Programs: their records are read and the declarations carrying them
+  // dropped before the NVVM lowering, which has no use for them.
+  std::vector<ProgramEntry> programs;
+  for (auto func : llvm::to_vector(module->getOps<func::FuncOp>())) {
+    auto record = func->getAttrOfType<DictionaryAttr>("celeris.program");
+    if (!record)
+      continue;
+    FailureOr<ProgramEntry> entry = readProgram(func, record);
+    if (failed(entry))
+      return 1;
+    programs.push_back(*entry);
+    func.erase();
+  }
+
   std::vector<KernelEntry> kernels;
   bool ok = true;
   module->walk([&](gpu::GPUModuleOp gpuModule) {
@@ -514,10 +610,31 @@ int compile() {
          << "\n    shared " << step.shared << "\n";
     os << "end\n";
   }
+  for (const ProgramEntry &p : programs) {
+    os << "program " << p.name << "\n";
+    for (const std::string &arg : p.args)
+      os << "  arg " << arg << "\n";
+    for (const std::string &result : p.results)
+      os << "  result " << result << "\n";
+    for (const std::string &buffer : p.buffers)
+      os << "  buffer " << buffer << "\n";
+    for (const std::string &launch : p.launches)
+      os << "  launch " << launch << "\n";
+    os << "end\n";
+  }
   if (failed(writeFile(outputDir + "/manifest.txt", manifest)))
     return 1;
-  llvm::outs() << "wrote " << kernels.size() << " kernel(s) for " << chip
-               << " to " << outputDir << "\n";
+  llvm::outs() << "wrote " << kernels.size() << " kernel(s)";
+  if (!programs.empty())
+    llvm::outs() << " and " << programs.size() << " program(s)";
+  llvm::outs() << " for " << chip << " to " << outputDir << "\n";
+  // What each program runs.
+  for (const ProgramEntry &p : programs) {
+    llvm::outs() << "  " << p.name << ": program of";
+    for (const std::string &launch : p.launches)
+      llvm::outs() << " " << StringRef(launch).split(' ').first;
+    llvm::outs() << "\n";
+  }
   // Which kernel each op became (prefill or decode, and its schedule).
   for (const KernelEntry &k : kernels)
     if (!k.schedule.empty())

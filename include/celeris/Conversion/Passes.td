@@ -139,6 +139,39 @@ def CelerisBlockScan : Pass<"celeris-block-scan"> {
   ];
 }
 
+def CelerisOutlineKernels
+    : Pass<"celeris-outline-kernels", "::mlir::ModuleOp"> {
+  let summary = "Give each Celeris op of a function of several its own "
+                "function, called from a program";
+  let description = [{
+    The GPU lowering turns a function that is one Celeris op into one
+    kernel. A function that holds several (a MoE layer as routing,
+    dispatch, grouped matmuls and combine; an attention layer feeding a
+    recurrence) becomes a *program*: each of its Celeris ops moves into a
+    new function `@<function>_<op>` together with the ops that compute its
+    operands from the function's arguments and the other Celeris ops'
+    results (the elementwise math a kernel applies as it loads), and is
+    replaced by a `func.call` of it. The function is left holding the
+    calls and its return, marked `celeris.program`:
+
+    ```mlir
+    func.func @moe(%logits: tensor<256x16xf32>, %x: tensor<256x128xbf16>, ...)
+        -> tensor<256x128xbf16> attributes {celeris.program} {
+      %weights, %experts = call @moe_route(%logits)
+          : (tensor<256x16xf32>) -> (tensor<256x4xf32>, tensor<256x4xi32>)
+      ...
+    }
+    ```
+
+    `convert-celeris-to-gpu` lowers each called function to a kernel and
+    the program to the launches that run them, with buffers for the results
+    passed between them. Functions with one Celeris op are left alone. An
+    op of a program's function that computes no Celeris op's operand (a
+    result computed after the last kernel) is an error naming it.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def CelerisSelectGPUSchedule
     : Pass<"celeris-select-gpu-schedule", "::mlir::ModuleOp"> {
   let summary = "Choose the GPU kernel schedule of every Celeris op";
@@ -295,6 +328,22 @@ def ConvertCelerisToGPU : Pass<"convert-celeris-to-gpu", "::mlir::ModuleOp"> {
     registers (up to 16 states). Every operand of a scan, and the decay and
     beta of a recurrence, may be computed from one argument by elementwise
     `arith`/`math` ops, which the kernel applies as it loads each element.
+
+    The MoE primitives (`celeris.route`, `celeris.dispatch`,
+    `celeris.grouped_matmul`, `celeris.combine`) become the `moe_route`,
+    `moe_dispatch`, `grouped_gemm` and `moe_combine` kernels
+    (docs/pipelines/gpu-moe.md).
+
+    A function marked `celeris.program` (by `celeris-outline-kernels`: calls
+    of functions of one Celeris op each) becomes, once its callees are
+    kernels, a private declaration taking its arguments and then its
+    results as memrefs, with `celeris.arg_names` and a `celeris.program`
+    record of its launches: each a kernel and what its arguments are bound
+    to (an argument or result of the program, or a buffer between launches),
+    every buffer's name, type and shape and every result's shape as
+    products of the arguments' extents, composed from the kernels' result
+    shapes. `celeris-compile` writes it as a manifest `program`
+    (docs/pipelines/gpu-artifacts.md).
 
     Unsupported forms (page tables, other head dims or element types,
     recurrence dims no kernel takes, functions with other ops) are errors at

@@ -186,6 +186,11 @@ mlir::celeris::lowerAttentionFunctionToGPU(func::FuncOp func, AttentionOp op,
   if (failed(buildAttentionKernel(kernels, func.getSymName(), func.getLoc(),
                                   spec)))
     return failure();
-  func.erase();
+  replaceFunctionByKernel(
+      func, kernels,
+      {op.getQuery(), op.getKey(), op.getValue(), op.getAlibiSlopes(),
+       op.getQSegmentIds(), op.getKvSegmentIds(), op.getCuSeqlensQ(),
+       op.getCuSeqlensKv(), op.getBlockCounts(), op.getBlockIndices(),
+       op.getKvLengths(), op.getPageTable(), op.getOutput(), op.getLse()});
   return success();
 }

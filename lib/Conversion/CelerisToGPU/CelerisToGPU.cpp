@@ -10,6 +10,7 @@
 #include "celeris/Conversion/Passes.h"
 #include "celeris/Dialect/Celeris/IR/CelerisOps.h"
 
+#include "FunctionKernel.h"
 #include "OperandPrologue.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -188,10 +189,13 @@ LogicalResult mlir::celeris::lowerCelerisFunctionsToGPU(ModuleOp module,
            << "convert-celeris-to-gpu: unsupported chip '" << chipName
            << "'; expected one of " << getSupportedNvidiaChipNames();
 
-  SmallVector<func::FuncOp> functions;
-  for (auto func : module.getOps<func::FuncOp>())
-    if (hasCelerisOps(func))
+  SmallVector<func::FuncOp> functions, programs;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func->hasAttr(kProgramAttrName) && !func.isExternal())
+      programs.push_back(func);
+    else if (hasCelerisOps(func))
       functions.push_back(func);
+  }
   if (functions.empty())
     return success();
 
@@ -214,6 +218,12 @@ LogicalResult mlir::celeris::lowerCelerisFunctionsToGPU(ModuleOp module,
   bool failedAny = false;
   for (func::FuncOp func : functions)
     if (failed(lowerFunctionToGPU(func, kernels, *chip)))
+      failedAny = true;
+  if (failedAny)
+    return failure();
+  // Each program's launches, once its functions are kernels.
+  for (func::FuncOp program : programs)
+    if (failed(lowerProgramToGPU(program, kernels)))
       failedAny = true;
   if (failedAny)
     return failure();

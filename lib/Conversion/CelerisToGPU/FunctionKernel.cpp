@@ -122,11 +122,51 @@ LogicalResult mlir::celeris::checkKernelFunction(func::FuncOp func,
                            << " must return the results of its " << opName
                            << " directly, in order (" << resultOrder
                            << "): the kernel writes them";
-  if (!SymbolTable::symbolKnownUseEmpty(func, func->getParentOp()))
+  // Programs call their kernels' functions; any other use would dangle.
+  std::optional<SymbolTable::UseRange> uses =
+      SymbolTable::getSymbolUses(func, func->getParentOp());
+  if (!uses || llvm::any_of(*uses, [](const SymbolTable::SymbolUse &use) {
+        auto caller = use.getUser()->getParentOfType<func::FuncOp>();
+        return !isa<func::CallOp>(use.getUser()) || !caller ||
+               !caller->hasAttr(kProgramAttrName);
+      }))
     return func.emitError() << what << ": @" << name
                             << " is used in the module; the kernel replaces "
                                "it, so those uses would dangle";
   return success();
+}
+
+void mlir::celeris::replaceFunctionByKernel(func::FuncOp func,
+                                            gpu::GPUModuleOp kernels,
+                                            ArrayRef<Value> values) {
+  Block &block = func.getBody().front();
+  auto ret = cast<func::ReturnOp>(block.getTerminator());
+  // What `value` is of the function: checkKernelFunction made every
+  // operand an argument or elementwise math on one, and every result
+  // returned.
+  auto source = [&](Value value) -> int64_t {
+    for (auto [index, returned] : llvm::enumerate(ret.getOperands()))
+      if (returned == value)
+        return -1 - static_cast<int64_t>(index);
+    SmallVector<Value> worklist = {value};
+    while (!worklist.empty()) {
+      Value next = worklist.pop_back_val();
+      if (auto arg = dyn_cast<BlockArgument>(next);
+          arg && arg.getOwner() == &block)
+        return arg.getArgNumber();
+      if (Operation *def = next.getDefiningOp())
+        llvm::append_range(worklist, def->getOperands());
+    }
+    llvm_unreachable("a kernel operand that no argument computes");
+  };
+  SmallVector<int64_t> sources;
+  for (Value value : values)
+    if (value)
+      sources.push_back(source(value));
+  auto kernel = kernels.lookupSymbol<gpu::GPUFuncOp>(func.getSymName());
+  kernel->setAttr(kArgumentSourcesAttrName,
+                  DenseI64ArrayAttr::get(func.getContext(), sources));
+  func.erase();
 }
 
 MemRefType mlir::celeris::getKernelMemRefType(Value value) {

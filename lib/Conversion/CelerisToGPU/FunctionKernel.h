@@ -104,6 +104,20 @@ NamedAttrList getKernelLaunch(Builder &builder, ArrayRef<std::string> grid,
 void capKernelRegisters(gpu::GPUFuncOp kernel, int64_t threads,
                         int64_t ctasPerSm);
 
+/// The attribute of a kernel that says which argument or result of the
+/// function it replaced each of its manifest arguments is: an array of
+/// i64, `i` for argument i and `-1 - r` for result r. Programs bind their
+/// launches through it.
+constexpr StringLiteral kArgumentSourcesAttrName = "celeris.arg_sources";
+
+/// Erases `func`, which `kernels` now has the kernel of, after recording on
+/// the kernel (kArgumentSourcesAttrName) what of `func` each kernel argument
+/// is: `values` are the op's operands and results in the kernel's argument
+/// order, null where the kernel has no argument. An operand computed from
+/// an argument by a prologue is that argument.
+void replaceFunctionByKernel(func::FuncOp func, gpu::GPUModuleOp kernels,
+                             ArrayRef<Value> values);
+
 /// Replace `func` (checked by findKernelOp to hold `op`) by its kernel.
 LogicalResult lowerAttentionFunctionToGPU(func::FuncOp func, AttentionOp op,
                                           gpu::GPUModuleOp kernels,
@@ -126,6 +140,16 @@ LogicalResult lowerDispatchFunctionToGPU(func::FuncOp func, DispatchOp op,
                                          gpu::GPUModuleOp kernels);
 LogicalResult lowerCombineFunctionToGPU(func::FuncOp func, CombineOp op,
                                         gpu::GPUModuleOp kernels);
+
+/// Replaces `program` (a function marked kProgramAttrName, whose callees
+/// `kernels` now has the kernels of) by the record of its launches: a
+/// private declaration taking its arguments and results as memrefs, with
+/// `celeris.arg_names` and a `celeris.program` dictionary of `launches`
+/// (each a kernel and the names bound to its arguments), `buffers` (name,
+/// memref type and shape of each result passed between launches) and
+/// `results` (each result's shape), shapes as products of the arguments'
+/// extents.
+LogicalResult lowerProgramToGPU(func::FuncOp program, gpu::GPUModuleOp kernels);
 
 /// The largest state dim of a selective scan on the GPU: a lane holds a
 /// channel's states (and their runs' aggregates) in registers.

@@ -13,12 +13,15 @@
 using namespace mlir;
 using namespace mlir::celeris;
 
-/// Replaces `func` by its kernel when `build` made one.
+/// Replaces `func` by its kernel when `build` made one; `values` as
+/// replaceFunctionByKernel takes them.
 static LogicalResult replaceByKernel(func::FuncOp func,
-                                     FailureOr<gpu::GPUFuncOp> kernel) {
+                                     gpu::GPUModuleOp kernels,
+                                     FailureOr<gpu::GPUFuncOp> kernel,
+                                     ArrayRef<Value> values) {
   if (failed(kernel))
     return failure();
-  func.erase();
+  replaceFunctionByKernel(func, kernels, values);
   return success();
 }
 
@@ -60,8 +63,9 @@ LogicalResult mlir::celeris::lowerGroupedMatmulFunctionToGPU(
   spec.offsets = getKernelMemRefType(op.getOffsets());
   spec.y = getKernelMemRefType(op.getY());
   return replaceByKernel(
-      func,
-      buildGroupedGemmKernel(kernels, func.getSymName(), func.getLoc(), spec));
+      func, kernels,
+      buildGroupedGemmKernel(kernels, func.getSymName(), func.getLoc(), spec),
+      {op.getX(), op.getW(), op.getOffsets(), op.getY()});
 }
 
 /// The largest number of groups a warp ranks with unrolled compares.
@@ -103,9 +107,11 @@ LogicalResult mlir::celeris::lowerRouteFunctionToGPU(func::FuncOp func,
              << "the capacity must be at most " << kMaxExpertChoiceCapacity
              << ", got " << capacity;
     spec.capacity = capacity;
-    return replaceByKernel(func,
-                           buildExpertChoiceKernel(kernels, func.getSymName(),
-                                                   func.getLoc(), spec));
+    return replaceByKernel(
+        func, kernels,
+        buildExpertChoiceKernel(kernels, func.getSymName(), func.getLoc(),
+                                spec),
+        {op.getLogits(), op.getBias(), op.getWeights(), op.getIndices()});
   }
   if (ShapedType::isDynamic(experts) || experts > kMaxRoutedExperts)
     return op->emitError() << what << ": a warp holds a token's scores in "
@@ -130,7 +136,9 @@ LogicalResult mlir::celeris::lowerRouteFunctionToGPU(func::FuncOp func,
   spec.k = op.getK();
   spec.renormalize = op.getRenormalize();
   return replaceByKernel(
-      func, buildRouteKernel(kernels, func.getSymName(), func.getLoc(), spec));
+      func, kernels,
+      buildRouteKernel(kernels, func.getSymName(), func.getLoc(), spec),
+      {op.getLogits(), op.getBias(), op.getWeights(), op.getIndices()});
 }
 
 LogicalResult
@@ -153,8 +161,10 @@ mlir::celeris::lowerCombineFunctionToGPU(func::FuncOp func, CombineOp op,
   spec.weights = getKernelMemRefType(op.getWeights());
   spec.rowMap = getKernelMemRefType(op.getRowMap());
   spec.out = getKernelMemRefType(op.getOutput());
-  return replaceByKernel(func, buildCombineKernel(kernels, func.getSymName(),
-                                                  func.getLoc(), spec));
+  return replaceByKernel(
+      func, kernels,
+      buildCombineKernel(kernels, func.getSymName(), func.getLoc(), spec),
+      {op.getY(), op.getWeights(), op.getRowMap(), op.getOutput()});
 }
 
 LogicalResult
@@ -183,6 +193,9 @@ mlir::celeris::lowerDispatchFunctionToGPU(func::FuncOp func, DispatchOp op,
   spec.rowMap = getKernelMemRefType(op.getRowMap());
   spec.numExperts = experts;
   spec.capacity = op.getCapacity();
-  return replaceByKernel(func, buildDispatchKernel(kernels, func.getSymName(),
-                                                   func.getLoc(), spec));
+  return replaceByKernel(
+      func, kernels,
+      buildDispatchKernel(kernels, func.getSymName(), func.getLoc(), spec),
+      {op.getX(), op.getExperts(), op.getPermuted(), op.getOffsets(),
+       op.getRowMap()});
 }

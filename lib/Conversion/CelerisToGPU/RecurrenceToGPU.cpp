@@ -182,6 +182,9 @@ mlir::celeris::lowerRecurrenceFunctionToGPU(func::FuncOp func, RecurrenceOp op,
   if (failed(buildRecurrenceKernel(kernels, func.getSymName(), func.getLoc(),
                                    spec)))
     return failure();
-  func.erase();
+  replaceFunctionByKernel(func, kernels,
+                          {op.getQuery(), op.getKey(), op.getValue(),
+                           op.getDecay(), op.getBeta(), op.getInitialState(),
+                           op.getOutput(), op.getFinalState()});
   return success();
 }

@@ -40,7 +40,8 @@ LogicalResult mlir::celeris::lowerScanFunctionToGPU(func::FuncOp func,
   spec.reverse = op.getReverse();
   if (failed(buildScanKernel(kernels, func.getSymName(), func.getLoc(), spec)))
     return failure();
-  func.erase();
+  replaceFunctionByKernel(func, kernels,
+                          {op.getA(), op.getB(), op.getInitial(), op.getH()});
   return success();
 }
 
@@ -97,6 +98,9 @@ LogicalResult mlir::celeris::lowerSelectiveScanFunctionToGPU(
   if (failed(buildSelectiveScanKernel(kernels, func.getSymName(), func.getLoc(),
                                       spec)))
     return failure();
-  func.erase();
+  replaceFunctionByKernel(func, kernels,
+                          {op.getU(), op.getDelta(), op.getA(), op.getBmat(),
+                           op.getC(), op.getD(), op.getZ(), op.getDeltaBias(),
+                           op.getY(), op.getLastState()});
   return success();
 }

@@ -103,17 +103,6 @@ func.func @extra(%q: tensor<2x4x?x64xbf16>, %k: tensor<2x4x?x64xbf16>, %v: tenso
 
 // -----
 
-func.func @with_attention(%q: tensor<2x4x?x64xbf16>, %k: tensor<2x4x?x64xbf16>, %v: tensor<2x4x?x64xbf16>) -> (tensor<2x4x?x64xbf16>, tensor<2x4x?x64xbf16>) {
-  %o = celeris.recurrence %q, %k, %v
-      : tensor<2x4x?x64xbf16>, tensor<2x4x?x64xbf16>, tensor<2x4x?x64xbf16> -> tensor<2x4x?x64xbf16>
-  // expected-error @+1 {{GPU recurrence: @with_attention holds 'celeris.attention' besides one celeris.recurrence; only a function made of one celeris.recurrence and the return of its results becomes a kernel}}
-  %a = celeris.attention %q, %k, %v
-      : tensor<2x4x?x64xbf16>, tensor<2x4x?x64xbf16>, tensor<2x4x?x64xbf16> -> tensor<2x4x?x64xbf16>
-  return %o, %a : tensor<2x4x?x64xbf16>, tensor<2x4x?x64xbf16>
-}
-
-// -----
-
 // One token: every decay and update runs on recurrence_step, other dims on
 // recurrence_sequential; a key dim neither takes is an error.
 func.func @step_key_dim(%q: tensor<2x4x1x250xf32>, %k: tensor<2x4x1x250xf32>, %v: tensor<2x4x1x64xf32>) -> tensor<2x4x1x64xf32> {

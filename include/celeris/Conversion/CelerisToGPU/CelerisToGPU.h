@@ -53,6 +53,16 @@ LogicalResult selectGPUSchedules(ModuleOp module, StringRef chip,
 LogicalResult lowerFunctionToGPU(func::FuncOp func, gpu::GPUModuleOp kernels,
                                  const NvidiaChip &chip);
 
+/// The unit attribute celeris-outline-kernels puts on a function it turned
+/// into a program: calls of functions of one Celeris op each, and a return.
+constexpr StringLiteral kProgramAttrName = "celeris.program";
+
+/// Splits every function of `module` that holds several Celeris ops into a
+/// function per op and a program calling them (see
+/// celeris-outline-kernels). Fails after reporting every op that feeds no
+/// Celeris op.
+LogicalResult outlineKernelFunctions(ModuleOp module);
+
 /// Lowers every function of `module` that holds a Celeris op into a kernel
 /// of `gpu.module @kernels` (created if needed; the module becomes a
 /// gpu.container_module). Functions without Celeris ops are left alone.

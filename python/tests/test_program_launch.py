@@ -1,0 +1,79 @@
+"""Programs: a function of several Celeris ops compiles to one kernel per op
+and a manifest program that runs them in order with buffers between them.
+Its launch contract is read from the manifest alone (no GPU): a program is
+called like a kernel, by its inputs, and its outputs' shapes follow from
+them."""
+
+import pytest
+
+import celeris
+from celeris import runtime
+
+from test_runtime_python import FakeCudaTensor
+
+MOE = """
+func.func @moe(%x: tensor<?x128xbf16>, %logits: tensor<?x16xf32>,
+               %wg: tensor<16x128x64xbf16>, %wd: tensor<16x64x128xbf16>)
+    -> tensor<?x128xbf16> {
+  %weights, %experts = celeris.route %logits k 4 renormalize
+      : tensor<?x16xf32> -> tensor<?x4xf32>, tensor<?x4xi32>
+  %rows, %offsets, %row_map = celeris.dispatch %x, %experts num_experts 16
+      : tensor<?x128xbf16>, tensor<?x4xi32>
+      -> tensor<?x128xbf16>, tensor<16xi32>, tensor<?x4xi32>
+  %h = celeris.grouped_matmul %rows, %wg, %offsets
+      : tensor<?x128xbf16>, tensor<16x128x64xbf16>, tensor<16xi32> -> tensor<?x64xbf16>
+  %down = celeris.grouped_matmul %h, %wd, %offsets
+      : tensor<?x64xbf16>, tensor<16x64x128xbf16>, tensor<16xi32> -> tensor<?x128xbf16>
+  %y = celeris.combine %down, %weights, %row_map
+      : tensor<?x128xbf16>, tensor<?x4xf32>, tensor<?x4xi32> -> tensor<?x128xbf16>
+  return %y : tensor<?x128xbf16>
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def artifact(tmp_path_factory):
+    path = tmp_path_factory.mktemp("program")
+    source = path / "moe.mlir"
+    source.write_text(MOE)
+    manifest = celeris.compile(str(source), path / "art", binary_format="isa")
+    return manifest, runtime.load(manifest, device=None)
+
+
+def test_a_function_of_five_ops_is_a_program_of_five_kernels(artifact):
+    manifest, module = artifact
+    assert sorted(module.kernels) == [
+        "moe", "moe_combine", "moe_dispatch", "moe_grouped_matmul",
+        "moe_grouped_matmul_0", "moe_route"]
+    assert [a[0] for a in module.kernels["moe"]] == ["x", "logits", "w", "w_1", "out"]
+    text = open(manifest).read()
+    program = text[text.index("program moe\n"):]
+    assert program.splitlines()[-6:] == [
+        "  launch moe_route logits weights experts",
+        "  launch moe_dispatch x experts permuted offsets row_map",
+        "  launch moe_grouped_matmul permuted w offsets y",
+        "  launch moe_grouped_matmul_0 y w_1 offsets y_1",
+        "  launch moe_combine y_1 weights row_map out",
+        "end"]
+    # The permuted rows are k = 4 per token: composed from dispatch's
+    # result shape over route's.
+    assert "  buffer permuted memref<2:bf16> 4*logits[0] 128\n" in program
+
+
+def test_a_program_is_a_function_of_its_inputs(artifact):
+    _, module = artifact
+    x = FakeCudaTensor(1000, 128, dtype="bfloat16")
+    logits = FakeCudaTensor(1000, 16, dtype="float32")
+    wg = FakeCudaTensor(16, 128, 64, dtype="bfloat16")
+    wd = FakeCudaTensor(16, 64, 128, dtype="bfloat16")
+    assert module.result_shapes("moe", x, logits, wg, wd) == {"out": (1000, 128)}
+    out = FakeCudaTensor(1000, 128, dtype="bfloat16")
+    with pytest.raises(celeris.CelerisError, match="is a program of 5 launches"):
+        module.geometry("moe", x, logits, wg, wd, out)
+    wrong = FakeCudaTensor(999, 128, dtype="bfloat16")
+    with pytest.raises(celeris.CelerisError,
+                       match=r"program 'moe': result 'out' has extent 999 in "
+                             r"dimension 0, its shape \(logits\[0\] 128\) gives 1000"):
+        module.launch("moe", x, logits, wg, wd, wrong)
+    with pytest.raises(celeris.CelerisError, match="without a runtime"):
+        module.launch("moe", x, logits, wg, wd, out)

@@ -1,0 +1,64 @@
+// Functions of several Celeris ops that cannot become programs: each
+// message names what the program has no kernel or binding for.
+// RUN: celeris-opt %s -split-input-file -celeris-gpu -verify-diagnostics
+
+func.func @sum_after(%q: tensor<1x4x?x64xbf16>, %k: tensor<1x4x?x64xbf16>,
+                     %v: tensor<1x4x?x64xbf16>) -> tensor<1x4x?x64xbf16> {
+  %a = celeris.attention %q, %k, %v
+      : tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>
+      -> tensor<1x4x?x64xbf16>
+  %r = celeris.recurrence %q, %k, %v
+      : tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>
+      -> tensor<1x4x?x64xbf16>
+  // expected-error @+1 {{'arith.addf' of @sum_after computes no Celeris op's operand: in a function of several Celeris ops, each becomes a kernel, and the other ops must be elementwise math a kernel applies to its operands}}
+  %s = arith.addf %a, %r : tensor<1x4x?x64xbf16>
+  return %s : tensor<1x4x?x64xbf16>
+}
+
+// -----
+
+// expected-error @+1 {{GPU program: argument #3 of @unused is read by no kernel}}
+func.func @unused(%q: tensor<1x4x?x64xbf16>, %k: tensor<1x4x?x64xbf16>,
+                  %v: tensor<1x4x?x64xbf16>, %extra: tensor<4xf32>)
+    -> (tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>) {
+  %a = celeris.attention %q, %k, %v
+      : tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>
+      -> tensor<1x4x?x64xbf16>
+  %r = celeris.recurrence %q, %k, %a
+      : tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>
+      -> tensor<1x4x?x64xbf16>
+  return %a, %r : tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>
+}
+
+// -----
+
+func.func @returns_argument(%q: tensor<1x4x?x64xbf16>, %k: tensor<1x4x?x64xbf16>,
+                            %v: tensor<1x4x?x64xbf16>)
+    -> (tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>) {
+  %a = celeris.attention %q, %k, %v
+      : tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>
+      -> tensor<1x4x?x64xbf16>
+  %r = celeris.recurrence %q, %k, %a
+      : tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>
+      -> tensor<1x4x?x64xbf16>
+  // expected-error @+1 {{GPU program: result #1 of @returns_argument must be a kernel's result, returned once: the program's results are the buffers its kernels write}}
+  return %r, %q : tensor<1x4x?x64xbf16>, tensor<1x4x?x64xbf16>
+}
+
+// -----
+
+// Each op keeps the errors of its kernel: dispatch reads its tokens as they
+// are, with no math on the way.
+func.func @squared(%x: tensor<64x128xbf16>, %logits: tensor<64x16xf32>)
+    -> tensor<64x128xbf16> {
+  %weights, %experts = celeris.route %logits k 2
+      : tensor<64x16xf32> -> tensor<64x2xf32>, tensor<64x2xi32>
+  %sq = arith.mulf %x, %x : tensor<64x128xbf16>
+  // expected-error @+1 {{GPU dispatch: the x is not an argument of @squared_dispatch; the kernel reads its operands from its arguments}}
+  %rows, %offsets, %row_map = celeris.dispatch %sq, %experts num_experts 16
+      : tensor<64x128xbf16>, tensor<64x2xi32>
+      -> tensor<128x128xbf16>, tensor<16xi32>, tensor<64x2xi32>
+  %y = celeris.combine %rows, %weights, %row_map
+      : tensor<128x128xbf16>, tensor<64x2xf32>, tensor<64x2xi32> -> tensor<64x128xbf16>
+  return %y : tensor<64x128xbf16>
+}
