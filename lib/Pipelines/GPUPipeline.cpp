@@ -22,11 +22,9 @@ LogicalResult mlir::celeris::buildGPUPipeline(
     function_ref<LogicalResult(const Twine &)> errorHandler) {
   // The selective scan has a kernel of its own, which fuses the
   // discretisation its decomposition would materialise. The MoE layer
-  // stays whole so that the lowering names it: its decomposition is a
-  // sequence of launches, more than a function's one.
+  // decomposes into a program of kernels.
   CelerisDecomposeCompositesOptions decompose;
-  decompose.keep = {SelectiveScanOp::getOperationName().str(),
-                    MoEOp::getOperationName().str()};
+  decompose.keep = {SelectiveScanOp::getOperationName().str()};
   pm.addPass(createCelerisDecomposeComposites(decompose));
   // A function of several Celeris ops becomes a program of their kernels.
   pm.addPass(createCelerisOutlineKernels());

@@ -44,7 +44,7 @@ def test_a_function_of_five_ops_is_a_program_of_five_kernels(artifact):
     manifest, module = artifact
     assert sorted(module.kernels) == [
         "moe", "moe_combine", "moe_dispatch", "moe_grouped_matmul",
-        "moe_grouped_matmul_0", "moe_route"]
+        "moe_grouped_matmul_1", "moe_route"]
     assert [a[0] for a in module.kernels["moe"]] == ["x", "logits", "w", "w_1", "out"]
     text = open(manifest).read()
     program = text[text.index("program moe\n"):]
@@ -52,7 +52,7 @@ def test_a_function_of_five_ops_is_a_program_of_five_kernels(artifact):
         "  launch moe_route logits weights experts",
         "  launch moe_dispatch x experts permuted offsets row_map",
         "  launch moe_grouped_matmul permuted w offsets y",
-        "  launch moe_grouped_matmul_0 y w_1 offsets y_1",
+        "  launch moe_grouped_matmul_1 y w_1 offsets y_1",
         "  launch moe_combine y_1 weights row_map out",
         "end"]
     # The permuted rows are k = 4 per token: composed from dispatch's

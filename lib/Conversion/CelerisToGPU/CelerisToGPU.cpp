@@ -18,6 +18,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -178,6 +179,18 @@ mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
                    op->getContext(), *chip, family, columns, getStart(op),
                    overrides, [&] { return op->emitError("GPU schedule: "); }));
   });
+  // The linalg ops of programs: loop_nest kernels.
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal() || !isProgramCallee(func))
+      continue;
+    for (Operation &op : func.getBody().front())
+      if (isa<linalg::LinalgOp>(op) && !isa<linalg::FillOp>(op))
+        record(&op,
+               selectMoESchedule(op.getContext(), *chip, KernelFamily::LoopNest,
+                                 0, getStart(&op), overrides, [&] {
+                                   return op.emitError("GPU schedule: ");
+                                 }));
+  }
   return failure(failedAny);
 }
 
@@ -193,7 +206,7 @@ LogicalResult mlir::celeris::lowerCelerisFunctionsToGPU(ModuleOp module,
   for (auto func : module.getOps<func::FuncOp>()) {
     if (func->hasAttr(kProgramAttrName) && !func.isExternal())
       programs.push_back(func);
-    else if (hasCelerisOps(func))
+    else if (hasCelerisOps(func) || isProgramCallee(func))
       functions.push_back(func);
   }
   if (functions.empty())

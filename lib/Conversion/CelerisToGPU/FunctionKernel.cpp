@@ -48,10 +48,15 @@ FailureOr<Operation *> mlir::celeris::findKernelOp(func::FuncOp func) {
     if (!found)
       found = &op;
   }
-  if (!found)
+  if (!found) {
+    // A function of a program may be one linalg op: a loop_nest kernel.
+    for (Operation &op : body.front().without_terminator())
+      if (isa<linalg::LinalgOp>(op) && !isa<linalg::FillOp>(op))
+        return &op;
     return func.emitError()
            << "GPU lowering: @" << name
            << " holds no Celeris op with a GPU kernel at its top level";
+  }
   return found;
 }
 
@@ -300,6 +305,8 @@ LogicalResult mlir::celeris::lowerFunctionToGPU(func::FuncOp func,
     return lowerDispatchFunctionToGPU(func, dispatch, kernels);
   if (auto combine = dyn_cast<CombineOp>(*op))
     return lowerCombineFunctionToGPU(func, combine, kernels);
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(*op))
+    return lowerLinalgFunctionToGPU(func, linalgOp, kernels);
   return lowerAttentionFunctionToGPU(func, cast<AttentionOp>(*op), kernels,
                                      chip);
 }

@@ -17,6 +17,8 @@
 
 #include "OperandPrologue.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
 #include <optional>
 
 namespace mlir::celeris {
@@ -130,6 +132,11 @@ LogicalResult lowerScanFunctionToGPU(func::FuncOp func, ScanOp op,
 LogicalResult lowerSelectiveScanFunctionToGPU(func::FuncOp func,
                                               SelectiveScanOp op,
                                               gpu::GPUModuleOp kernels);
+
+/// The loop_nest kernel of a function of one linalg op of a program
+/// (LoopNestKernel.cpp).
+LogicalResult lowerLinalgFunctionToGPU(func::FuncOp func, linalg::LinalgOp op,
+                                       gpu::GPUModuleOp kernels);
 
 LogicalResult lowerGroupedMatmulFunctionToGPU(func::FuncOp func,
                                               GroupedMatmulOp op,

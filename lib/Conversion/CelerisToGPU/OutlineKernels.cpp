@@ -13,6 +13,7 @@
 
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -25,8 +26,22 @@ namespace mlir::celeris {
 using namespace mlir;
 using namespace mlir::celeris;
 
-static bool isCelerisOp(Operation *op) {
-  return isa<CelerisDialect>(op->getDialect());
+/// The ops of a program that become kernels: Celeris ops, and linalg ops
+/// other than fills (which start another linalg op's output).
+static bool isKernelOp(Operation *op) {
+  return isa<CelerisDialect>(op->getDialect()) ||
+         (isa<linalg::LinalgOp>(op) && !isa<linalg::FillOp>(op));
+}
+
+bool mlir::celeris::isProgramCallee(func::FuncOp func) {
+  std::optional<SymbolTable::UseRange> uses =
+      SymbolTable::getSymbolUses(func, func->getParentOp());
+  return uses && !uses->empty() &&
+         llvm::all_of(*uses, [](const SymbolTable::SymbolUse &use) {
+           auto caller = use.getUser()->getParentOfType<func::FuncOp>();
+           return isa<func::CallOp>(use.getUser()) && caller &&
+                  caller->hasAttr(kProgramAttrName);
+         });
 }
 
 /// Moves `op` and the ops of its function computing its operands (up to the
@@ -41,7 +56,7 @@ static void outlineKernelOp(func::FuncOp func, Operation *op,
   // one are kernels of their own.
   options.filter = [&](Operation *candidate) {
     return candidate == op ||
-           (candidate->getBlock() == &block && !isCelerisOp(candidate) &&
+           (candidate->getBlock() == &block && !isKernelOp(candidate) &&
             !isa<func::CallOp>(candidate));
   };
   SetVector<Operation *> slice;
@@ -67,8 +82,12 @@ static void outlineKernelOp(func::FuncOp func, Operation *op,
   collect(op);
 
   OpBuilder builder(func);
-  std::string name =
+  // `<function>_<op>`, then `_1`, `_2`, ... for the next ops of a kind.
+  std::string base =
       (func.getSymName() + "_" + op->getName().stripDialect()).str();
+  std::string name = base;
+  for (int i = 1; symbols.lookup(name); ++i)
+    name = base + "_" + std::to_string(i);
   auto callee = func::FuncOp::create(
       builder, op->getLoc(), name,
       builder.getFunctionType(TypeRange(inputs.getArrayRef()),
@@ -101,10 +120,13 @@ LogicalResult mlir::celeris::outlineKernelFunctions(ModuleOp module) {
       continue;
     Block &block = func.getBody().front();
     SmallVector<Operation *> kernelOps;
+    bool celeris = false;
     for (Operation &op : block.without_terminator())
-      if (isCelerisOp(&op))
+      if (isKernelOp(&op)) {
         kernelOps.push_back(&op);
-    if (kernelOps.size() < 2)
+        celeris |= isa<CelerisDialect>(op.getDialect());
+      }
+    if (kernelOps.size() < 2 || !celeris)
       continue;
     for (Operation *op : kernelOps)
       outlineKernelOp(func, op, symbols);

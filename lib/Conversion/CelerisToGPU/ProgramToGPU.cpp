@@ -99,19 +99,30 @@ LogicalResult ProgramBuilder::build() {
                         kernel->getAttrOfType<ArrayAttr>("celeris.arg_names")});
   }
 
-  // Names: an argument is called what the first kernel reading it calls it;
-  // a result or buffer what the kernel writing it calls it.
+  // Names: an argument is called what the first Celeris kernel reading it
+  // calls it (the op's name for the operand), or `arg<N>` when only
+  // loop_nest kernels read it; a result or buffer what the kernel writing
+  // it calls it.
   for (BlockArgument arg : block.getArguments()) {
     std::string base;
+    bool read = false;
     for (Launch &launch : launches)
-      for (auto [i, source] : llvm::enumerate(launch.sources))
-        if (base.empty() && source >= 0 &&
-            launch.call.getOperand(source) == arg)
+      for (auto [i, source] : llvm::enumerate(launch.sources)) {
+        if (source < 0 || launch.call.getOperand(source) != arg)
+          continue;
+        read = true;
+        auto schedule = launch.kernel->getAttrOfType<GPUScheduleAttr>(
+            GPUScheduleAttr::getAttrName());
+        if (base.empty() && schedule &&
+            schedule.getKernel() != KernelFamily::LoopNest)
           base = cast<StringAttr>(launch.argNames[i]).str();
-    if (base.empty())
+      }
+    if (!read)
       return program.emitError()
              << "GPU program: argument #" << arg.getArgNumber() << " of @"
              << name << " is read by no kernel";
+    if (base.empty())
+      base = "arg" + std::to_string(arg.getArgNumber());
     ProgramValue &value = values[arg];
     value.name = takeName(base);
     auto type = cast<ShapedType>(arg.getType());

@@ -117,10 +117,10 @@ func.func @scan_schedule(%x: tensor<?x64xbf16>, %w: tensor<4x64x64xbf16>, %o: te
 
 // -----
 
-// The layer stays whole in the GPU pipeline, so that the error names it.
+// The layer becomes a program of kernels, which needs the expert count.
 func.func @layer(%x: tensor<?x64xbf16>, %router: tensor<64x?xf32>, %wg: tensor<?x64x64xbf16>,
                  %wu: tensor<?x64x64xbf16>, %wd: tensor<?x64x64xbf16>) -> tensor<?x64xbf16> {
-  // expected-error @+1 {{'celeris.moe' has no GPU lowering yet: the layer is a sequence of launches (routing, dispatch, grouped GEMMs, combine) with buffers between them, and a function is one launch; give each of celeris.route, celeris.dispatch, celeris.grouped_matmul and celeris.combine a function of its own, or run the layer on the CPU path}}
+  // expected-error @+1 {{'celeris.moe' op has a dynamic expert count (the router's dim 1 and the expert weights' dim 0): it decomposes into celeris.dispatch, which needs the count when compiling; give one of them a static extent}}
   %y = celeris.moe %x, %router, %wg, %wu, %wd k 2
       : tensor<?x64xbf16>, tensor<64x?xf32>, tensor<?x64x64xbf16>, tensor<?x64x64xbf16>,
         tensor<?x64x64xbf16> -> tensor<?x64xbf16>

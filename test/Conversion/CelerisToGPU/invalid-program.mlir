@@ -62,3 +62,62 @@ func.func @squared(%x: tensor<64x128xbf16>, %logits: tensor<64x16xf32>)
       : tensor<128x128xbf16>, tensor<64x2xf32>, tensor<64x2xi32> -> tensor<64x128xbf16>
   return %y : tensor<64x128xbf16>
 }
+
+// -----
+
+// The linalg ops of a program become loop_nest kernels, which start their
+// outputs from a constant, an argument or nothing ...
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+func.func @fill_of_argument(%logits: tensor<8x16xf32>, %s: f32)
+    -> (tensor<8x2xf32>, tensor<8x16xf32>) {
+  %w, %e = celeris.route %logits k 2 : tensor<8x16xf32> -> tensor<8x2xf32>, tensor<8x2xi32>
+  %empty = tensor.empty() : tensor<8x16xf32>
+  // expected-error @+1 {{GPU loop nest: an output starts as a fill of a constant into tensor.empty, an argument, or tensor.empty}}
+  %init = linalg.fill ins(%s : f32) outs(%empty : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%logits : tensor<8x16xf32>) outs(%init : tensor<8x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %x = arith.addf %a, %o : f32
+    linalg.yield %x : f32
+  } -> tensor<8x16xf32>
+  return %w, %r : tensor<8x2xf32>, tensor<8x16xf32>
+}
+
+// -----
+
+// ... run payloads of scalar ops on the elements and constants ...
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @payload_reads_argument(%logits: tensor<8x16xf32>, %s: f32)
+    -> (tensor<8x2xf32>, tensor<8x16xf32>) {
+  %w, %e = celeris.route %logits k 2 : tensor<8x16xf32> -> tensor<8x2xf32>, tensor<8x2xi32>
+  %empty = tensor.empty() : tensor<8x16xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%logits : tensor<8x16xf32>) outs(%empty : tensor<8x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    // expected-error @+1 {{GPU loop nest: the payload reads a value from outside the op that is not a constant}}
+    %x = arith.mulf %a, %s : f32
+    linalg.yield %x : f32
+  } -> tensor<8x16xf32>
+  return %w, %r : tensor<8x2xf32>, tensor<8x16xf32>
+}
+
+// -----
+
+// ... and read each loop's extent from an argument at launch.
+#row = affine_map<(d0, d1) -> (d1)>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @broadcast_to_dynamic(%logits: tensor<?x16xf32>, %bias: tensor<16xf32>)
+    -> (tensor<?x2xf32>, tensor<?x16xf32>) {
+  %w, %e = celeris.route %logits k 2 : tensor<?x16xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %c0 = arith.constant 0 : index
+  %t = tensor.dim %logits, %c0 : tensor<?x16xf32>
+  %empty = tensor.empty(%t) : tensor<?x16xf32>
+  // expected-error @+1 {{GPU loop nest: loop dimension 0 is dynamic and no argument has it, so its extent is unknown at launch}}
+  %r = linalg.generic {indexing_maps = [#row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%bias : tensor<16xf32>) outs(%empty : tensor<?x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<?x16xf32>
+  return %w, %r : tensor<?x2xf32>, tensor<?x16xf32>
+}

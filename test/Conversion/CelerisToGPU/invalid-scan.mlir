@@ -16,14 +16,9 @@ func.func @many_states(%u: tensor<2x8x64xf32>, %dt: tensor<2x8x64xf32>, %A: tens
 
 // -----
 
-func.func @reduced_b(%a: tensor<2x64xf32>, %wide: tensor<2x64x4xf32>) -> tensor<2x64xf32> {
-  %zero = arith.constant dense<0.0> : tensor<2x64xf32>
-  // expected-error @+1 {{GPU scan: the b is computed by 'linalg.reduce', which the kernel cannot apply as it loads the b: only elementwise arith and math ops on tensors of its shape and splat constants can be}}
-  %b = linalg.reduce ins(%wide : tensor<2x64x4xf32>) outs(%zero : tensor<2x64xf32>) dimensions = [2]
-    (%x: f32, %acc: f32) {
-      %s = arith.addf %x, %acc : f32
-      linalg.yield %s : f32
-    }
+func.func @sliced_b(%a: tensor<2x64xf32>, %wide: tensor<2x128xf32>) -> tensor<2x64xf32> {
+  // expected-error @+1 {{GPU scan: the b is computed by 'tensor.extract_slice', which the kernel cannot apply as it loads the b: only elementwise arith and math ops on tensors of its shape and splat constants can be}}
+  %b = tensor.extract_slice %wide[0, 0] [2, 64] [1, 1] : tensor<2x128xf32> to tensor<2x64xf32>
   %h = celeris.scan %a, %b axis 1 : tensor<2x64xf32>, tensor<2x64xf32> -> tensor<2x64xf32>
   return %h : tensor<2x64xf32>
 }

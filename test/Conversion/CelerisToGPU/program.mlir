@@ -10,13 +10,13 @@
 // OUTLINE-NEXT:    celeris.route
 // OUTLINE-NEXT:    return
 // OUTLINE:       func.func private @moe_grouped_matmul(
-// OUTLINE:       func.func private @moe_grouped_matmul_0(
+// OUTLINE:       func.func private @moe_grouped_matmul_1(
 // OUTLINE-LABEL: func.func @moe(
 // OUTLINE-SAME:      attributes {celeris.program}
 // OUTLINE-NEXT:    %[[R:.*]]:2 = call @moe_route(%arg1)
 // OUTLINE-NEXT:    %[[D:.*]]:3 = call @moe_dispatch(%arg0, %[[R]]#1)
 // OUTLINE-NEXT:    %[[G:.*]] = call @moe_grouped_matmul(%[[D]]#0, %arg2, %[[D]]#1)
-// OUTLINE-NEXT:    %[[H:.*]] = call @moe_grouped_matmul_0(%[[G]], %arg3, %[[D]]#1)
+// OUTLINE-NEXT:    %[[H:.*]] = call @moe_grouped_matmul_1(%[[G]], %arg3, %[[D]]#1)
 // OUTLINE-NEXT:    %[[Y:.*]] = call @moe_combine(%[[H]], %[[R]]#0, %[[D]]#2)
 // OUTLINE-NEXT:    return %[[Y]]
 
@@ -35,7 +35,7 @@
 // CHECK-SAME:        {args = ["logits", "weights", "experts"], kernel = @kernels::@moe_route}
 // CHECK-SAME:        {args = ["x", "experts", "permuted", "offsets", "row_map"], kernel = @kernels::@moe_dispatch}
 // CHECK-SAME:        {args = ["permuted", "w", "offsets", "y"], kernel = @kernels::@moe_grouped_matmul}
-// CHECK-SAME:        {args = ["y", "w_1", "offsets", "y_1"], kernel = @kernels::@moe_grouped_matmul_0}
+// CHECK-SAME:        {args = ["y", "w_1", "offsets", "y_1"], kernel = @kernels::@moe_grouped_matmul_1}
 // CHECK-SAME:        {args = ["y_1", "weights", "row_map", "out"], kernel = @kernels::@moe_combine}]
 // CHECK-SAME:      results = {out = ["logits[0]", "128"]}
 func.func @moe(%x: tensor<?x128xbf16>, %logits: tensor<?x16xf32>,

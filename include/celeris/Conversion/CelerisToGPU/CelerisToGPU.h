@@ -57,6 +57,10 @@ LogicalResult lowerFunctionToGPU(func::FuncOp func, gpu::GPUModuleOp kernels,
 /// into a program: calls of functions of one Celeris op each, and a return.
 constexpr StringLiteral kProgramAttrName = "celeris.program";
 
+/// Whether `func` is called by a program: its one op becomes a kernel even
+/// when it is a linalg op (the loop_nest family).
+bool isProgramCallee(func::FuncOp func);
+
 /// Splits every function of `module` that holds several Celeris ops into a
 /// function per op and a program calling them (see
 /// celeris-outline-kernels). Fails after reporting every op that feeds no

@@ -388,7 +388,8 @@ GPUScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          << stages;
   } else if (kernel == KernelFamily::MoeRoute ||
              kernel == KernelFamily::MoeDispatch ||
-             kernel == KernelFamily::MoeCombine) {
+             kernel == KernelFamily::MoeCombine ||
+             kernel == KernelFamily::LoopNest) {
     if (tensorCores != TensorCoreKind::MmaSync || warps != 8 || kvTile != 32 ||
         stages != 1)
       return emitError() << "gpu_schedule: " << stringifyKernelFamily(kernel)

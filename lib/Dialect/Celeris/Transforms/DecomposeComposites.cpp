@@ -58,7 +58,15 @@ struct CelerisDecomposeCompositesPass
       if ((isa<MoEOp>(op) && !keepMoE) ||
           (isa<SelectiveScanOp>(op) && !keepSelectiveScan) ||
           isa<MlaOp, NsaOp>(op)) {
-        op->emitOpError("could not be decomposed into primitive ops");
+        // The one composite a form of which never decomposes.
+        if (isa<MoEOp>(op))
+          op->emitOpError(
+              "has a dynamic expert count (the router's dim 1 and the "
+              "expert weights' dim 0): it decomposes into celeris.dispatch, "
+              "which needs the count when compiling; give one of them a "
+              "static extent");
+        else
+          op->emitOpError("could not be decomposed into primitive ops");
         left = true;
       }
     });

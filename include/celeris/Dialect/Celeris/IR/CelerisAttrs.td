@@ -133,7 +133,9 @@ def Celeris_GPUScheduleAttr : Celeris_Attr<"GPUSchedule", "gpu_schedule"> {
     `moe_dispatch` and `moe_combine` (routing, the permutation by expert and
     the weighted combine on the CUDA cores: 8 warps, `kv_tile` 32, 1 stage,
     `tensor_cores` unused and `mma_sync`; expert-choice routing runs 16
-    warps per expert whatever the schedule says).
+    warps per expert whatever the schedule says); `loop_nest` (a linalg op
+    of a program on the CUDA cores, a thread per parallel point with the
+    reductions looped inside it; the same fixed fields).
 
     `celeris-select-gpu-schedule` chooses it from the per-chip cost model and
     records it on the op as the discardable attribute `celeris.gpu_schedule`;

@@ -80,7 +80,8 @@ def Celeris_KernelFamily : I32EnumAttr<"KernelFamily",
     I32EnumAttrCase<"GroupedGemm", 7, "grouped_gemm">,
     I32EnumAttrCase<"MoeRoute", 8, "moe_route">,
     I32EnumAttrCase<"MoeDispatch", 9, "moe_dispatch">,
-    I32EnumAttrCase<"MoeCombine", 10, "moe_combine">]> {
+    I32EnumAttrCase<"MoeCombine", 10, "moe_combine">,
+    I32EnumAttrCase<"LoopNest", 11, "loop_nest">]> {
   let cppNamespace = "::mlir::celeris";
   let genSpecializedAttr = 0;
 }
