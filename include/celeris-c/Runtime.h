@@ -43,7 +43,11 @@ int celeris_module_load_manifest(const char *manifest_path,
                                  CelerisModule **module);
 void celeris_module_unload(CelerisModule *module);
 
-/** Number of kernels of the module and the name of kernel `index`. */
+/** Number of kernels of the module and the name of kernel `index`. The
+ *  module's programs (functions of several kernels, launched in order with
+ *  buffers between them) are listed with its kernels: they are launched and
+ *  inspected by name in the same way (arguments, results), but have no
+ *  sizes and no geometry. */
 int celeris_module_num_kernels(const CelerisModule *module);
 const char *celeris_module_kernel_name(const CelerisModule *module, int index);
 
@@ -95,7 +99,10 @@ int celeris_kernel_result(const CelerisModule *module, const char *kernel,
  *  (synchronizing the context, so not during stream capture: launch once
  *  before capturing) to the bytes the launch needs and is passed after the
  *  arguments. Launches of one kernel of a module share it, so they must be
- *  ordered (one stream, or synchronized). */
+ *  ordered (one stream, or synchronized).
+ *  A program takes its arguments and results (memref descriptors) and no
+ *  sizes; its buffers come from one module-owned allocation that grows in
+ *  the same way, and its launches run in order on `stream`. */
 int celeris_launch(CelerisModule *module, const char *kernel,
                    const char *const *size_names, const int64_t *size_values,
                    int num_sizes, void **args, int num_args, void *stream);
