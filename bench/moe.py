@@ -18,17 +18,21 @@ Rows:
   DeepSeek-V3's grouped sigmoid routing in torch;
   route_expert_choice_c2048 (every expert's 2048 best of 16384 tokens)
   against softmax and torch.topk over the tokens;
+  grouped_gemm_e64_swiglu (the gate and up GEMMs with SwiGLU in one
+  kernel) against two torch._grouped_mm and silu * up, and against two
+  Celeris grouped GEMMs and torch's silu * up;
   combine_k8 at T16384 K8 d2048 against (weights[..., None] * y[row_map])
   .sum(1) rounded to bf16;
   a MoE layer from router logits at T16384 E64 K8 d2048 f1408 (SwiGLU
   experts): eager PyTorch (routing and permutation as above, torch
   _grouped_mm for gate, up and down, the weighted combine) against the
-  Celeris kernels chained (route, dispatch, grouped GEMM gate, up and
-  down, combine) with torch's silu * up between them; TFLOP/s of 6 N d f.
+  Celeris kernels chained (route, dispatch, the swiglu gate/up GEMM,
+  down, combine), and against the same layer as one call of the program
+  of examples/gpu/moe_program.mlir; TFLOP/s of 6 N d f.
 Rates: TFLOP/s, or TB/s of the bytes each op must read and write once.
 Times are medians of CUDA-graph replays (bench/timing.py; events where a
 call cannot be captured, marked); a missing kernel skips its rows.
-Usage: python3 bench/moe.py [--manifest M] [--reps N] [--quick]
+Usage: python3 bench/moe.py [--manifest M] [--program P] [--reps N] [--quick]
 """
 
 import argparse
@@ -129,6 +133,37 @@ def grouped_gemm(module, quick):
                     2 * n * d * f, "TFLOP/s", check)
         x = w = y = None  # freed before the next shape
         torch.cuda.empty_cache()
+
+
+def swiglu(module, quick):
+    """The gate and up GEMMs with SwiGLU as one kernel (the swiglu form)
+    against two torch._grouped_mm and silu * up; and the two GEMMs apart."""
+    name = "grouped_gemm_e64_swiglu"
+    if name not in module.kernels:
+        notes.append(f"{name}: not in the manifest, skipped")
+        return
+    x = randn(N, D)
+    wg, wu = randn(E, D, FF, scale=D ** -0.5), randn(E, D, FF, scale=D ** -0.5)
+    h = torch.empty(N, FF, device="cuda", dtype=torch.bfloat16)
+    gate, up = torch.empty_like(h), torch.empty_like(h)
+    offs = offsets_of(counts_for(N, E, False))
+    fused = call(module, name, x, wg, offs, wu, h)
+
+    def apart():
+        module.launch("grouped_gemm_e64", x, wg, offs, gate, stream=stream())
+        module.launch("grouped_gemm_e64", x, wu, offs, up, stream=stream())
+        return F.silu(gate) * up
+
+    def peer():
+        return F.silu(torch._grouped_mm(x, wg, offs=offs)) * torch._grouped_mm(x, wu, offs=offs)
+
+    fused()
+    check = f"rel {rel(h, peer()):.1e}"
+    peers = [("torch: 2 _grouped_mm + silu*up", peer)]
+    if "grouped_gemm_e64" in module.kernels:
+        peers.append(("Celeris: 2 grouped GEMMs + torch silu*up", apart))
+    compare("gate/up GEMM with SwiGLU fused (balanced)", f"E{E} d{D} f{FF} N{N}", fused,
+            peers, 4 * N * D * FF, "TFLOP/s", check)
 
 
 def torch_route(logits, k):
@@ -264,7 +299,7 @@ def combine(module, quick):
             (N + T) * D * 2 + T * K * 8, "TB/s", f"rel {rel(out, peer()):.1e}")
 
 
-def layer(module, quick):
+def layer(module, quick, program=None):
     needed = {"route_softmax_k8", "dispatch_e64", "grouped_gemm_e64", "combine_k8"}
     if not needed <= set(module.kernels):
         notes.append(f"MoE layer: {', '.join(sorted(needed - set(module.kernels)))} "
@@ -285,12 +320,18 @@ def layer(module, quick):
                else "torch._grouped_mm")
     launch = lambda name, *args: module.launch(name, *args, stream=stream())  # noqa: E731
 
+    fused = "grouped_gemm_e64_swiglu" in module.kernels
+    h = torch.empty(N, FF, device="cuda", dtype=torch.bfloat16)
+
     def celeris():
         launch("route_softmax_k8", logits, weights, experts)
         launch("dispatch_e64", x, experts, xs, offs, row_map)
-        launch("grouped_gemm_e64", xs, w_gate, offs, gate)
-        launch("grouped_gemm_e64", xs, w_up, offs, up)
-        h = F.silu(gate) * up
+        if fused:
+            launch("grouped_gemm_e64_swiglu", xs, w_gate, offs, w_up, h)
+        else:
+            launch("grouped_gemm_e64", xs, w_gate, offs, gate)
+            launch("grouped_gemm_e64", xs, w_up, offs, up)
+            h.copy_(F.silu(gate) * up)
         if "grouped_gemm_e64_down" in module.kernels:
             launch("grouped_gemm_e64_down", h, w_down, offs, down)
         else:
@@ -307,17 +348,28 @@ def layer(module, quick):
         return (w.unsqueeze(-1) * down.index_select(0, inverse).view(T, K, D)).sum(1).to(x.dtype)
 
     celeris()
-    compare(f"MoE layer from logits (silu*up by torch, the down GEMM by {down_by})",
-            f"T{T} E{E} K{K} d{D} f{FF}", celeris, [("eager torch, _grouped_mm", peer)],
+    peers = [("eager torch, _grouped_mm", peer)]
+    how = "SwiGLU fused in the gate/up GEMM" if fused else "silu*up by torch"
+    compare(f"MoE layer from logits ({how}, the down GEMM by {down_by})",
+            f"T{T} E{E} K{K} d{D} f{FF}", celeris, peers,
             6 * N * D * FF, "TFLOP/s", f"rel {rel(out, peer()):.1e}")
+    if program is not None and "moe_program" in program.kernels:
+        one = lambda: program.launch("moe_program", x, logits, w_gate, w_up, w_down,  # noqa: E731
+                                     out, stream=stream())
+        one()
+        compare("MoE layer as one program call (examples/gpu/moe_program.mlir)",
+                f"T{T} E{E} K{K} d{D} f{FF}", one, peers,
+                6 * N * D * FF, "TFLOP/s", f"rel {rel(out, peer()):.1e}")
 
 
 def main():
     global REPS, WARMUP, CALLS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--manifest", default=".device/moe/manifest.txt")
+    parser.add_argument("--program", default=".device/moe_program/manifest.txt",
+                        help="artifact of examples/gpu/moe_program.mlir (the layer as one call)")
     parser.add_argument("--reps", type=int, default=REPS)
-    parser.add_argument("--only", choices=["grouped_gemm", "routing", "expert_choice",
+    parser.add_argument("--only", choices=["grouped_gemm", "swiglu", "routing", "expert_choice",
                                            "combine", "layer"],
                         help="run one section")
     parser.add_argument("--quick", action="store_true",
@@ -333,11 +385,15 @@ def main():
           "| Celeris speedup | check |")
     print("|---|---|---|---|---|---|---|---|---|")
     status = 0
-    for section in (grouped_gemm, routing, expert_choice, combine, layer):
+    for section in (grouped_gemm, swiglu, routing, expert_choice, combine, layer):
         if args.only and section.__name__ != args.only:
             continue
         try:
-            section(module, args.quick)
+            if section is layer:
+                program = load(args.program) if os.path.exists(args.program) else None
+                section(module, args.quick, program)
+            else:
+                section(module, args.quick)
         except Exception as error:  # noqa: BLE001 (reported; the other sections run)
             notes.append(f"{section.__name__}: failed: {error}")
             status = 1

@@ -108,6 +108,26 @@ func.func @grouped_gemm_e64(%x: tensor<?x2048xbf16>, %w: tensor<64x2048x1408xbf1
   return %y : tensor<?x1408xbf16>
 }
 
+// Its gate and up GEMMs with the SwiGLU as one kernel (the swiglu form).
+func.func @grouped_gemm_e64_swiglu(%x: tensor<?x2048xbf16>, %wg: tensor<64x2048x1408xbf16>,
+                                   %offsets: tensor<64xi32>, %wu: tensor<64x2048x1408xbf16>)
+    -> tensor<?x1408xbf16> {
+  %h = celeris.grouped_matmul %x, %wg, %offsets swiglu(%wu : tensor<64x2048x1408xbf16>)
+      : tensor<?x2048xbf16>, tensor<64x2048x1408xbf16>, tensor<64xi32>
+      -> tensor<?x1408xbf16>
+  return %h : tensor<?x1408xbf16>
+}
+
+// The swiglu form with f16, a dynamic expert count and f = 704: tiles of
+// 128 gate and 128 up columns, the last one half past f.
+func.func @grouped_gemm_swiglu_f16(%x: tensor<?x192xf16>, %wg: tensor<?x192x704xf16>,
+                                   %offsets: tensor<?xi32>, %wu: tensor<?x192x704xf16>)
+    -> tensor<?x704xf16> {
+  %h = celeris.grouped_matmul %x, %wg, %offsets swiglu(%wu : tensor<?x192x704xf16>)
+      : tensor<?x192xf16>, tensor<?x192x704xf16>, tensor<?xi32> -> tensor<?x704xf16>
+  return %h : tensor<?x704xf16>
+}
+
 // The down GEMM of the same layer (ffn 1408 back to d 2048).
 func.func @grouped_gemm_e64_down(%h: tensor<?x1408xbf16>, %w: tensor<64x1408x2048xbf16>,
                                  %offsets: tensor<64xi32>) -> tensor<?x2048xbf16> {

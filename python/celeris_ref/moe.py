@@ -106,8 +106,9 @@ def dispatch(x, experts, num_experts, capacity=None):
     return permuted, offsets, row_map
 
 
-def grouped_matmul(x, w, offsets):
-    """y[i] = x[i] . w[e] for offsets[e-1] <= i < offsets[e]; 0 past the end."""
+def grouped_matmul(x, w, offsets, w_up=None):
+    """y[i] = x[i] . w[e] for offsets[e-1] <= i < offsets[e]; 0 past the end.
+    With `w_up` (the swiglu form): y[i] = silu(x[i] . w[e]) * (x[i] . w_up[e])."""
     x, w = _f64(x), _f64(w)
     N = x.shape[0]
     E, _, f = w.shape
@@ -117,6 +118,8 @@ def grouped_matmul(x, w, offsets):
         end = int(offsets[e])
         for i in range(start, end):
             y[i] = x[i] @ w[e]
+            if w_up is not None:
+                y[i] = _silu(y[i]) * (x[i] @ _f64(w_up)[e])
         start = end
     return y
 

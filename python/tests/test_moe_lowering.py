@@ -321,6 +321,36 @@ def test_grouped_matmul(runner, tmp_path, rng, name, offsets, element, tol):
     assert np.all(np.asarray(y, np.float64)[offsets[-1]:] == 0), msg
 
 
+def grouped_swiglu_mlir(N, d, f, E, element):
+    x_t, w_t = tensor((N, d), element), tensor((E, d, f), element)
+    o_t, y_t = tensor((E,), "i32"), tensor((N, f), element)
+    return f"""
+func.func @main(%x: {x_t}, %w: {w_t}, %o: {o_t}, %u: {w_t}) -> {y_t} {{
+  %y = celeris.grouped_matmul %x, %w, %o swiglu(%u : {w_t}) : {x_t}, {w_t}, {o_t} -> {y_t}
+  return %y : {y_t}
+}}
+"""
+
+
+@pytest.mark.parametrize("element,tol", [("f32", 1e-5), ("bf16", 1e-2)])
+def test_grouped_matmul_swiglu(runner, tmp_path, rng, element, tol):
+    N, d, f, E = 11, 6, 7, 4
+    offsets = np.asarray([0, 4, 4, 9], np.int32)  # an empty group, rows past the end
+    dtype = BF16 if element == "bf16" else np.float32
+    x = normal(rng, (N, d)).astype(dtype)
+    w = normal(rng, (E, d, f)).astype(dtype)
+    u = normal(rng, (E, d, f)).astype(dtype)
+    (y,) = run(runner, tmp_path, grouped_swiglu_mlir(N, d, f, E, element),
+               [x, w, offsets, u], 1, extra=PIPELINE)
+    if element == "bf16":
+        y = as_bf16(y)
+    ref_y = ref.grouped_matmul(x.astype(np.float64), w.astype(np.float64),
+                               offsets, u.astype(np.float64))
+    msg = f"swiglu {element}, {rng.msg}"
+    check(y, ref_y, tol, msg)
+    assert np.all(np.asarray(y, np.float64)[offsets[-1]:] == 0), msg
+
+
 def combine_mlir(N, f, T, k, element, weight_element):
     y_t, w_t = tensor((N, f), element), tensor((T, k), weight_element)
     r_t, o_t = tensor((T, k), "i32"), tensor((T, f), element)

@@ -60,7 +60,8 @@ ROUTE_TOL, OUT_TOL, MARGIN, EC_MARGIN = 1e-5, 1e-2, 1e-4, 1e-5
 Route = collections.namedtuple("Route", "E k score renormalize groups topk_groups scale bias dtype")
 ExpertChoice = collections.namedtuple("ExpertChoice", "E capacity score scale bias dtype")
 Dispatch = collections.namedtuple("Dispatch", "E k d dtype capacity")
-Grouped = collections.namedtuple("Grouped", "E d f dtype")  # E None: dynamic
+Grouped = collections.namedtuple("Grouped", "E d f dtype swiglu",
+                                 defaults=(False,))  # E None: dynamic
 Combine = collections.namedtuple("Combine", "k f dtype weights")  # None: dynamic
 bf16, f16, f32 = torch.bfloat16, torch.float16, torch.float32
 FUNCTIONS = {
@@ -78,6 +79,8 @@ FUNCTIONS = {
     "grouped_gemm_e64_down": Grouped(64, 1408, 2048, bf16),
     "grouped_gemm_dsv3": Grouped(256, 7168, 2048, bf16),
     "grouped_gemm_f16": Grouped(None, 192, 320, f16),
+    "grouped_gemm_e64_swiglu": Grouped(64, 2048, 1408, bf16, True),
+    "grouped_gemm_swiglu_f16": Grouped(None, 192, 704, f16, True),
     "combine_k8": Combine(8, 2048, bf16, f32),
     "combine_f16": Combine(None, None, f16, f16),
 }
@@ -367,7 +370,8 @@ def grouped_offsets(g, E, N, mode, active):
     return counts.cumsum(0).to(torch.int32)
 
 
-def grouped_case(module, name, w, N, mode, active, seed):
+def grouped_case(module, name, w, N, mode, active, seed, up=None):
+    """`up`: the swiglu form's up weights (y = silu(x w) * (x up))."""
     E, d, f = w.shape
     g = torch.Generator(device=DEVICE).manual_seed(seed)
     x = torch.randn(N, d, device=DEVICE, generator=g).to(w.dtype)
@@ -376,14 +380,19 @@ def grouped_case(module, name, w, N, mode, active, seed):
     ends = offsets.tolist()
     for e, (start, end) in enumerate(zip([0] + ends[:-1], ends)):
         if end > start:
-            ref[start:end] = x[start:end].double() @ w[e].double()
+            rows = x[start:end].double()
+            ref[start:end] = rows @ w[e].double()
+            if up is not None:
+                gate = ref[start:end]
+                ref[start:end] = gate * torch.sigmoid(gate) * (rows @ up[e].double())
     owned = ends[-1]
 
     def tail(out):
         return [(bool((out["y"][owned:] == 0).all()), f"{N - owned} tail rows 0")]
 
+    inputs = [x, w, offsets] + ([up] if up is not None else [])
     run(module, name, f"{name} E{E} d{d} f{f} N{N} {mode} ({active} experts) seed={seed}",
-        [x, w, offsets], {"y": ((N, f), w.dtype)}, {"y": ref}, {"y": OUT_TOL}, tail)
+        inputs, {"y": ((N, f), w.dtype)}, {"y": ref}, {"y": OUT_TOL}, tail)
 
 
 def grouped_kernel(module, name, small, seed):
@@ -393,6 +402,8 @@ def grouped_kernel(module, name, small, seed):
         g = torch.Generator(device=DEVICE).manual_seed(seed + 100 * i)
         # Normal / sqrt(d): outputs of unit scale.
         w = torch.randn(E, d, f, device=DEVICE, dtype=fn.dtype, generator=g).mul_(d ** -0.5)
+        up = (torch.randn(E, d, f, device=DEVICE, dtype=fn.dtype, generator=g).mul_(d ** -0.5)
+              if fn.swiglu else None)
         many = 5 if E > 64 else max(2, E // 2 + 1)
         if small:
             cases = [(0, "ragged", many), (130, "ragged", many), (65, "tail", many)]
@@ -403,8 +414,8 @@ def grouped_kernel(module, name, small, seed):
             cases = [(0, "ragged", many), (1, "ragged", many), (300, "one", 1),
                      (1000, "ragged", many), (777, "tail", many), (4099, "ragged", many)]
         for j, (N, mode, active) in enumerate(cases):
-            grouped_case(module, name, w, N, mode, active, seed + 100 * i + j + 1)
-        del w
+            grouped_case(module, name, w, N, mode, active, seed + 100 * i + j + 1, up)
+        del w, up
 
 
 # --- combine -----------------------------------------------------------------

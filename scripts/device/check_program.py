@@ -3,8 +3,8 @@
 one call, against float64 torch references of the whole layer that share
 no code with the kernels.
 
-- `moe_program` (examples/gpu/moe_program.mlir: routing, dispatch, two
-  grouped GEMMs and combine), token counts 0, 1, 77, 4096, and 4096 with
+- `moe_program` (examples/gpu/moe_program.mlir: routing, dispatch, the
+  gate/up GEMM with SwiGLU fused, the down GEMM and combine), token counts 0, 1, 77, 4096, and 4096 with
   one expert in every token's top 8;
 - `moe_layer` and `moe_primitives` (examples/moe.mlir as it is, 256
   tokens): the `celeris.moe` composite (router matmul, DeepSeek-V3 routing,
@@ -56,10 +56,11 @@ def program_reference(name, inputs):
     """(out, ambiguous rows) of program `name` in float64."""
     d = [t.double() for t in inputs]
     if name == "moe_program":
-        x, logits, wg, wd = d
+        x, logits, wg, wu, wd = d
         weights, experts, ambiguous = route_reference(
             inputs[1], None, Route(E, K, "softmax", True, None, None, 1.0, False, f32))
-        return expert_sum(x, weights, experts, lambda e, r: r @ wg[e] @ wd[e]), ambiguous
+        return expert_sum(x, weights, experts,
+                          lambda e, r: (silu(r @ wg[e]) * (r @ wu[e])) @ wd[e]), ambiguous
     if name == "moe_primitives":
         x, logits, bias, wg, wd = d
         weights, experts, ambiguous = route_reference(
@@ -81,7 +82,7 @@ def program_inputs(name, T, skewed, g):
         if skewed:
             logits[:, 3] += 20.0  # every token's top 8 holds expert 3
         return [randn(T, D), logits, randn(E, D, FF, scale=D ** -0.5),
-                randn(E, FF, D, scale=FF ** -0.5)]
+                randn(E, D, FF, scale=D ** -0.5), randn(E, FF, D, scale=FF ** -0.5)]
     if name == "moe_primitives":
         return [randn(256, 128), randn(256, 16, dtype=f32), randn(16, dtype=f32, scale=0.1),
                 randn(16, 128, 64, scale=128 ** -0.5), randn(16, 64, 128, scale=64 ** -0.5)]
@@ -127,9 +128,10 @@ def time_program(module, T=16384):
     x = torch.randn(T, D, device=DEVICE).bfloat16()
     logits = torch.randn(T, E, device=DEVICE)
     wg = (torch.randn(E, D, FF, device=DEVICE) * D ** -0.5).bfloat16()
+    wu = (torch.randn(E, D, FF, device=DEVICE) * D ** -0.5).bfloat16()
     wd = (torch.randn(E, FF, D, device=DEVICE) * FF ** -0.5).bfloat16()
     out = torch.empty(T, D, dtype=torch.bfloat16, device=DEVICE)
-    call = lambda: module.launch("moe_program", x, logits, wg, wd, out)  # noqa: E731
+    call = lambda: module.launch("moe_program", x, logits, wg, wu, wd, out)  # noqa: E731
     for _ in range(3):
         call()
     torch.cuda.synchronize()
@@ -140,7 +142,7 @@ def time_program(module, T=16384):
     stop.record()
     torch.cuda.synchronize()
     ms = start.elapsed_time(stop) / 20
-    flops = 4 * T * K * D * FF
+    flops = 6 * T * K * D * FF
     print(f"moe_program T{T} E{E} K{K} d{D} f{FF}: {ms:.3f} ms per call "
           f"({flops / ms / 1e9:.0f} TFLOP/s of expert GEMMs)")
 

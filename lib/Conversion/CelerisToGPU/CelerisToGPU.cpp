@@ -165,7 +165,9 @@ mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
     int64_t columns = 0;
     if (auto gemm = dyn_cast<GroupedMatmulOp>(op)) {
       family = KernelFamily::GroupedGemm;
-      columns = cast<ShapedType>(gemm.getY().getType()).getDimSize(1);
+      // The swiglu form accumulates gate and up columns side by side.
+      columns = cast<ShapedType>(gemm.getY().getType()).getDimSize(1) *
+                (gemm.getWUp() ? 2 : 1);
     } else if (isa<RouteOp>(op)) {
       family = KernelFamily::MoeRoute;
     } else if (isa<DispatchOp>(op)) {

@@ -18,6 +18,14 @@
 // holding tile y hands its segment to the others, so no CTA barrier and no
 // host synchronisation are needed.
 //
+// The swiglu form computes the gate and up projections of a tile together:
+// its B slice is w[e]'s kv_tile / 2 columns followed by w_up[e]'s same
+// columns (the 128-byte swizzle lays tiles out in 64-column blocks, so the
+// two halves are one tile to wgmma), and a thread's accumulator for gate
+// column c sits kv_tile / 4 registers before the one for up column c: the
+// epilogue forms silu(gate) * up in registers and writes kv_tile / 2
+// columns.
+//
 // Per tile, the 64-deep K slices of the A rows and of w[e] stream through a
 // TilePipeline of `stages` buffers (cp.async, mbarriers), and each
 // warpgroup multiplies its 64 rows by the B slice (A K-major, B MN-major,
@@ -146,11 +154,16 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
   using Pred = arith::CmpIPredicate;
   KernelBuilder b(kernel.getLoc(), kernel.getContext());
   b.setInsertionPointToStart(&kernel.getBody().front());
+  bool swiglu = static_cast<bool>(spec.wUp);
   Value x = kernel.getArgument(0), w = kernel.getArgument(1),
-        offsets = kernel.getArgument(2), y = kernel.getArgument(3);
+        offsets = kernel.getArgument(2),
+        wUp = swiglu ? kernel.getArgument(3) : Value(),
+        y = kernel.getArgument(swiglu ? 4 : 3);
   GPUScheduleAttr schedule = spec.schedule;
   int64_t warps = schedule.getWarps(), threads = kLanes * warps;
   int64_t rows = 16 * warps, columns = schedule.getKvTile();
+  // The columns of y a tile writes.
+  int64_t tileColumns = swiglu ? columns / 2 : columns;
   int64_t stages = schedule.getStages();
   int64_t depth = spec.x.getDimSize(1);
   Type elementType = spec.x.getElementType();
@@ -173,15 +186,16 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
 
   Value rowCount = memref::DimOp::create(b, x, 0);
   Value experts = memref::DimOp::create(b, offsets, 0);
-  int64_t columnTiles = llvm::divideCeil(spec.y.getDimSize(1), columns);
+  int64_t columnTiles = llvm::divideCeil(spec.y.getDimSize(1), tileColumns);
   Value cta = gpu::BlockIdOp::create(b, gpu::Dimension::x);
   Value columnTile = b.remu(cta, columnTiles);
   Value slot = b.divu(cta, columnTiles);
   GemmTile tile = locateTile(b, offsets, rowCount, slot, lane, rows);
-  Value column0 = b.mul(columnTile, columns);
+  Value column0 = b.mul(columnTile, tileColumns);
   // A last column tile past f loads zeros there and stores nothing.
   int64_t outputColumns = spec.y.getDimSize(1);
-  Value columnLimit = outputColumns % columns ? b.idx(outputColumns) : Value();
+  Value columnLimit =
+      outputColumns % tileColumns ? b.idx(outputColumns) : Value();
 
   // Surplus CTAs have no tile; the tail segment's tiles store zeros.
   b.ifThen(tile.found, [&] {
@@ -189,7 +203,8 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
     Value expert = b.minS(tile.segment, b.sub(experts, b.idx(1)));
     int64_t slices = depth / kDepth;
     TileLoader aLoader(b, aTile, tid, threads);
-    TileLoader bLoader(b, bTile, tid, threads);
+    SharedTile bPart{kDepth, tileColumns, elementType, TileLayout::Swizzle128B};
+    TileLoader bLoader(b, bPart, tid, threads);
     // Slice n, when there is one: the row and column limits stay the
     // same from slice to slice, so their address math leaves the loop.
     auto produce = [&](Value n) {
@@ -202,6 +217,10 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
               b, smem, aOffset, x, {}, tile.rowBegin, tile.rowEnd, k0);
           tokens.append(bLoader.load(b, smem, bOffset, w, {expert}, k0,
                                      b.idx(depth), column0, columnLimit));
+          if (swiglu)
+            tokens.append(
+                bLoader.load(b, smem, b.add(bOffset, bPart.elements()), wUp,
+                             {expert}, k0, b.idx(depth), column0, columnLimit));
           return tokens;
         });
       });
@@ -254,8 +273,21 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
     // padded by 8 elements (the 8 rows and 4 quads of a store hit distinct
     // banks), then 16-byte vectors to y, a row's columns by consecutive
     // threads, for the segment's rows and the columns below f.
-    ValueRange acc = compute.getResults();
-    int64_t stride = columns + 8;
+    SmallVector<Value> acc(compute.getResults());
+    if (swiglu) {
+      // silu(gate) * up, in f32: gate column c's register i pairs with up
+      // column c's register i + columns / 4.
+      int64_t half = accumulators / 2;
+      for (int64_t i = 0; i < half; ++i) {
+        Value gate = acc[i];
+        Value denominator =
+            b.addF(b.exp2(b.mulF(gate, b.f32(-M_LOG2E))), b.f32(1.0));
+        acc[i] =
+            b.mulF(arith::DivFOp::create(b, gate, denominator), acc[i + half]);
+      }
+      acc.resize(half);
+    }
+    int64_t stride = tileColumns + 8;
     assert(rows * stride <= stages * stageElements &&
            "the staging tile fits in the stages");
     Value staging = smem.view();
@@ -264,7 +296,7 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
     Value quadColumn = b.mul(fragmentLane.quad, 2);
     auto narrowType = VectorType::get({2}, elementType);
     auto pairType = VectorType::get({2}, b.getF32Type());
-    for (int64_t i = 0; i < accumulators; i += 2) {
+    for (int64_t i = 0; i < static_cast<int64_t>(acc.size()); i += 2) {
       Value pair = vector::FromElementsOp::create(
           b, pairType, ValueRange{acc[i], acc[i + 1]});
       Value narrow = arith::TruncFOp::create(b, narrowType, pair);
@@ -276,7 +308,7 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
     }
     gpu::BarrierOp::create(b);
     auto chunkType = VectorType::get({8}, elementType);
-    int64_t chunksPerRow = columns / 8;
+    int64_t chunksPerRow = tileColumns / 8;
     for (int64_t pass = 0; pass < rows * chunksPerRow / threads; ++pass) {
       Value chunk = b.add(tid, pass * threads);
       Value row = b.divu(chunk, chunksPerRow);
@@ -308,10 +340,13 @@ mlir::celeris::buildGroupedGemmKernel(gpu::GPUModuleOp module, StringRef name,
                                       const GroupedGemmKernelSpec &spec) {
   MLIRContext *ctx = module.getContext();
   Builder builder(ctx);
-  FailureOr<gpu::GPUFuncOp> created = createKernel(
-      module, name, loc,
-      {{spec.x, "x"}, {spec.w, "w"}, {spec.offsets, "offsets"}, {spec.y, "y"}},
-      spec.schedule);
+  FailureOr<gpu::GPUFuncOp> created = createKernel(module, name, loc,
+                                                   {{spec.x, "x"},
+                                                    {spec.w, "w"},
+                                                    {spec.offsets, "offsets"},
+                                                    {spec.wUp, "w_up"},
+                                                    {spec.y, "y"}},
+                                                   spec.schedule);
   if (failed(created))
     return failure();
   gpu::GPUFuncOp kernel = *created;
@@ -324,8 +359,9 @@ mlir::celeris::buildGroupedGemmKernel(gpu::GPUModuleOp module, StringRef name,
     sizes.append("E", builder.getStringAttr("offsets[0]"));
     experts = "E";
   }
-  std::string columnTiles = std::to_string(
-      llvm::divideCeil(spec.y.getDimSize(1), schedule.getKvTile()));
+  int64_t tileColumns = schedule.getKvTile() / (spec.wUp ? 2 : 1);
+  std::string columnTiles =
+      std::to_string(llvm::divideCeil(spec.y.getDimSize(1), tileColumns));
   NamedAttrList launch = getKernelLaunch(
       builder,
       {columnTiles + "*(ceildiv(N," + std::to_string(rows) + ")+" + experts +

@@ -22,6 +22,10 @@ namespace mlir::celeris {
 struct GroupedGemmKernelSpec {
   GPUScheduleAttr schedule;
   MemRefType x, w, offsets, y;
+  /// The up projection of the swiglu form (null without): a tile's kv_tile
+  /// accumulator columns are then half gate, half up, and it writes
+  /// silu(gate) * up, kv_tile / 2 columns of y.
+  MemRefType wUp;
 };
 
 /// A token-choice celeris.route: weights and experts [T, k] from logits

@@ -32,10 +32,11 @@ LogicalResult mlir::celeris::lowerGroupedMatmulFunctionToGPU(
       getRecordedSchedule(op, what, KernelFamily::GroupedGemm);
   if (failed(schedule))
     return failure();
-  if (failed(checkKernelFunction(
-          func, op, what,
-          {{op.getX(), "x"}, {op.getW(), "w"}, {op.getOffsets(), "offsets"}},
-          "y")))
+  SmallVector<KernelInput> inputs = {
+      {op.getX(), "x"}, {op.getW(), "w"}, {op.getOffsets(), "offsets"}};
+  if (Value up = op.getWUp())
+    inputs.push_back({up, "w_up"});
+  if (failed(checkKernelFunction(func, op, what, inputs, "y")))
     return failure();
   auto x = cast<ShapedType>(op.getX().getType());
   if (!x.getElementType().isBF16() && !x.getElementType().isF16())
@@ -62,10 +63,19 @@ LogicalResult mlir::celeris::lowerGroupedMatmulFunctionToGPU(
   spec.w = getKernelMemRefType(op.getW());
   spec.offsets = getKernelMemRefType(op.getOffsets());
   spec.y = getKernelMemRefType(op.getY());
+  if (op.getWUp()) {
+    spec.wUp = getKernelMemRefType(op.getWUp());
+    if (spec.schedule.getKvTile() < 128)
+      return op->emitError()
+             << what << ": the swiglu form splits a tile's kv_tile "
+             << "accumulator columns into gate and up halves of whole "
+                "64-column blocks: kv_tile must be 128 or 256, got "
+             << spec.schedule.getKvTile();
+  }
   return replaceByKernel(
       func, kernels,
       buildGroupedGemmKernel(kernels, func.getSymName(), func.getLoc(), spec),
-      {op.getX(), op.getW(), op.getOffsets(), op.getY()});
+      {op.getX(), op.getW(), op.getOffsets(), op.getWUp(), op.getY()});
 }
 
 /// The largest number of groups a warp ranks with unrolled compares.

@@ -549,34 +549,53 @@ struct GroupedMatmulToLinalg : OpRewritePattern<GroupedMatmulOp> {
         rewriter, loc, rewriter.getI32Type(), em.indexValue(em.size(w, 0)));
     Value lastGroup =
         arith::SubIOp::create(rewriter, loc, numGroups, em.i32(rewriter, 1));
-    Value acc = em.generic(
-        em.filledF32({rows, outDim}, 0.0), {x, group},
-        {em.map(3, {0, 2}), em.map(3, {0}), em.map(3, {0, 1})},
-        {kPar, kPar, kRed}, [&](OpBuilder &b, ValueRange args) -> Value {
-          Value g = arith::IndexCastOp::create(
-              b, loc, b.getIndexType(),
-              arith::MinSIOp::create(b, loc, args[1], lastGroup));
-          Value f = linalg::IndexOp::create(b, loc, 1);
-          Value d = linalg::IndexOp::create(b, loc, 2);
-          Value weight =
-              tensor::ExtractOp::create(b, loc, w, ValueRange{g, d, f});
-          Value prod = arith::MulFOp::create(b, loc, em.toF32(b, args[0]),
-                                             em.toF32(b, weight));
-          return arith::AddFOp::create(b, loc, args[2], prod);
-        });
+    auto product = [&](Value weights) {
+      return em.generic(
+          em.filledF32({rows, outDim}, 0.0), {x, group},
+          {em.map(3, {0, 2}), em.map(3, {0}), em.map(3, {0, 1})},
+          {kPar, kPar, kRed}, [&](OpBuilder &b, ValueRange args) -> Value {
+            Value g = arith::IndexCastOp::create(
+                b, loc, b.getIndexType(),
+                arith::MinSIOp::create(b, loc, args[1], lastGroup));
+            Value f = linalg::IndexOp::create(b, loc, 1);
+            Value d = linalg::IndexOp::create(b, loc, 2);
+            Value weight =
+                tensor::ExtractOp::create(b, loc, weights, ValueRange{g, d, f});
+            Value prod = arith::MulFOp::create(b, loc, em.toF32(b, args[0]),
+                                               em.toF32(b, weight));
+            return arith::AddFOp::create(b, loc, args[2], prod);
+          });
+    };
+    SmallVector<Value> products = {product(w)};
+    // swiglu: silu(gate) * up, both in f32.
+    if (Value up = op.getWUp())
+      products.push_back(product(up));
 
     // Rows past offsets[E - 1] are 0.
     Type elementType = op.getY().getType().getElementType();
     AffineMap id = em.map(2, {0, 1});
-    Value y = em.generic(
-        em.empty({rows, outDim}, elementType), {acc, group},
-        {id, em.map(2, {0}), id}, {kPar, kPar},
-        [&](OpBuilder &b, ValueRange args) -> Value {
-          Value owned =
-              em.cmpI(b, arith::CmpIPredicate::slt, args[1], numGroups);
-          Value value = em.select(b, owned, args[0], em.f32Constant(b, 0.0));
-          return em.fromF32(b, value, elementType);
-        });
+    SmallVector<Value> inputs = products;
+    inputs.push_back(group);
+    SmallVector<AffineMap> maps(products.size(), id);
+    maps.append({em.map(2, {0}), id});
+    Value y =
+        em.generic(em.empty({rows, outDim}, elementType), inputs, maps,
+                   {kPar, kPar}, [&](OpBuilder &b, ValueRange args) -> Value {
+                     Value value = args[0];
+                     if (products.size() == 2) {
+                       Value one = em.f32Constant(b, 1.0);
+                       Value negated = arith::NegFOp::create(b, loc, value);
+                       Value denominator = arith::AddFOp::create(
+                           b, loc, math::ExpOp::create(b, loc, negated), one);
+                       Value silu =
+                           arith::DivFOp::create(b, loc, value, denominator);
+                       value = arith::MulFOp::create(b, loc, silu, args[1]);
+                     }
+                     Value owned = em.cmpI(b, arith::CmpIPredicate::slt,
+                                           args[products.size()], numGroups);
+                     value = em.select(b, owned, value, em.f32Constant(b, 0.0));
+                     return em.fromF32(b, value, elementType);
+                   });
     rewriter.replaceOp(op, y);
     return success();
   }

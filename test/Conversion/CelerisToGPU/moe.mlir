@@ -98,6 +98,26 @@ func.func @grouped_wide(%x: tensor<?x128xbf16>, %w: tensor<?x128x1408xbf16>, %of
   return %y : tensor<?x1408xbf16>
 }
 
+// The swiglu form: f = 1408 gate and up columns are 2816 accumulator
+// columns, so 256-wide tiles of 128 gate and 128 up columns (11 column
+// tiles, none partial); each 64-deep slice copies both weights' halves into
+// one B tile, and the epilogue writes silu(gate) * up.
+// CHECK-LABEL: gpu.func @grouped_swiglu(
+// CHECK-SAME: celeris.arg_names = ["x", "w", "offsets", "w_up", "y"]
+// CHECK-SAME: kv_tile = 256, stages = 4, min_ctas_per_sm = 1
+// CHECK-SAME: grid = ["11*(ceildiv(N,128)+64+1)", "1", "1"], results = {y = ["x[0]", "1408"]}
+// CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 256, k = 16>
+// CHECK: arith.divf
+// CHECK: arith.mulf
+// CHECK: arith.truncf {{.*}} : vector<2xf32> to vector<2xbf16>
+func.func @grouped_swiglu(%x: tensor<?x2048xbf16>, %wg: tensor<64x2048x1408xbf16>,
+                          %offsets: tensor<64xi32>, %wu: tensor<64x2048x1408xbf16>)
+    -> tensor<?x1408xbf16> {
+  %y = celeris.grouped_matmul %x, %wg, %offsets swiglu(%wu : tensor<64x2048x1408xbf16>)
+      : tensor<?x2048xbf16>, tensor<64x2048x1408xbf16>, tensor<64xi32> -> tensor<?x1408xbf16>
+  return %y : tensor<?x1408xbf16>
+}
+
 // Combine: a CTA per token and 2048 columns, the slots summed in order.
 // CHECK-LABEL: gpu.func @combine(
 // CHECK-SAME: celeris.arg_names = ["y", "weights", "row_map", "out"]

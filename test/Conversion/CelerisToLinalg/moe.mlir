@@ -151,6 +151,30 @@ func.func @grouped_matmul(%x: tensor<8x16xbf16>, %w: tensor<4x16x32xbf16>, %o: t
 
 // -----
 
+// The swiglu form: the gate and up products both in f32, silu(gate) * up
+// formed before the one rounding.
+
+// CHECK-LABEL: func @grouped_matmul_swiglu
+// CHECK-SAME:    (%[[X:.+]]: tensor<8x16xbf16>, %[[W:.+]]: tensor<4x16x32xbf16>, %[[O:.+]]: tensor<4xi32>, %[[U:.+]]: tensor<4x16x32xbf16>)
+// CHECK:         %[[GATE:.+]] = linalg.generic {{.*}} outs({{.*}} : tensor<8x32xf32>)
+// CHECK:           tensor.extract %[[W]]
+// CHECK:         %[[UP:.+]] = linalg.generic {{.*}} outs({{.*}} : tensor<8x32xf32>)
+// CHECK:           tensor.extract %[[U]]
+// CHECK:         %[[Y:.+]] = linalg.generic {{.*}} ins(%[[GATE]], %[[UP]], %{{.*}} : {{.*}}) outs({{.*}} : tensor<8x32xbf16>)
+// CHECK:           arith.negf
+// CHECK:           math.exp
+// CHECK:           arith.divf
+// CHECK:           arith.mulf
+// CHECK:           arith.select
+// CHECK:           arith.truncf
+// CHECK:         return %[[Y]]
+func.func @grouped_matmul_swiglu(%x: tensor<8x16xbf16>, %w: tensor<4x16x32xbf16>, %o: tensor<4xi32>, %u: tensor<4x16x32xbf16>) -> tensor<8x32xbf16> {
+  %y = celeris.grouped_matmul %x, %w, %o swiglu(%u : tensor<4x16x32xbf16>) : tensor<8x16xbf16>, tensor<4x16x32xbf16>, tensor<4xi32> -> tensor<8x32xbf16>
+  return %y : tensor<8x32xbf16>
+}
+
+// -----
+
 // Combine gathers y through row_map in f32 and discards dropped slots.
 
 // CHECK-LABEL: func @combine

@@ -376,6 +376,14 @@ func.func @dispatch_offsets_experts(%x: tensor<16x32xf32>, %experts: tensor<16x2
 
 // -----
 
+func.func @gm_swiglu_type(%x: tensor<32x64xbf16>, %w: tensor<8x64x16xbf16>, %offsets: tensor<8xi32>, %u: tensor<8x64x32xbf16>) {
+  // expected-error @+1 {{swiglu's w_up must have w's type 'tensor<8x64x16xbf16>', got 'tensor<8x64x32xbf16>'}}
+  %y = celeris.grouped_matmul %x, %w, %offsets swiglu(%u : tensor<8x64x32xbf16>) : tensor<32x64xbf16>, tensor<8x64x16xbf16>, tensor<8xi32> -> tensor<32x16xbf16>
+  return
+}
+
+// -----
+
 func.func @gm_x_rank(%x: tensor<32xbf16>, %w: tensor<8x64x16xbf16>, %offsets: tensor<8xi32>) {
   // expected-error @+1 {{expects x to have rank 2 ([N, d]), got 'tensor<32xbf16>'}}
   %y = celeris.grouped_matmul %x, %w, %offsets : tensor<32xbf16>, tensor<8x64x16xbf16>, tensor<8xi32> -> tensor<32x16xbf16>

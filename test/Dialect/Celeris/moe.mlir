@@ -88,6 +88,14 @@ func.func @grouped_matmul(%x: tensor<8192x2048xbf16>, %w: tensor<64x2048x1408xbf
   return %y : tensor<8192x1408xbf16>
 }
 
+// CHECK-LABEL: func @grouped_matmul_swiglu
+func.func @grouped_matmul_swiglu(%x: tensor<?x2048xbf16>, %wg: tensor<64x2048x1408xbf16>, %offsets: tensor<64xi32>, %wu: tensor<64x2048x1408xbf16>) -> tensor<?x1408xbf16> {
+  // CHECK: celeris.grouped_matmul %{{.*}}, %{{.*}}, %{{.*}} swiglu(%{{.*}} : tensor<64x2048x1408xbf16>) : tensor<?x2048xbf16>, tensor<64x2048x1408xbf16>, tensor<64xi32> -> tensor<?x1408xbf16>
+  %y = celeris.grouped_matmul %x, %wg, %offsets swiglu(%wu : tensor<64x2048x1408xbf16>)
+      : tensor<?x2048xbf16>, tensor<64x2048x1408xbf16>, tensor<64xi32> -> tensor<?x1408xbf16>
+  return %y : tensor<?x1408xbf16>
+}
+
 // CHECK-LABEL: func @grouped_matmul_dynamic
 func.func @grouped_matmul_dynamic(%x: tensor<?x?xf16>, %w: tensor<?x?x?xf16>, %offsets: tensor<?xi32>) -> tensor<?x?xf16> {
   // CHECK: celeris.grouped_matmul %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x?xf16>, tensor<?x?x?xf16>, tensor<?xi32> -> tensor<?x?xf16>

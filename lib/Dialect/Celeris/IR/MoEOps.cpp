@@ -203,6 +203,10 @@ LogicalResult GroupedMatmulOp::verify() {
       failed(verify::sameDim(op, "the number of rows", x, 0, y, 0)) ||
       failed(verify::sameDim(op, "the output dimension", w, 2, y, 1)))
     return failure();
+  if (Value up = getWUp())
+    if (up.getType() != getW().getType())
+      return emitOpError() << "swiglu's w_up must have w's type "
+                           << getW().getType() << ", got " << up.getType();
   return success();
 }
 

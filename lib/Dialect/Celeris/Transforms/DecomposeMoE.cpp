@@ -5,8 +5,8 @@
 //   logits          = x . router_weight                  (linalg.matmul, f32)
 //   weights, ids    = celeris.route logits (the routing attributes)
 //   xs, offs, rmap  = celeris.dispatch x, ids (capacity)
-//   h               = silu(grouped_matmul(xs, w_gate, offs))
-//                     * grouped_matmul(xs, w_up, offs)    (f32, rounded)
+//   h               = grouped_matmul(xs, w_gate, offs) swiglu(w_up)
+//                     (silu(xs . w_gate) * (xs . w_up) in f32, rounded)
 //   out             = celeris.combine grouped_matmul(h, w_down, offs),
 //                     weights, rmap
 //                     + (silu(x . shared_gate) * (x . shared_up)) . shared_down
@@ -122,22 +122,19 @@ struct DecomposeMoE : OpRewritePattern<MoEOp> {
     Value offsets = dispatch.getOffsets();
 
     // The routed SwiGLU experts over the permuted rows.
-    auto groupedMatmul = [&](Value input, Value weight) -> Value {
+    // The gate and up projections are one op (its `swiglu` form), so that
+    // a kernel writes only their product.
+    auto groupedMatmul = [&](Value input, Value weight,
+                             Value upWeight) -> Value {
       auto weightType = cast<RankedTensorType>(weight.getType());
       return GroupedMatmulOp::create(
           rewriter, loc,
           tensorOf({rows, weightType.getDimSize(2)}, elementType), input,
-          weight, offsets);
+          weight, offsets, upWeight);
     };
-    Value permuted = dispatch.getPermuted();
-    Value gate = groupedMatmul(permuted, op.getWGate());
-    Value up = groupedMatmul(permuted, op.getWUp());
-    Value hidden = elementwise(rewriter, loc, {gate, up}, elementType,
-                               [&](OpBuilder &b, ValueRange args) -> Value {
-                                 Value h = swiglu(b, loc, args[0], args[1]);
-                                 return fromF32(b, loc, h, elementType);
-                               });
-    Value down = groupedMatmul(hidden, op.getWDown());
+    Value hidden =
+        groupedMatmul(dispatch.getPermuted(), op.getWGate(), op.getWUp());
+    Value down = groupedMatmul(hidden, op.getWDown(), Value());
     Value routed = CombineOp::create(rewriter, loc, xType, down,
                                      route.getWeights(), dispatch.getRowMap());
     if (!op.hasSharedExperts()) {

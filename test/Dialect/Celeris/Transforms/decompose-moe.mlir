@@ -1,23 +1,17 @@
 // RUN: celeris-opt %s -celeris-decompose-composites -split-input-file -verify-diagnostics | FileCheck %s
 
 // The whole layer: f32 router logits, route with every routing attribute,
-// dispatch with the capacity, gate and up grouped matmuls, the SwiGLU in f32
-// rounded to bf16, the down grouped matmul, combine, and the shared expert in
-// f32 added before the final rounding.
+// dispatch with the capacity, the gate and up grouped matmuls with the
+// SwiGLU as one (the swiglu form: f32 products, one rounding to bf16), the
+// down grouped matmul, combine, and the shared expert in f32 added before
+// the final rounding.
 
 // CHECK-LABEL: func @moe_shared
 // CHECK-SAME:    (%[[X:[^:]+]]: tensor<?x16xbf16>, %[[R:[^:]+]]: tensor<16x8xf32>, %[[WG:[^:]+]]: tensor<8x16x32xbf16>, %[[WU:[^:]+]]: tensor<8x16x32xbf16>, %[[WD:[^:]+]]: tensor<8x32x16xbf16>, %[[B:[^:]+]]: tensor<8xf32>, %[[SG:[^:]+]]: tensor<16x24xbf16>, %[[SU:[^:]+]]: tensor<16x24xbf16>, %[[SD:[^:]+]]: tensor<24x16xbf16>)
 // CHECK:         %[[LOGITS:.+]] = linalg.matmul ins(%[[X]], %[[R]] : tensor<?x16xbf16>, tensor<16x8xf32>) outs({{.*}} : tensor<?x8xf32>)
 // CHECK:         %[[W:.+]], %[[IDS:.+]] = celeris.route %[[LOGITS]] bias(%[[B]] : tensor<8xf32>) k 2 score_func sigmoid renormalize num_groups 4 topk_groups 2 scaling_factor 2.500000e+00 : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
 // CHECK:         %[[P:.+]], %[[OFFS:.+]], %[[RMAP:.+]] = celeris.dispatch %[[X]], %[[IDS]] num_experts 8 capacity 3 : tensor<?x16xbf16>, tensor<?x2xi32> -> tensor<?x16xbf16>, tensor<8xi32>, tensor<?x2xi32>
-// CHECK:         %[[GATE:.+]] = celeris.grouped_matmul %[[P]], %[[WG]], %[[OFFS]] {{.*}} -> tensor<?x32xbf16>
-// CHECK:         %[[UP:.+]] = celeris.grouped_matmul %[[P]], %[[WU]], %[[OFFS]] {{.*}} -> tensor<?x32xbf16>
-// CHECK:         %[[H:.+]] = linalg.generic {{.*}} ins(%[[GATE]], %[[UP]] : {{.*}}) outs({{.*}} : tensor<?x32xbf16>)
-// CHECK:           arith.negf
-// CHECK:           math.exp
-// CHECK:           arith.divf
-// CHECK:           arith.mulf
-// CHECK:           arith.truncf
+// CHECK:         %[[H:.+]] = celeris.grouped_matmul %[[P]], %[[WG]], %[[OFFS]] swiglu(%[[WU]] : tensor<8x16x32xbf16>) {{.*}} -> tensor<?x32xbf16>
 // CHECK:         %[[DOWN:.+]] = celeris.grouped_matmul %[[H]], %[[WD]], %[[OFFS]] {{.*}} -> tensor<?x16xbf16>
 // CHECK:         %[[ROUTED:.+]] = celeris.combine %[[DOWN]], %[[W]], %[[RMAP]] {{.*}} -> tensor<?x16xbf16>
 // CHECK:         %[[SGATE:.+]] = linalg.matmul ins(%[[X]], %[[SG]] : {{.*}}) outs({{.*}} : tensor<?x24xf32>)
@@ -53,9 +47,8 @@ func.func @moe_shared(%x: tensor<?x16xbf16>, %r: tensor<16x8xf32>, %wg: tensor<8
 // CHECK:         %[[LOGITS:.+]] = linalg.matmul ins(%[[X]], %[[R]]
 // CHECK:         %[[W:.+]], %[[IDS:.+]] = celeris.route %[[LOGITS]] k 2 : tensor<4x?xf32> -> tensor<4x2xf32>, tensor<4x2xi32>
 // CHECK:         %[[P:.+]], %[[OFFS:.+]], %[[RMAP:.+]] = celeris.dispatch %[[X]], %[[IDS]] num_experts 8 : {{.*}} -> tensor<8x16xf32>, tensor<8xi32>, tensor<4x2xi32>
-// CHECK-COUNT-2: celeris.grouped_matmul %[[P]]
-// CHECK:         linalg.generic
-// CHECK-NOT:       arith.truncf
+// CHECK:         celeris.grouped_matmul %[[P]], {{.*}} swiglu
+// CHECK-NOT:     linalg.generic
 // CHECK:         %[[DOWN:.+]] = celeris.grouped_matmul
 // CHECK:         %[[OUT:.+]] = celeris.combine %[[DOWN]], %[[W]], %[[RMAP]]
 // CHECK-NOT:     linalg.matmul

@@ -203,8 +203,23 @@ def Celeris_GroupedMatmulOp : Celeris_Op<"grouped_matmul", [
     accumulated in `f32` and rounded to the element type of `x`, which `w`
     and `y: [N, f]` share. Offsets must be non-decreasing and at most `N`.
 
+    With `swiglu(%w_up)` (`w_up: [E, d, f]`, `w`'s type) it is the gate and
+    up projections of SwiGLU experts in one op: both products in `f32`,
+    combined before the one rounding,
+
+    ```
+    y[i, :] = silu(x[i, :] . w[e]) * (x[i, :] . w_up[e]),  silu(g) = g / (1 + exp(-g))
+    ```
+
+    so a kernel computes the gate and up tiles side by side and writes only
+    their product.
+
     ```mlir
     %y = celeris.grouped_matmul %permuted, %w, %offsets
+        : tensor<?x2048xbf16>, tensor<64x2048x1408xbf16>, tensor<64xi32>
+        -> tensor<?x1408xbf16>
+    %h = celeris.grouped_matmul %permuted, %w_gate, %offsets
+        swiglu(%w_up : tensor<64x2048x1408xbf16>)
         : tensor<?x2048xbf16>, tensor<64x2048x1408xbf16>, tensor<64xi32>
         -> tensor<?x1408xbf16>
     ```
@@ -212,10 +227,11 @@ def Celeris_GroupedMatmulOp : Celeris_Op<"grouped_matmul", [
   let arguments = (ins
     Celeris_FloatTensor:$x,
     Celeris_FloatTensor:$w,
-    Celeris_IndexTensor:$offsets);
+    Celeris_IndexTensor:$offsets,
+    Optional<Celeris_FloatTensor>:$w_up);
   let results = (outs Celeris_FloatTensor:$y);
   let assemblyFormat = [{
-    $x `,` $w `,` $offsets attr-dict
+    $x `,` $w `,` $offsets (`swiglu` `(` $w_up^ `:` type($w_up) `)`)? attr-dict
     `:` type($x) `,` type($w) `,` type($offsets) `->` type($y)
   }];
   let hasVerifier = 1;
@@ -295,9 +311,10 @@ def Celeris_MoEOp : Celeris_Op<"moe", [
     type of `x`; every other weight and `out: [T, d]` share the element type
     of `x`.
 
-    The op decomposes into `celeris.route`, `celeris.dispatch`, three
-    `celeris.grouped_matmul` (gate, up, down) around the SwiGLU, and
-    `celeris.combine`, plus the dense shared expert.
+    The op decomposes into `celeris.route`, `celeris.dispatch`, two
+    `celeris.grouped_matmul` (the gate and up projections with the SwiGLU
+    in one, its `swiglu` form, then down), and `celeris.combine`, plus the
+    dense shared expert.
 
     ```mlir
     %out = celeris.moe %x, %router, %w_gate, %w_up, %w_down
