@@ -405,10 +405,12 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
     if (!kernel)
       return fail("'" + key + "' outside a kernel");
     if (kernel->program && key != "arg" && key != "result" && key != "buffer" &&
-        key != "launch" && key != "end")
+        key != "view" && key != "launch" && key != "end")
       return fail("'" + key + "' in program '" + kernel->name +
-                  "' (a program has arg, result, buffer and launch lines)");
-    if (!kernel->program && (key == "buffer" || key == "launch"))
+                  "' (a program has arg, result, buffer, view and launch "
+                  "lines)");
+    if (!kernel->program &&
+        (key == "buffer" || key == "view" || key == "launch"))
       return fail("'" + key + "' in kernel '" + kernel->name +
                   "' (only a program has " + key + " lines)");
     // Geometry lines after a `step` line are the step's.
@@ -494,12 +496,16 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
       }
       pendingBuffers.clear();
       kernel = nullptr;
-    } else if (key == "buffer") {
-      std::string type;
+    } else if (key == "buffer" || key == "view") {
+      std::string type, source;
       PendingResult buffer{"", {}, lineNo};
-      if (!(words >> buffer.name >> type) || !isIdentifier(buffer.name))
-        return fail("expected 'buffer <name> memref<RANK:ELEMENT> <ARG[DIM] "
-                    "or extent>...'");
+      bool view = key == "view";
+      if (!(words >> buffer.name >> type) || !isIdentifier(buffer.name) ||
+          (view && !(words >> source)))
+        return fail(view ? "expected 'view <name> memref<RANK:ELEMENT> "
+                           "<argument or buffer> <ARG[DIM] or extent>...'"
+                         : "expected 'buffer <name> memref<RANK:ELEMENT> "
+                           "<ARG[DIM] or extent>...'");
       KernelArg arg{ArgKind::MemRef, buffer.name, 0, "", {}};
       if (!parseMemRefKind(type, arg.rank, arg.elementType) ||
           arg.elementType.empty())
@@ -511,9 +517,24 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
       if (programName(*kernel, buffer.name) != kNoName)
         return fail("'" + buffer.name + "' names two things in program '" +
                     kernel->name + "'");
+      int viewOf = ProgramBuffer::kNotAView;
+      if (view) {
+        viewOf = programName(*kernel, source);
+        if (viewOf == kNoName)
+          return fail("view '" + buffer.name + "' shows '" + source +
+                      "', which is no argument or earlier buffer of program '" +
+                      kernel->name + "'");
+        const KernelArg &of = viewOf >= 0
+                                  ? kernel->args[viewOf]
+                                  : kernel->program->buffers[-1 - viewOf].type;
+        if (of.elementType != arg.elementType)
+          return fail("view '" + buffer.name + "' of '" + source +
+                      "' has element type '" + arg.elementType +
+                      "', its source '" + of.elementType + "'");
+      }
       for (std::string dim; words >> dim;)
         buffer.dims.push_back(dim);
-      kernel->program->buffers.push_back({arg, {}});
+      kernel->program->buffers.push_back({arg, {}, viewOf});
       pendingBuffers.push_back(std::move(buffer));
     } else if (key == "launch") {
       PendingLaunch launch{{}, lineNo};
@@ -668,19 +689,27 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
                           "', which needs a memref of the same rank and "
                           "element type");
     }
-    // A buffer holds nothing until a launch writes it as a result.
-    std::vector<bool> written(program.program->buffers.size(), false);
+    // A buffer holds nothing until a launch writes it (or a view of it) as
+    // a result; a view of an argument holds the argument's data.
+    const std::vector<ProgramBuffer> &buffers = program.program->buffers;
+    auto root = [&](int operand) {
+      while (operand < 0 &&
+             buffers[-1 - operand].viewOf != ProgramBuffer::kNotAView)
+        operand = buffers[-1 - operand].viewOf;
+      return operand;
+    };
+    std::vector<bool> written(buffers.size(), false);
     for (const ProgramLaunch &earlier : program.program->launches)
-      for (size_t i = 0; i < earlier.operands.size(); ++i)
-        if (earlier.operands[i] < 0)
-          written[-1 - earlier.operands[i]] = true;
+      for (int operand : earlier.operands)
+        if (root(operand) < 0)
+          written[-1 - root(operand)] = true;
     const KernelSpec &kernelSpec = *callee;
     for (size_t i = 0; i < launch.operands.size(); ++i) {
       int operand = launch.operands[i];
       bool isResult =
           std::any_of(kernelSpec.results.begin(), kernelSpec.results.end(),
                       [&](const ResultShape &r) { return r.arg == i; });
-      if (operand < 0 && !written[-1 - operand] && !isResult)
+      if (root(operand) < 0 && !written[-1 - root(operand)] && !isResult)
         return failAt(pending.line,
                       "program '" + program.name + "' reads buffer '" +
                           program.program->buffers[-1 - operand].type.name +

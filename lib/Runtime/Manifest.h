@@ -49,6 +49,9 @@
 //     buffer experts memref<2:i32> logits[0] 8
 //                       (an intermediate result: its type and its extents
 //                        in terms of the program's arguments)
+//     view tokens memref<2:bf16> heads x[0] 2048
+//                       (a buffer or argument seen with another shape of
+//                        the same elements: a reshape between kernels)
 //     launch moe_route logits weights experts
 //                       (a kernel of the manifest and what each of its
 //                        arguments is bound to: a program argument or a
@@ -145,6 +148,10 @@ struct ProgramBuffer {
   KernelArg type;
   /// Its extents, products of the program's arguments' extents.
   std::vector<ResultShape::Dim> dims;
+  /// For a view, what it shows with its own shape: an argument's index
+  /// (>= 0) or an earlier buffer's `b` as `-1 - b`; kNotAView otherwise.
+  int viewOf = kNotAView;
+  static constexpr int kNotAView = -(1 << 30);
 };
 
 /// One launch of a program: a kernel and what its arguments are bound to.

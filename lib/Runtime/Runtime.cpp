@@ -584,10 +584,6 @@ static int launchProgram(CelerisModule *module, int index, int numSizes,
                     " in dimension " + std::to_string(d) + ", its shape (" +
                     result.text + ") gives " + std::to_string(want));
     }
-  if (!module->runtime)
-    return fail("cannot launch '" + program.name +
-                "': the module was loaded from its manifest alone, without "
-                "a runtime");
 
   // Each buffer's descriptor: pointers, offset, sizes, strides; 256-byte
   // aligned offsets into one allocation.
@@ -595,6 +591,17 @@ static int launchProgram(CelerisModule *module, int index, int numSizes,
   std::vector<std::vector<int64_t>> descriptors(buffers.size());
   std::vector<int64_t> offsets(buffers.size());
   int64_t bytes = 0;
+  // The elements of an argument or buffer.
+  std::vector<int64_t> counts(buffers.size());
+  auto elementsOf = [&](int operand) {
+    if (operand < 0)
+      return counts[-1 - operand];
+    int64_t elements = 1;
+    for (unsigned i = 0; i < program.args[operand].rank; ++i)
+      elements *= reinterpret_cast<const int64_t *>(
+          static_cast<const char *>(args[operand]) + 24)[i];
+    return elements;
+  };
   for (size_t b = 0; b < buffers.size(); ++b) {
     const ProgramBuffer &buffer = buffers[b];
     std::vector<int64_t> &d = descriptors[b];
@@ -606,15 +613,43 @@ static int launchProgram(CelerisModule *module, int index, int numSizes,
       d[3 + rank + i] = elements;
       elements *= d[3 + i];
     }
+    counts[b] = elements;
+    if (buffer.viewOf != ProgramBuffer::kNotAView) {
+      // Same elements, another shape: a reshape between kernels.
+      int64_t source = elementsOf(buffer.viewOf);
+      if (source != elements)
+        return fail(name + "view '" + buffer.type.name + "' has " +
+                    std::to_string(elements) + " elements, what it shows " +
+                    std::to_string(source));
+      offsets[b] = -1;
+      continue;
+    }
     offsets[b] = bytes;
     bytes +=
         (elements * elementBytes(buffer.type.elementType) + 255) / 256 * 256;
   }
+  if (!module->runtime)
+    return fail("cannot launch '" + program.name +
+                "': the module was loaded from its manifest alone, without "
+                "a runtime");
   if (reserveScratch(module, index, bytes, "program buffers"))
     return 1;
-  for (size_t b = 0; b < buffers.size(); ++b)
-    descriptors[b][0] = descriptors[b][1] =
-        static_cast<int64_t>(module->workspaces[index]) + offsets[b];
+  for (size_t b = 0; b < buffers.size(); ++b) {
+    int64_t address;
+    if (offsets[b] >= 0) {
+      address = static_cast<int64_t>(module->workspaces[index]) + offsets[b];
+    } else {
+      // A view starts where what it shows starts (its aligned pointer and
+      // offset; sources are dense).
+      int viewOf = buffers[b].viewOf;
+      const int64_t *source = viewOf >= 0
+                                  ? static_cast<const int64_t *>(args[viewOf])
+                                  : descriptors[-1 - viewOf].data();
+      address =
+          source[1] + source[2] * elementBytes(buffers[b].type.elementType);
+    }
+    descriptors[b][0] = descriptors[b][1] = address;
+  }
 
   for (const ProgramLaunch &launch : program.program->launches) {
     std::vector<void *> kernelArgs;

@@ -8,7 +8,11 @@ no code with the kernels.
   one expert in every token's top 8;
 - `moe_layer` and `moe_primitives` (examples/moe.mlir as it is, 256
   tokens): the `celeris.moe` composite (router matmul, DeepSeek-V3 routing,
-  SwiGLU experts, shared experts) and its primitives.
+  SwiGLU experts, shared experts) and its primitives;
+- `hybrid_block` (examples/hybrid_block.mlir as it is): sliding-window GQA
+  attention at head dim 32, key normalisation, Gated DeltaNet and a MoE
+  feed-forward, against celeris_ref's numpy float64 ops rounded to bf16
+  where the IR's tensors are bf16.
 
 Each case: fresh seeds, an output poisoned with NaN, rel <= 1e-2 (bf16)
 over the rows whose routing is not a near tie, no NaN, two calls
@@ -29,11 +33,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from celeris.runtime import CelerisError, load  # noqa: E402
 from check_moe import Route, route_reference  # noqa: E402
+import celeris_ref  # noqa: E402
+import numpy as np  # noqa: E402
 from check_recurrence import expect, failures, rel  # noqa: E402
 
 DEVICE = "cuda"
 E, K, D, FF = 64, 8, 2048, 1408
 TOL = 1e-2
+HYBRID_MARGIN = 3e-2
 f32 = torch.float32
 
 
@@ -52,8 +59,40 @@ def silu(v):
     return v * torch.sigmoid(v)
 
 
+def bf16(a):
+    """`a` (numpy) rounded to bf16, where the model IR's types round."""
+    return torch.from_numpy(np.ascontiguousarray(a)).bfloat16().double().numpy()
+
+
+def hybrid_reference(inputs):
+    """examples/hybrid_block.mlir in float64 through celeris_ref (numpy),
+    rounding to bf16 where the IR's tensors are bf16; with the rows whose
+    top-2 routing is a near tie."""
+    q, k, v, dq, dk, gate, beta_logit, router, wg, wu, wd = [
+        t.double().cpu().numpy() for t in inputs]
+    attn = bf16(celeris_ref.attention(
+        q, k, v, mask="intersect(causal, window<left = 63, right = 0>)"))
+    g = -np.log1p(np.exp(-gate))
+    beta = bf16(1.0 / (1.0 + np.exp(-beta_logit)))
+    keys = bf16(dk / np.sqrt((dk * dk).sum(-1, keepdims=True) + 1e-6))
+    rec, _ = celeris_ref.recurrence(dq, keys, attn, decay_kind="scalar", decay=g,
+                                    update_kind="delta", beta=beta)
+    x = bf16(bf16(rec)[0].transpose(1, 0, 2).reshape(256, 256))
+    out = celeris_ref.moe(x, router, wg, wu, wd, 2, renormalize=True)
+    # The tokens reach the router through attention, a recurrence and four
+    # bf16 roundings: the kernels' x differs from this one by ~1e-2
+    # relative, so a top-2 choice closer than that is a near tie.
+    logits = np.sort(x @ router, axis=-1)[:, ::-1]
+    gap = logits[:, 1] - logits[:, 2]
+    scale = np.sqrt((logits * logits).mean(-1))
+    ambiguous = torch.from_numpy(gap <= HYBRID_MARGIN * scale).to(DEVICE)
+    return torch.from_numpy(out).to(DEVICE), ambiguous
+
+
 def program_reference(name, inputs):
     """(out, ambiguous rows) of program `name` in float64."""
+    if name == "hybrid_block":
+        return hybrid_reference(inputs)
     d = [t.double() for t in inputs]
     if name == "moe_program":
         x, logits, wg, wu, wd = d
@@ -83,6 +122,12 @@ def program_inputs(name, T, skewed, g):
             logits[:, 3] += 20.0  # every token's top 8 holds expert 3
         return [randn(T, D), logits, randn(E, D, FF, scale=D ** -0.5),
                 randn(E, D, FF, scale=D ** -0.5), randn(E, FF, D, scale=FF ** -0.5)]
+    if name == "hybrid_block":
+        return [randn(1, 8, 256, 32), randn(1, 2, 256, 32), randn(1, 2, 256, 32),
+                randn(1, 8, 256, 32), randn(1, 8, 256, 32), randn(1, 8, 256, dtype=f32),
+                randn(1, 8, 256, dtype=f32), randn(256, 8, dtype=f32, scale=256 ** -0.5),
+                randn(8, 256, 64, scale=256 ** -0.5), randn(8, 256, 64, scale=256 ** -0.5),
+                randn(8, 64, 256, scale=64 ** -0.5)]
     if name == "moe_primitives":
         return [randn(256, 128), randn(256, 16, dtype=f32), randn(16, dtype=f32, scale=0.1),
                 randn(16, 128, 64, scale=128 ** -0.5), randn(16, 64, 128, scale=64 ** -0.5)]
@@ -96,7 +141,7 @@ def program_inputs(name, T, skewed, g):
 def case(module, name, T, skewed, seed):
     g = torch.Generator(device=DEVICE).manual_seed(seed)
     inputs = program_inputs(name, T, skewed, g)
-    T, width = inputs[0].shape
+    T, width = (256, 256) if name == "hybrid_block" else inputs[0].shape
     label = f"{name} T{T}{' skewed' if skewed else ''} seed {seed}"
     outs = []
     try:
@@ -156,7 +201,7 @@ def main():
     seed = int.from_bytes(os.urandom(4), "little")
     for manifest in args.manifests:
         module = load(manifest)
-        for name in ("moe_program", "moe_layer", "moe_primitives"):
+        for name in ("moe_program", "moe_layer", "moe_primitives", "hybrid_block"):
             if name not in module.kernels:
                 continue
             cases = [(256, False)]

@@ -48,6 +48,9 @@ rm -rf "$root/.device" && mkdir -p "$root/.device"
 "$compile" "$root/examples/gpu/moe_program.mlir" -o "$root/.device/moe_program"
 # examples/moe.mlir as it is: the celeris.moe layer and its primitives.
 "$compile" "$root/examples/moe.mlir" -o "$root/.device/moe_examples"
+# examples/hybrid_block.mlir as it is: attention, Gated DeltaNet and MoE in
+# one program.
+"$compile" "$root/examples/hybrid_block.mlir" -o "$root/.device/hybrid"
 # A disk compile cache holding examples/gpu/decode.mlir, so that celeris.jit
 # finds it on the device machine (which has no compiler).
 CELERIS_BUILD_DIR="$build" PYTHONPATH="$root/python" "$root/.venv/bin/python" -c \

@@ -24,7 +24,8 @@ python3 scripts/device/check_scan.py .device/scan/manifest.txt || status=1
 python3 scripts/device/check_scan.py .device/scan_examples/manifest.txt || status=1
 python3 scripts/device/check_moe.py .device/moe/manifest.txt || status=1
 python3 scripts/device/check_program.py .device/moe_program/manifest.txt \
-    .device/moe_examples/manifest.txt || status=1
+    .device/moe_examples/manifest.txt \
+    .device/hybrid/manifest.txt || status=1
 python3 scripts/device/check_function.py .device/decode/manifest.txt \
     .device/attention/manifest.txt || status=1
 # Timing (not a check): Celeris vs SDPA flash/cuDNN and FlexAttention.

@@ -60,7 +60,8 @@ done
 # A program: its kernels on runtime-owned buffers between launches.
 "$sanitizer" --tool memcheck --error-exitcode 3 \
     python3 scripts/device/check_program.py .device/moe_program/manifest.txt \
-    .device/moe_examples/manifest.txt --small
+    .device/moe_examples/manifest.txt \
+    .device/hybrid/manifest.txt --small
 # Expert-choice routing: the select kernel's histogram, scans and sort in
 # shared memory.
 "$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=route_expert_choice \

@@ -127,7 +127,8 @@ struct ProgramEntry {
   std::string name;
   std::vector<std::string> args;     // "<kind> <name>[ shape <extents>]"
   std::vector<std::string> results;  // "<arg> <dims>..."
-  std::vector<std::string> buffers;  // "<name> <kind> <dims>..."
+  std::vector<std::string> buffers;  // "buffer <name> <kind> <dims>..." or
+                                     // "view <name> <kind> <source> <dims>..."
   std::vector<std::string> launches; // "<kernel> <arg or buffer>..."
 };
 
@@ -221,8 +222,11 @@ FailureOr<ProgramEntry> readProgram(func::FuncOp func, DictionaryAttr record) {
     if (!name || !type || !isa<MemRefType>(type.getValue()) ||
         argKind(type.getValue()).empty() || failed(dims))
       return bad("each buffer needs a name, a memref type and a shape");
-    entry.buffers.push_back(name.str() + " " + argKind(type.getValue()) +
-                            *dims);
+    // A view names what it shows.
+    auto view = buffer.getAs<StringAttr>("view");
+    entry.buffers.push_back((view ? "view " : "buffer ") + name.str() + " " +
+                            argKind(type.getValue()) +
+                            (view ? " " + view.str() : "") + *dims);
   }
   for (Attribute attr : launches) {
     auto launch = dyn_cast<DictionaryAttr>(attr);
@@ -617,7 +621,7 @@ int compile() {
     for (const std::string &result : p.results)
       os << "  result " << result << "\n";
     for (const std::string &buffer : p.buffers)
-      os << "  buffer " << buffer << "\n";
+      os << "  " << buffer << "\n";
     for (const std::string &launch : p.launches)
       os << "  launch " << launch << "\n";
     os << "end\n";

@@ -539,8 +539,8 @@ TEST(Manifest, RejectsMalformedPrograms) {
        "line 14: dimension 'y[0]' of buffer 'b' reads no dimension of a "
        "memref argument"},
       {withProgram("grid 1 1 1\n"),
-       "line 14: 'grid' in program 'p' (a program has arg, result, buffer "
-       "and launch lines)"},
+       "line 14: 'grid' in program 'p' (a program has arg, result, buffer, "
+       "view and launch lines)"},
       {withProgram("arg memref<2:bf16> x\nlaunch scale x y\n"),
        "line 15: launch of 'scale' passes 'y', which is no argument or "
        "buffer of program 'p'"},
@@ -573,6 +573,110 @@ TEST(Manifest, RejectsMalformedPrograms) {
     EXPECT_NE(error.find(c.message), std::string::npos)
         << "got: " << error << "\nwanted: " << c.message;
   }
+}
+
+// A view is a buffer or argument seen with another shape: a reshape
+// between two kernels.
+constexpr const char *kViewProgram = R"(celeris-artifact 1
+kernel scale
+  binary kernels.cubin
+  symbol scale
+  grid N 1 1
+  block 256 1 1
+  shared 0
+  arg memref<2:bf16> x
+  arg memref<2:f32> y
+  size N x 0
+  result y x[0] x[1]*2
+end
+kernel sum
+  binary kernels.cubin
+  symbol sum
+  grid 1 1 1
+  block 32 1 1
+  shared 0
+  arg memref<2:f32> y
+  arg memref<1:f32> out
+  result out y[0]*y[1]
+end
+program flat
+  arg memref<3:bf16> x shape ?x4x16
+  arg memref<1:f32> out
+  result out x[0]*128
+  view rows memref<2:bf16> x x[0]*4 16
+  buffer scaled memref<2:f32> x[0]*4 32
+  view wide memref<2:f32> scaled x[0] 128
+  launch scale rows scaled
+  launch sum wide out
+end
+)";
+
+TEST(Manifest, ParsesViews) {
+  std::string error;
+  std::optional<Manifest> m = Manifest::parse(kViewProgram, error);
+  ASSERT_TRUE(m) << error;
+  const ProgramSpec &program = *m->kernels[2].program;
+  ASSERT_EQ(program.buffers.size(), 3u);
+  EXPECT_EQ(program.buffers[0].viewOf, 0); // the argument x
+  EXPECT_EQ(program.buffers[1].viewOf, ProgramBuffer::kNotAView);
+  EXPECT_EQ(program.buffers[2].viewOf, -2); // the buffer scaled
+  // Reading `wide` reads `scaled`, which the first launch writes.
+  EXPECT_EQ(program.launches[1].operands, (std::vector<int>{-3, 1}));
+
+  struct Case {
+    std::string from, to;
+    const char *message;
+  } cases[] = {
+      {"view wide memref<2:f32> scaled", "view wide memref<2:f32> nothing",
+       "view 'wide' shows 'nothing', which is no argument or earlier buffer "
+       "of program 'flat'"},
+      {"view wide memref<2:f32> scaled", "view wide memref<2:bf16> scaled",
+       "view 'wide' of 'scaled' has element type 'bf16', its source 'f32'"},
+      {"  launch scale rows scaled\n", "",
+       "program 'flat' reads buffer 'wide' before a launch writes it"},
+  };
+  for (const Case &c : cases) {
+    std::string text = kViewProgram;
+    text.replace(text.find(c.from), c.from.size(), c.to);
+    EXPECT_FALSE(Manifest::parse(text, error)) << text;
+    EXPECT_NE(error.find(c.message), std::string::npos)
+        << "got: " << error << "\nwanted: " << c.message;
+  }
+}
+
+TEST(Runtime, ChecksViews) {
+  CelerisModule *module = nullptr;
+  ASSERT_EQ(celeris_module_load_manifest(writeManifest(kViewProgram).c_str(),
+                                         &module),
+            0)
+      << celeris_last_error();
+  Descriptor<3> x;
+  Descriptor<1> out;
+  x.sizes[0] = 3;
+  x.sizes[1] = 4;
+  x.sizes[2] = 16;
+  out.sizes[0] = 384;
+  void *args[] = {&x, &out};
+  EXPECT_NE(
+      celeris_launch(module, "flat", nullptr, nullptr, 0, args, 2, nullptr), 0);
+  EXPECT_STREQ(celeris_last_error(),
+               "cannot launch 'flat': the module was loaded from its "
+               "manifest alone, without a runtime");
+  celeris_module_unload(module);
+  // A view must show as many elements as its source has.
+  std::string text = kViewProgram;
+  std::string from = "scaled x[0] 128";
+  text.replace(text.find(from), from.size(), "scaled x[0] 100");
+  ASSERT_EQ(celeris_module_load_manifest(writeManifest(text).c_str(), &module),
+            0)
+      << celeris_last_error();
+  out.sizes[0] = 384;
+  EXPECT_NE(
+      celeris_launch(module, "flat", nullptr, nullptr, 0, args, 2, nullptr), 0);
+  EXPECT_STREQ(celeris_last_error(),
+               "program 'flat': view 'wide' has 300 elements, what it shows "
+               "384");
+  celeris_module_unload(module);
 }
 
 // A program is launched by name like a kernel: its arguments are checked,

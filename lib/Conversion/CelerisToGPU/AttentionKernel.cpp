@@ -176,6 +176,9 @@ void AttentionKernelEmitter::emitEpilogue(ValueRange results) {
   for (int64_t row = 0; row < 2; ++row) {
     b.ifThen(b.cmp(arith::CmpIPredicate::slt, rows[row], sq), [&] {
       for (int64_t i = 2 * row; i < int64_t(o.size()); i += 4) {
+        // A padded tile's columns past the operands' hold zeros.
+        if (8 * (i / 4) >= spec.getSourceHeadDim())
+          break;
         Value lo = b.mulF(o[i], result.inverseSum[row]);
         Value hi = b.mulF(o[i + 1], result.inverseSum[row]);
         Value pair =
@@ -267,7 +270,8 @@ AttentionKernelEmitter::loadKeyRows(const TileLoader &loader,
   int64_t kvTile = schedule.getKvTile();
   Value row0 = b.add(kBase, b.mul(keyTile, kvTile));
   if (!pageTable)
-    return loader.load(b, smem, offset, source, {batch, kvHead}, row0, limit);
+    return loader.load(b, smem, offset, source, {batch, kvHead}, row0, limit,
+                       /*column0=*/nullptr, spec.getColumnLimit(b));
   // Paged: key j is row j mod P of page table[b, j / P]. Page ids are
   // clamped into the pool, so a bad table reads wrong keys, never out of
   // bounds.
@@ -405,7 +409,8 @@ void AttentionKernelEmitter::emit() {
     Value at = b.idx(layout.queryOffset);
     if (!decode)
       return queryLoader.load(b, smem, at, q, {batch, head},
-                              b.add(qBase, rowBegin), b.add(qBase, sq));
+                              b.add(qBase, rowBegin), b.add(qBase, sq),
+                              /*column0=*/nullptr, spec.getColumnLimit(b));
     return queryLoader.loadRows(b, smem, at, q, [&](Value r) {
       Value p = b.add(b.mul(rowTile, 16), r);
       auto [rowHead, position] = packedRowIndex(p);

@@ -8,7 +8,9 @@
 #ifndef CELERIS_LIB_CONVERSION_CELERISTOGPU_ATTENTIONKERNEL_H
 #define CELERIS_LIB_CONVERSION_CELERISTOGPU_ATTENTIONKERNEL_H
 
+#include "celeris/Conversion/CelerisToGPU/GPUCostModel.h"
 #include "celeris/Dialect/Celeris/IR/CelerisAttrs.h"
+#include "celeris/GPU/KernelBuilder.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
 #include <optional>
@@ -39,7 +41,18 @@ struct AttentionKernelSpec {
   /// the shared memory allows); the split count follows.
   int64_t decodeSlots = 0;
 
-  int64_t getHeadDim() const { return query.getDimSize(3); }
+  /// The head dim of the tiles (64 for the op's smaller ones, padded with
+  /// zeros) and of the operands.
+  int64_t getHeadDim() const {
+    return getAttentionTileHeadDim(getSourceHeadDim());
+  }
+  int64_t getSourceHeadDim() const { return query.getDimSize(3); }
+  /// The column from which a padded tile holds zeros (null when the tiles
+  /// are the operands' width).
+  Value getColumnLimit(KernelBuilder &b) const {
+    return getSourceHeadDim() < getHeadDim() ? b.idx(getSourceHeadDim())
+                                             : Value();
+  }
   bool isDecode() const {
     return schedule.getKernel() == KernelFamily::AttentionDecode;
   }

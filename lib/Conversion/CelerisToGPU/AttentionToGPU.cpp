@@ -53,9 +53,11 @@ static LogicalResult checkSupportedForm(AttentionOp op) {
   if (!element.isBF16() && !element.isF16())
     return error() << "supports bf16 and f16 operands, got " << element;
   int64_t headDim = queryType.getDimSize(3);
-  if (headDim != 64 && headDim != 128 && headDim != 256) {
+  bool padded = getAttentionTileHeadDim(headDim) != headDim;
+  if (headDim != 64 && headDim != 128 && headDim != 256 && !padded) {
     InFlightDiagnostic diag = error()
-                              << "supports head dims 64, 128 and 256, got ";
+                              << "supports head dims 64, 128 and 256 (and "
+                                 "multiples of 8 below 64, padded to 64), got ";
     if (ShapedType::isDynamic(headDim))
       return diag << "a dynamic head dim";
     return diag << headDim;
@@ -163,12 +165,19 @@ mlir::celeris::lowerAttentionFunctionToGPU(func::FuncOp func, AttentionOp op,
              << ")";
   }
   int64_t headDim = spec.getHeadDim();
+  if (headDim != spec.getSourceHeadDim() && spec.isDecode())
+    return op->emitError()
+           << "GPU attention: the decode kernel supports head dims 64, 128 "
+              "and 256, got "
+           << spec.getSourceHeadDim()
+           << " (the prefill kernel pads smaller ones to 64)";
   // Simplified over the static extent of the problem when there is one.
   spec.mask = simplifyMask(op.getMask(), op.getStaticMaskExtent());
   spec.queryOffset = op.getQueryOffset();
-  spec.scale = op.getScaleAttr()
-                   ? op.getScaleAttr().getValueAsDouble()
-                   : 1.0 / std::sqrt(static_cast<double>(headDim));
+  spec.scale =
+      op.getScaleAttr()
+          ? op.getScaleAttr().getValueAsDouble()
+          : 1.0 / std::sqrt(static_cast<double>(spec.getSourceHeadDim()));
   if (FloatAttr softcap = op.getSoftcapAttr())
     spec.softcap = softcap.getValueAsDouble();
   if (failed(checkAttentionSchedule(chip, schedule, headDim, [&] {

@@ -105,9 +105,9 @@ mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
     KernelFamily family = chooseAttentionFamily(op);
     auto select = [&](const GPUScheduleOverrides &fields) {
       return selectAttentionSchedule(
-          op.getContext(), *chip, family, query.getDimSize(3),
-          query.getElementType(), start, fields,
-          [&] { return op->emitError("GPU schedule: "); });
+          op.getContext(), *chip, family,
+          getAttentionTileHeadDim(query.getDimSize(3)), query.getElementType(),
+          start, fields, [&] { return op->emitError("GPU schedule: "); });
     };
     FailureOr<GPUScheduleAttr> schedule = select(overrides);
     if (succeeded(schedule)) {

@@ -126,7 +126,13 @@ mlir::celeris::lowerLinalgFunctionToGPU(func::FuncOp func, linalg::LinalgOp op,
   }
   // Nothing else: the inits' producers and the op, returned in order.
   for (Operation &other : block.without_terminator()) {
-    if (&other == op.getOperation() ||
+    // The extents come from the arguments at launch: the index math that
+    // sizes an empty output is not needed.
+    bool sizeMath =
+        isPure(&other) && llvm::none_of(other.getResultTypes(), [](Type type) {
+          return isa<ShapedType>(type);
+        });
+    if (&other == op.getOperation() || sizeMath ||
         isa<tensor::EmptyOp, tensor::DimOp, linalg::FillOp, arith::ConstantOp>(
             other))
       continue;

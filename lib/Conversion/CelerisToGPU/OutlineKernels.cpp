@@ -14,6 +14,7 @@
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -31,6 +32,12 @@ using namespace mlir::celeris;
 static bool isKernelOp(Operation *op) {
   return isa<CelerisDialect>(op->getDialect()) ||
          (isa<linalg::LinalgOp>(op) && !isa<linalg::FillOp>(op));
+}
+
+/// A reshape between kernels: the program shows the same buffer with
+/// another shape.
+static bool isProgramView(Operation *op) {
+  return isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op);
 }
 
 bool mlir::celeris::isProgramCallee(func::FuncOp func) {
@@ -53,11 +60,12 @@ static void outlineKernelOp(func::FuncOp func, Operation *op,
   BackwardSliceOptions options;
   options.omitUsesFromAbove = false;
   // The filter also admits the root; the calls of ops outlined before this
-  // one are kernels of their own.
+  // one are kernels of their own, and reshapes stay in the program as
+  // views.
   options.filter = [&](Operation *candidate) {
     return candidate == op ||
            (candidate->getBlock() == &block && !isKernelOp(candidate) &&
-            !isa<func::CallOp>(candidate));
+            !isa<func::CallOp>(candidate) && !isProgramView(candidate));
   };
   SetVector<Operation *> slice;
   (void)getBackwardSlice(op, &slice, options);
@@ -130,15 +138,23 @@ LogicalResult mlir::celeris::outlineKernelFunctions(ModuleOp module) {
       continue;
     for (Operation *op : kernelOps)
       outlineKernelOp(func, op, symbols);
-    // What fed the outlined ops now feeds nothing; anything else left is
-    // a computation no kernel does.
+    // What fed the outlined ops now feeds nothing; anything else left but
+    // reshapes (views of buffers) is a computation no kernel does.
     SmallVector<Operation *> ops = llvm::map_to_vector(
         block.without_terminator(), [](Operation &op) { return &op; });
     for (Operation *op : llvm::reverse(ops))
       if (op->use_empty() && isPure(op))
         op->erase();
+    // Views stay, with the pure ops computing their shapes.
+    DenseSet<Operation *> views;
+    for (Operation &op : llvm::reverse(block.without_terminator()))
+      if (isProgramView(&op) ||
+          (isPure(&op) && !op.use_empty() &&
+           llvm::all_of(op.getUsers(),
+                        [&](Operation *user) { return views.contains(user); })))
+        views.insert(&op);
     for (Operation &op : block.without_terminator()) {
-      if (isa<func::CallOp>(op))
+      if (isa<func::CallOp>(op) || views.contains(&op))
         continue;
       op.emitError() << "'" << op.getName() << "' of @" << func.getSymName()
                      << " computes no Celeris op's operand: in a function of "

@@ -12,6 +12,7 @@
 
 #include "FunctionKernel.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
@@ -82,7 +83,15 @@ LogicalResult ProgramBuilder::build() {
     ArrayAttr argNames;
   };
   SmallVector<Launch> launches;
+  // The launches and the views (reshapes) in program order.
+  SmallVector<Operation *> order;
   for (Operation &op : block.without_terminator()) {
+    if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op))
+      order.push_back(&op);
+    // What computes a view's shape has no launch.
+    if (!isa<func::CallOp>(op))
+      continue;
+    order.push_back(&op);
     auto call = dyn_cast<func::CallOp>(op);
     gpu::GPUFuncOp kernel =
         call ? kernels.lookupSymbol<gpu::GPUFuncOp>(call.getCallee())
@@ -149,9 +158,69 @@ LogicalResult ProgramBuilder::build() {
               takeName(cast<StringAttr>(launch.argNames[i]).getValue());
 
   // The launches in order, their results' shapes composed from the
-  // kernels' result shapes over what they read.
+  // kernels' result shapes over what they read; views between them.
   SmallVector<Attribute> launchAttrs, bufferAttrs;
-  for (Launch &launch : launches) {
+  auto recordBuffer = [&](Value value, StringRef viewOf) {
+    const ProgramValue &known = values[value];
+    SmallVector<Attribute> shape;
+    for (const Product &product : known.shape)
+      shape.push_back(StringAttr::get(ctx, printProduct(product)));
+    SmallVector<NamedAttribute> fields = {
+        NamedAttribute(StringAttr::get(ctx, "name"),
+                       StringAttr::get(ctx, known.name)),
+        NamedAttribute(StringAttr::get(ctx, "type"),
+                       TypeAttr::get(getKernelMemRefType(value))),
+        NamedAttribute(StringAttr::get(ctx, "shape"),
+                       ArrayAttr::get(ctx, shape))};
+    if (!viewOf.empty())
+      fields.push_back(NamedAttribute(StringAttr::get(ctx, "view"),
+                                      StringAttr::get(ctx, viewOf)));
+    bufferAttrs.push_back(DictionaryAttr::get(ctx, fields));
+  };
+  unsigned launchIndex = 0;
+  for (Operation *op : order) {
+    if (!isa<func::CallOp>(op)) {
+      // A view: the same elements with the reshape's shape.
+      Value source = op->getOperand(0), result = op->getResult(0);
+      if (!values.count(source))
+        return op->emitError() << "GPU program: the reshape's source is "
+                                  "neither an argument nor a kernel's result";
+      SmallVector<Product> sourceShape = values[source].shape;
+      std::string sourceName = values[source].name;
+      auto type = cast<ShapedType>(result.getType());
+      SmallVector<Product> shape;
+      if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
+        for (const ReassociationIndices &group :
+             collapse.getReassociationIndices()) {
+          Product product;
+          for (int64_t d : group)
+            llvm::append_range(product, sourceShape[d]);
+          shape.push_back(product);
+        }
+      } else {
+        auto expand = cast<tensor::ExpandShapeOp>(op);
+        for (auto [d, group] :
+             llvm::enumerate(expand.getReassociationIndices())) {
+          for (int64_t r : group) {
+            if (!type.isDynamicDim(r))
+              shape.push_back({std::to_string(type.getDimSize(r))});
+            else if (group.size() == 1)
+              shape.push_back(sourceShape[d]);
+            else
+              return op->emitError()
+                     << "GPU program: a view's extents are products of the "
+                        "arguments' extents; this expand_shape splits a "
+                        "dynamic dimension, which needs a quotient";
+          }
+        }
+      }
+      ProgramValue &value = values[result];
+      value.name = takeName(sourceName + "_view");
+      value.shape = std::move(shape);
+      recordBuffer(result, sourceName);
+      continue;
+    }
+    Launch &launch = launches[launchIndex++];
     auto launchAttr =
         launch.kernel->getAttrOfType<DictionaryAttr>("celeris.launch");
     auto resultShapes =
@@ -209,18 +278,8 @@ LogicalResult ProgramBuilder::build() {
         }
         value.shape.push_back(product);
       }
-      if (returned)
-        continue;
-      SmallVector<Attribute> shape;
-      for (const Product &product : value.shape)
-        shape.push_back(StringAttr::get(ctx, printProduct(product)));
-      bufferAttrs.push_back(DictionaryAttr::get(
-          ctx, {NamedAttribute(StringAttr::get(ctx, "name"),
-                               StringAttr::get(ctx, value.name)),
-                NamedAttribute(StringAttr::get(ctx, "type"),
-                               TypeAttr::get(getKernelMemRefType(result))),
-                NamedAttribute(StringAttr::get(ctx, "shape"),
-                               ArrayAttr::get(ctx, shape))}));
+      if (!returned)
+        recordBuffer(result, "");
     }
     SmallVector<Attribute> args;
     for (auto [i, source] : llvm::enumerate(launch.sources)) {

@@ -121,3 +121,27 @@ func.func @broadcast_to_dynamic(%logits: tensor<?x16xf32>, %bias: tensor<16xf32>
   } -> tensor<?x16xf32>
   return %w, %r : tensor<?x2xf32>, tensor<?x16xf32>
 }
+
+// -----
+
+// A view's extents are products of the arguments' extents: splitting a
+// dynamic dimension would need a quotient.
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @split_dynamic(%logits: tensor<?x16xf32>) -> tensor<?x2x2xf32> {
+  %w, %e = celeris.route %logits k 2 : tensor<?x16xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %t = tensor.dim %logits, %c0 : tensor<?x16xf32>
+  %half = arith.divui %t, %c2 : index
+  // expected-error @+1 {{GPU program: a view's extents are products of the arguments' extents; this expand_shape splits a dynamic dimension, which needs a quotient}}
+  %split = tensor.expand_shape %w [[0, 1], [2]] output_shape [%half, 2, 2]
+      : tensor<?x2xf32> into tensor<?x2x2xf32>
+  %empty = tensor.empty(%half) : tensor<?x2x2xf32>
+  %n = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%split : tensor<?x2x2xf32>) outs(%empty : tensor<?x2x2xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %x = arith.negf %a : f32
+    linalg.yield %x : f32
+  } -> tensor<?x2x2xf32>
+  return %n : tensor<?x2x2xf32>
+}

@@ -13,7 +13,7 @@ func.func @f(%q: tensor<?x4x?x128xf32>, %k: tensor<?x4x?x128xf32>, %v: tensor<?x
 
 // -----
 func.func @f(%q: tensor<?x4x?x96xbf16>, %k: tensor<?x4x?x96xbf16>, %v: tensor<?x4x?x96xbf16>) -> tensor<?x4x?x96xbf16> {
-  // expected-error @+1 {{GPU attention supports head dims 64, 128 and 256, got 96}}
+  // expected-error @+1 {{GPU attention supports head dims 64, 128 and 256 (and multiples of 8 below 64, padded to 64), got 96}}
   %o = celeris.attention %q, %k, %v : tensor<?x4x?x96xbf16>, tensor<?x4x?x96xbf16>, tensor<?x4x?x96xbf16> -> tensor<?x4x?x96xbf16>
   return %o : tensor<?x4x?x96xbf16>
 }
@@ -21,7 +21,7 @@ func.func @f(%q: tensor<?x4x?x96xbf16>, %k: tensor<?x4x?x96xbf16>, %v: tensor<?x
 // -----
 
 func.func @f(%q: tensor<?x4x?x?xbf16>, %k: tensor<?x4x?x?xbf16>, %v: tensor<?x4x?x?xbf16>) -> tensor<?x4x?x?xbf16> {
-  // expected-error @+1 {{GPU attention supports head dims 64, 128 and 256, got a dynamic head dim}}
+  // expected-error @+1 {{GPU attention supports head dims 64, 128 and 256 (and multiples of 8 below 64, padded to 64), got a dynamic head dim}}
   %o = celeris.attention %q, %k, %v : tensor<?x4x?x?xbf16>, tensor<?x4x?x?xbf16>, tensor<?x4x?x?xbf16> -> tensor<?x4x?x?xbf16>
   return %o : tensor<?x4x?x?xbf16>
 }
@@ -174,3 +174,20 @@ func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<
 func.func private @kernels()
 
 
+
+// -----
+
+func.func @f(%q: tensor<?x4x?x36xbf16>, %k: tensor<?x4x?x36xbf16>, %v: tensor<?x4x?x36xbf16>) -> tensor<?x4x?x36xbf16> {
+  // expected-error @+1 {{GPU attention supports head dims 64, 128 and 256 (and multiples of 8 below 64, padded to 64), got 36}}
+  %o = celeris.attention %q, %k, %v : tensor<?x4x?x36xbf16>, tensor<?x4x?x36xbf16>, tensor<?x4x?x36xbf16> -> tensor<?x4x?x36xbf16>
+  return %o : tensor<?x4x?x36xbf16>
+}
+
+// -----
+
+// Head dims below 64 are padded by the prefill kernel only.
+func.func @f(%q: tensor<?x4x1x32xbf16>, %k: tensor<?x4x?x32xbf16>, %v: tensor<?x4x?x32xbf16>) -> tensor<?x4x1x32xbf16> {
+  // expected-error @+1 {{GPU attention: the decode kernel supports head dims 64, 128 and 256, got 32 (the prefill kernel pads smaller ones to 64)}}
+  %o = celeris.attention %q, %k, %v : tensor<?x4x1x32xbf16>, tensor<?x4x?x32xbf16>, tensor<?x4x?x32xbf16> -> tensor<?x4x1x32xbf16>
+  return %o : tensor<?x4x1x32xbf16>
+}

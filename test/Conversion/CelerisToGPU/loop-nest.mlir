@@ -5,6 +5,7 @@
 // start. Here the router's matmul, SwiGLU between two grouped GEMMs, and a
 // row reduction.
 // RUN: celeris-opt %s -celeris-gpu | FileCheck %s
+// RUN: celeris-opt %s -celeris-gpu | FileCheck %s --check-prefix=REDUCE
 
 // CHECK-LABEL: func.func private @layer(
 // CHECK-SAME:      celeris.arg_names = ["x", "arg1", "w", "w_1", "out", "out_1"]
@@ -89,4 +90,24 @@ func.func @layer(%x: tensor<?x128xbf16>, %router: tensor<128x16xf32>,
     linalg.yield %r : f32
   } -> tensor<?xf32>
   return %h, %sumsq : tensor<?x64xbf16>, tensor<?xf32>
+}
+
+// A reduction whose output starts as a splat constant, feeding a scan: the
+// accumulator starts at the splat's value.
+// REDUCE-LABEL: func.func private @reduced_b(
+// REDUCE-SAME:      {args = ["arg1", "out"], kernel = @kernels::@reduced_b_reduce}
+// REDUCE-SAME:      {args = ["a", "out", "h"], kernel = @kernels::@reduced_b_scan}
+// REDUCE-LABEL: gpu.func @reduced_b_reduce(
+// REDUCE-SAME:      grid = ["ceildiv(2*64,256)", "1", "1"]
+// REDUCE:         %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// REDUCE:         scf.for %{{.*}} = %{{.*}} to %c4 step %{{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (f32)
+func.func @reduced_b(%a: tensor<2x64xf32>, %wide: tensor<2x64x4xf32>) -> tensor<2x64xf32> {
+  %zero = arith.constant dense<0.0> : tensor<2x64xf32>
+  %b = linalg.reduce ins(%wide : tensor<2x64x4xf32>) outs(%zero : tensor<2x64xf32>) dimensions = [2]
+    (%x: f32, %acc: f32) {
+      %s = arith.addf %x, %acc : f32
+      linalg.yield %s : f32
+    }
+  %h = celeris.scan %a, %b axis 1 : tensor<2x64xf32>, tensor<2x64xf32> -> tensor<2x64xf32>
+  return %h : tensor<2x64xf32>
 }

@@ -87,3 +87,23 @@ func.func @layers(%q: tensor<1x4x?x64xbf16>, %k: tensor<1x4x?x64xbf16>,
       -> tensor<1x4x?x64xbf16>, tensor<1x4x64x64xf32>
   return %o, %s : tensor<1x4x?x64xbf16>, tensor<1x4x64x64xf32>
 }
+
+// A reshape between two kernels stays in the program as a view: the
+// recurrence's [1, H, T, D] output seen as [H, T, D] by the transpose,
+// with no copy.
+
+// CHECK-LABEL: func.func private @heads_to_tokens(
+// CHECK-SAME:      buffers = [{name = "out_1", shape = ["1", "4", "64", "64"], type = memref<1x4x64x64xbf16>}, {name = "out_1_view", shape = ["4", "64", "64"], type = memref<4x64x64xbf16>, view = "out_1"}]
+// CHECK-SAME:      {args = ["out_1_view", "out"], kernel = @kernels::@heads_to_tokens_transpose}
+func.func @heads_to_tokens(%q: tensor<1x4x64x64xbf16>, %k: tensor<1x4x64x64xbf16>,
+                           %v: tensor<1x4x64x64xbf16>) -> tensor<64x4x64xbf16> {
+  %r = celeris.recurrence %q, %k, %v
+      : tensor<1x4x64x64xbf16>, tensor<1x4x64x64xbf16>, tensor<1x4x64x64xbf16>
+      -> tensor<1x4x64x64xbf16>
+  %heads = tensor.collapse_shape %r [[0, 1], [2], [3]]
+      : tensor<1x4x64x64xbf16> into tensor<4x64x64xbf16>
+  %init = tensor.empty() : tensor<64x4x64xbf16>
+  %t = linalg.transpose ins(%heads : tensor<4x64x64xbf16>)
+      outs(%init : tensor<64x4x64xbf16>) permutation = [1, 0, 2]
+  return %t : tensor<64x4x64xbf16>
+}

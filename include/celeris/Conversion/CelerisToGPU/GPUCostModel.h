@@ -77,6 +77,14 @@ getDefaultAttentionSchedule(MLIRContext *ctx, const NvidiaChip &chip,
                             Type elementType,
                             std::optional<TensorCoreKind> tensorCores = {});
 
+/// The head dim of the attention kernels' tiles for an op of head dim
+/// `headDim`: 64 for a multiple of 8 below it (the prefill kernel pads the
+/// rows with zeros: the scores and the stored columns are the op's), else
+/// the head dim itself.
+inline int64_t getAttentionTileHeadDim(int64_t headDim) {
+  return headDim > 0 && headDim < 64 && headDim % 8 == 0 ? 64 : headDim;
+}
+
 /// `start` (a schedule on the op, or null for the cost model's; one of
 /// another family counts as null) with `overrides` applied, checked
 /// against `chip`, for kernel `family`.
