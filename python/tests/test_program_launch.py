@@ -77,3 +77,28 @@ def test_a_program_is_a_function_of_its_inputs(artifact):
         module.launch("moe", x, logits, wg, wd, wrong)
     with pytest.raises(celeris.CelerisError, match="without a runtime"):
         module.launch("moe", x, logits, wg, wd, out)
+
+
+def test_the_hybrid_block_is_one_program_with_views(tmp_path):
+    """examples/hybrid_block.mlir as it is: attention, Gated DeltaNet and MoE
+    in one program; the heads-to-tokens reshapes are views (no copy)."""
+    import os
+    source = os.path.join(os.path.dirname(__file__), "..", "..", "examples",
+                          "hybrid_block.mlir")
+    manifest = celeris.compile(source, tmp_path / "art", binary_format="isa")
+    module = runtime.load(manifest, device=None)
+    assert "hybrid_block" in module.kernels
+    text = open(manifest).read()
+    program = text[text.index("program hybrid_block\n"):]
+    assert "  view out_4_view memref<3:bf16> out_4 8 256 32\n" in program
+    assert "  launch hybrid_block_transpose out_4_view out_5\n" in program
+    shapes = [(1, 8, 256, 32), (1, 2, 256, 32), (1, 2, 256, 32), (1, 8, 256, 32),
+              (1, 8, 256, 32)]
+    inputs = [FakeCudaTensor(*s, dtype="bfloat16") for s in shapes]
+    inputs += [FakeCudaTensor(1, 8, 256, dtype="float32"),
+               FakeCudaTensor(1, 8, 256, dtype="float32"),
+               FakeCudaTensor(256, 8, dtype="float32"),
+               FakeCudaTensor(8, 256, 64, dtype="bfloat16"),
+               FakeCudaTensor(8, 256, 64, dtype="bfloat16"),
+               FakeCudaTensor(8, 64, 256, dtype="bfloat16")]
+    assert module.result_shapes("hybrid_block", *inputs) == {"out": (256, 256)}
