@@ -161,6 +161,16 @@ func.func @block_sparse_causal_64(%q: tensor<?x16x?x128xbf16>, %k: tensor<?x16x?
   return %out, %lse : tensor<?x16x?x128xbf16>, tensor<?x16x?xf32>
 }
 
+// Head dim 32 (the hybrid block's): 64-wide tiles with the columns past 32
+// zero-filled; a causal sliding window of 64.
+func.func @causal_window_d32(%q: tensor<?x8x?x32xbf16>, %k: tensor<?x8x?x32xbf16>, %v: tensor<?x8x?x32xbf16>)
+    -> (tensor<?x8x?x32xbf16>, tensor<?x8x?xf32>) {
+  %out, %lse = celeris.attention %q, %k, %v mask <intersect(causal, window<left = 63, right = 0>)>
+      : tensor<?x8x?x32xbf16>, tensor<?x8x?x32xbf16>, tensor<?x8x?x32xbf16>
+      -> tensor<?x8x?x32xbf16>, tensor<?x8x?xf32>
+  return %out, %lse : tensor<?x8x?x32xbf16>, tensor<?x8x?xf32>
+}
+
 // Head dim 256 (one warpgroup, 64-key tiles; wgmma only).
 func.func @causal_d256(%q: tensor<?x8x?x256xbf16>, %k: tensor<?x8x?x256xbf16>, %v: tensor<?x8x?x256xbf16>)
     -> (tensor<?x8x?x256xbf16>, tensor<?x8x?xf32>) {

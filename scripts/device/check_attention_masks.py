@@ -86,6 +86,7 @@ FUNCTIONS = {
     "varlen_causal": Fn(CAUSAL, layout="varlen"),
     "block_sparse_128": Fn(("all",), layout="blocks", block_size=(128, 128)),
     "block_sparse_causal_64": Fn(CAUSAL, layout="blocks", block_size=(64, 64)),
+    "causal_window_d32": Fn(("intersect", CAUSAL, ("window", 63, 0)), d=32, hq=8),
     "causal_d256": Fn(CAUSAL, d=256, hq=8),
 }
 LAYOUT_ARGS = {"segments": ["q_segment_ids", "kv_segment_ids"],
