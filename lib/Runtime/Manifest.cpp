@@ -89,13 +89,6 @@ int programName(const KernelSpec &program, const std::string &name) {
   return kNoName;
 }
 
-int64_t descriptorExtent(const void *descriptor, unsigned dim) {
-  int64_t extent;
-  std::memcpy(&extent, static_cast<const char *>(descriptor) + 8 * (3 + dim),
-              sizeof(extent));
-  return extent;
-}
-
 /// floor(a / b) for b != 0.
 int64_t floorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
@@ -738,6 +731,27 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
     }
   }
   return manifest;
+}
+
+int64_t celeris::runtime::descriptorExtent(const void *descriptor,
+                                           unsigned dim) {
+  int64_t extent;
+  std::memcpy(&extent, static_cast<const char *>(descriptor) + 8 * (3 + dim),
+              sizeof(extent));
+  return extent;
+}
+
+std::optional<ResultMismatch>
+celeris::runtime::findResultMismatch(const std::vector<ResultShape> &results,
+                                     void *const *args) {
+  for (const ResultShape &result : results)
+    for (unsigned d = 0; d < result.dims.size(); ++d) {
+      int64_t want = evaluateExtent(result.dims[d], args);
+      int64_t have = descriptorExtent(args[result.arg], d);
+      if (have != want)
+        return ResultMismatch{&result, d, have, want};
+    }
+  return std::nullopt;
 }
 
 int64_t celeris::runtime::evaluateExtent(const ResultShape::Dim &dim,

@@ -205,6 +205,20 @@ struct KernelSpec : KernelLaunch {
 /// or 0 for a type the runtime does not know.
 int64_t elementBytes(const std::string &type);
 
+/// Extent `dim` of the MLIR memref descriptor at `descriptor`.
+int64_t descriptorExtent(const void *descriptor, unsigned dim);
+
+/// Where the memref a launch with `args` binds to one of `results` has an
+/// extent other than the one its shape gives.
+struct ResultMismatch {
+  const ResultShape *result;
+  unsigned dim;
+  int64_t have, want;
+};
+/// The first such place, or nullopt when every result has its shape.
+std::optional<ResultMismatch>
+findResultMismatch(const std::vector<ResultShape> &results, void *const *args);
+
 /// The extent `dim` has in a launch with `args` (one pointer per argument,
 /// as celeris_launch takes them; the memref arguments it reads non-null).
 int64_t evaluateExtent(const ResultShape::Dim &dim, void *const *args);

@@ -573,17 +573,13 @@ static int launchProgram(CelerisModule *module, int index, int numSizes,
     return fail(name + error);
   // The outputs' shapes are the caller's to get right: a wrong one would
   // be written out of bounds.
-  for (const ResultShape &result : program.results)
-    for (size_t d = 0; d < result.dims.size(); ++d) {
-      int64_t want = evaluateExtent(result.dims[d], args);
-      const int64_t *sizes = reinterpret_cast<const int64_t *>(
-          static_cast<const char *>(args[result.arg]) + 24);
-      if (sizes[d] != want)
-        return fail(name + "result '" + program.args[result.arg].name +
-                    "' has extent " + std::to_string(sizes[d]) +
-                    " in dimension " + std::to_string(d) + ", its shape (" +
-                    result.text + ") gives " + std::to_string(want));
-    }
+  if (std::optional<ResultMismatch> wrong =
+          findResultMismatch(program.results, args))
+    return fail(name + "result '" + program.args[wrong->result->arg].name +
+                "' has extent " + std::to_string(wrong->have) +
+                " in dimension " + std::to_string(wrong->dim) +
+                ", its shape (" + wrong->result->text + ") gives " +
+                std::to_string(wrong->want));
 
   // Each buffer's descriptor: pointers, offset, sizes, strides; 256-byte
   // aligned offsets into one allocation.
@@ -598,8 +594,7 @@ static int launchProgram(CelerisModule *module, int index, int numSizes,
       return counts[-1 - operand];
     int64_t elements = 1;
     for (unsigned i = 0; i < program.args[operand].rank; ++i)
-      elements *= reinterpret_cast<const int64_t *>(
-          static_cast<const char *>(args[operand]) + 24)[i];
+      elements *= descriptorExtent(args[operand], i);
     return elements;
   };
   for (size_t b = 0; b < buffers.size(); ++b) {
@@ -659,18 +654,14 @@ static int launchProgram(CelerisModule *module, int index, int numSizes,
     // The buffers' shapes were composed from the kernels' result shapes
     // when compiling; a disagreement would write out of bounds.
     const KernelSpec &kernel = module->manifest.kernels[launch.kernelIndex];
-    for (const ResultShape &result : kernel.results)
-      for (size_t d = 0; d < result.dims.size(); ++d) {
-        int64_t want = evaluateExtent(result.dims[d], kernelArgs.data());
-        const int64_t *sizes = reinterpret_cast<const int64_t *>(
-            static_cast<const char *>(kernelArgs[result.arg]) + 24);
-        if (sizes[d] != want)
-          return fail(name + "kernel '" + kernel.name + "' writes '" +
-                      kernel.args[result.arg].name + "' with extent " +
-                      std::to_string(want) + " in dimension " +
-                      std::to_string(d) + ", but it is bound to a memref of " +
-                      std::to_string(sizes[d]));
-      }
+    if (std::optional<ResultMismatch> wrong =
+            findResultMismatch(kernel.results, kernelArgs.data()))
+      return fail(name + "kernel '" + kernel.name + "' writes '" +
+                  kernel.args[wrong->result->arg].name + "' with extent " +
+                  std::to_string(wrong->want) + " in dimension " +
+                  std::to_string(wrong->dim) +
+                  ", but it is bound to a memref of " +
+                  std::to_string(wrong->have));
     if (celeris_launch(module, launch.kernel.c_str(), nullptr, nullptr, 0,
                        kernelArgs.data(), static_cast<int>(kernelArgs.size()),
                        stream))

@@ -577,29 +577,12 @@ TEST(Manifest, RejectsMalformedPrograms) {
 
 // A view is a buffer or argument seen with another shape: a reshape
 // between two kernels.
-constexpr const char *kViewProgram = R"(celeris-artifact 1
-kernel scale
-  binary kernels.cubin
-  symbol scale
-  grid N 1 1
-  block 256 1 1
-  shared 0
-  arg memref<2:bf16> x
-  arg memref<2:f32> y
-  size N x 0
-  result y x[0] x[1]*2
-end
-kernel sum
-  binary kernels.cubin
-  symbol sum
-  grid 1 1 1
-  block 32 1 1
-  shared 0
-  arg memref<2:f32> y
-  arg memref<1:f32> out
-  result out y[0]*y[1]
-end
-program flat
+/// kProgram's two kernels, then a program of views.
+const std::string kViewProgram =
+    std::string(kProgram).substr(0,
+                                 std::string(kProgram).find("program twice")) +
+    std::string(kProgram).substr(std::string(kProgram).find("kernel sum")) +
+    R"(program flat
   arg memref<3:bf16> x shape ?x4x16
   arg memref<1:f32> out
   result out x[0]*128

@@ -186,7 +186,7 @@ mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
     if (func.isExternal() || !isProgramCallee(func))
       continue;
     for (Operation &op : func.getBody().front())
-      if (isa<linalg::LinalgOp>(op) && !isa<linalg::FillOp>(op))
+      if (isLoopNestOp(&op))
         record(&op,
                selectMoESchedule(op.getContext(), *chip, KernelFamily::LoopNest,
                                  0, getStart(&op), overrides, [&] {

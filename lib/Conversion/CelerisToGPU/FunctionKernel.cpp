@@ -51,7 +51,7 @@ FailureOr<Operation *> mlir::celeris::findKernelOp(func::FuncOp func) {
   if (!found) {
     // A function of a program may be one linalg op: a loop_nest kernel.
     for (Operation &op : body.front().without_terminator())
-      if (isa<linalg::LinalgOp>(op) && !isa<linalg::FillOp>(op))
+      if (isLoopNestOp(&op))
         return &op;
     return func.emitError()
            << "GPU lowering: @" << name
@@ -128,13 +128,8 @@ LogicalResult mlir::celeris::checkKernelFunction(func::FuncOp func,
                            << " directly, in order (" << resultOrder
                            << "): the kernel writes them";
   // Programs call their kernels' functions; any other use would dangle.
-  std::optional<SymbolTable::UseRange> uses =
-      SymbolTable::getSymbolUses(func, func->getParentOp());
-  if (!uses || llvm::any_of(*uses, [](const SymbolTable::SymbolUse &use) {
-        auto caller = use.getUser()->getParentOfType<func::FuncOp>();
-        return !isa<func::CallOp>(use.getUser()) || !caller ||
-               !caller->hasAttr(kProgramAttrName);
-      }))
+  if (!SymbolTable::symbolKnownUseEmpty(func, func->getParentOp()) &&
+      !isProgramCallee(func))
     return func.emitError() << what << ": @" << name
                             << " is used in the module; the kernel replaces "
                                "it, so those uses would dangle";

@@ -29,9 +29,12 @@ using namespace mlir::celeris;
 
 /// The ops of a program that become kernels: Celeris ops, and linalg ops
 /// other than fills (which start another linalg op's output).
+bool mlir::celeris::isLoopNestOp(Operation *op) {
+  return isa<linalg::LinalgOp>(op) && !isa<linalg::FillOp>(op);
+}
+
 static bool isKernelOp(Operation *op) {
-  return isa<CelerisDialect>(op->getDialect()) ||
-         (isa<linalg::LinalgOp>(op) && !isa<linalg::FillOp>(op));
+  return isa<CelerisDialect>(op->getDialect()) || isLoopNestOp(op);
 }
 
 /// A reshape between kernels: the program shows the same buffer with

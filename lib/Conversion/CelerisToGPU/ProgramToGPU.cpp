@@ -45,6 +45,14 @@ std::string printProduct(const Product &product) {
   return llvm::join(names, "*");
 }
 
+/// `value`'s shape as the record's array of dimension strings.
+ArrayAttr getShapeAttr(MLIRContext *ctx, const ProgramValue &value) {
+  SmallVector<Attribute> shape;
+  for (const Product &product : value.shape)
+    shape.push_back(StringAttr::get(ctx, printProduct(product)));
+  return ArrayAttr::get(ctx, shape);
+}
+
 class ProgramBuilder {
 public:
   ProgramBuilder(func::FuncOp program, gpu::GPUModuleOp kernels)
@@ -162,16 +170,13 @@ LogicalResult ProgramBuilder::build() {
   SmallVector<Attribute> launchAttrs, bufferAttrs;
   auto recordBuffer = [&](Value value, StringRef viewOf) {
     const ProgramValue &known = values[value];
-    SmallVector<Attribute> shape;
-    for (const Product &product : known.shape)
-      shape.push_back(StringAttr::get(ctx, printProduct(product)));
     SmallVector<NamedAttribute> fields = {
         NamedAttribute(StringAttr::get(ctx, "name"),
                        StringAttr::get(ctx, known.name)),
         NamedAttribute(StringAttr::get(ctx, "type"),
                        TypeAttr::get(getKernelMemRefType(value))),
         NamedAttribute(StringAttr::get(ctx, "shape"),
-                       ArrayAttr::get(ctx, shape))};
+                       getShapeAttr(ctx, known))};
     if (!viewOf.empty())
       fields.push_back(NamedAttribute(StringAttr::get(ctx, "view"),
                                       StringAttr::get(ctx, viewOf)));
@@ -310,10 +315,7 @@ LogicalResult ProgramBuilder::build() {
     types.push_back(getKernelMemRefType(result));
     const ProgramValue &value = values[result];
     argNames.push_back(StringAttr::get(ctx, value.name));
-    SmallVector<Attribute> shape;
-    for (const Product &product : value.shape)
-      shape.push_back(StringAttr::get(ctx, printProduct(product)));
-    results.append(value.name, ArrayAttr::get(ctx, shape));
+    results.append(value.name, getShapeAttr(ctx, value));
   }
   OpBuilder builder(program);
   auto record = func::FuncOp::create(builder, program.getLoc(), name,

@@ -57,6 +57,10 @@ LogicalResult lowerFunctionToGPU(func::FuncOp func, gpu::GPUModuleOp kernels,
 /// into a program: calls of functions of one Celeris op each, and a return.
 constexpr StringLiteral kProgramAttrName = "celeris.program";
 
+/// Whether `op` is a linalg op that becomes a `loop_nest` kernel of a
+/// program (any but a fill, which starts another's output).
+bool isLoopNestOp(Operation *op);
+
 /// Whether `func` is called by a program: its one op becomes a kernel even
 /// when it is a linalg op (the loop_nest family).
 bool isProgramCallee(func::FuncOp func);
