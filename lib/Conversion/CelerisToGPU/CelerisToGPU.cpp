@@ -208,7 +208,8 @@ LogicalResult mlir::celeris::lowerCelerisFunctionsToGPU(ModuleOp module,
   for (auto func : module.getOps<func::FuncOp>()) {
     if (func->hasAttr(kProgramAttrName) && !func.isExternal())
       programs.push_back(func);
-    else if (hasCelerisOps(func) || isProgramCallee(func))
+    else if (!func.isExternal() &&
+             (hasCelerisOps(func) || isProgramCallee(func)))
       functions.push_back(func);
   }
   if (functions.empty())

@@ -126,3 +126,15 @@ func.func @layer(%x: tensor<?x64xbf16>, %router: tensor<64x?xf32>, %wg: tensor<?
         tensor<?x64x64xbf16> -> tensor<?x64xbf16>
   return %y : tensor<?x64xbf16>
 }
+
+// -----
+
+// The swiglu form splits a tile's accumulator columns into gate and up
+// halves of whole 64-column blocks.
+func.func @swiglu_narrow(%x: tensor<?x128xbf16>, %wg: tensor<16x128x64xbf16>, %offsets: tensor<16xi32>,
+                         %wu: tensor<16x128x64xbf16>) -> tensor<?x64xbf16> {
+  // expected-error @+1 {{GPU grouped matmul: the swiglu form splits a tile's kv_tile accumulator columns into gate and up halves of whole 64-column blocks: kv_tile must be 128 or 256, got 64}}
+  %y = celeris.grouped_matmul %x, %wg, %offsets swiglu(%wu : tensor<16x128x64xbf16>) {celeris.gpu_schedule = #celeris.gpu_schedule<kernel = grouped_gemm, tensor_cores = wgmma, warps = 8, kv_tile = 64, stages = 3, min_ctas_per_sm = 2>}
+      : tensor<?x128xbf16>, tensor<16x128x64xbf16>, tensor<16xi32> -> tensor<?x64xbf16>
+  return %y : tensor<?x64xbf16>
+}

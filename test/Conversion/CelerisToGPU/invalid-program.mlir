@@ -145,3 +145,50 @@ func.func @split_dynamic(%logits: tensor<?x16xf32>) -> tensor<?x2x2xf32> {
   } -> tensor<?x2x2xf32>
   return %n : tensor<?x2x2xf32>
 }
+
+// -----
+
+// A loop_nest kernel's payload may not read an output that starts empty.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @reads_empty_output(%logits: tensor<8x16xf32>) -> (tensor<8x2xf32>, tensor<8x16xf32>) {
+  %w, %e = celeris.route %logits k 2 : tensor<8x16xf32> -> tensor<8x2xf32>, tensor<8x2xi32>
+  %empty = tensor.empty() : tensor<8x16xf32>
+  // expected-error @+1 {{GPU loop nest: output #1 must start as an argument, a splat constant, a constant fill of tensor.empty, or (when the payload does not read it) tensor.empty}}
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%logits : tensor<8x16xf32>) outs(%empty : tensor<8x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %x = arith.addf %a, %o : f32
+    linalg.yield %x : f32
+  } -> tensor<8x16xf32>
+  return %w, %r : tensor<8x2xf32>, tensor<8x16xf32>
+}
+
+// -----
+
+// Its inputs are the program's arguments or other kernels' results.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @computed_input(%logits: tensor<8x16xf32>) -> (tensor<8x2xf32>, tensor<8x16xf32>) {
+  %w, %e = celeris.route %logits k 2 : tensor<8x16xf32> -> tensor<8x2xf32>, tensor<8x2xi32>
+  %n = arith.negf %logits : tensor<8x16xf32>
+  %empty = tensor.empty() : tensor<8x16xf32>
+  // expected-error @+1 {{GPU loop nest: input #0 is not an argument of @computed_input_generic; the kernel reads its operands from its arguments}}
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%n : tensor<8x16xf32>) outs(%empty : tensor<8x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %x = math.exp %a : f32
+    linalg.yield %x : f32
+  } -> tensor<8x16xf32>
+  return %w, %r : tensor<8x2xf32>, tensor<8x16xf32>
+}
+
+// -----
+
+// A program launches kernels only: a call of another function has no place.
+func.func private @helper(%x: tensor<8x16xf32>) -> tensor<8x16xf32>
+func.func @calls_helper(%logits: tensor<8x16xf32>) -> (tensor<8x2xf32>, tensor<8x2xf32>) {
+  // expected-error @+1 {{GPU program: @calls_helper may only call functions of one Celeris op, which become kernels}}
+  %h = call @helper(%logits) : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %w, %e = celeris.route %logits k 2 : tensor<8x16xf32> -> tensor<8x2xf32>, tensor<8x2xi32>
+  %v, %f = celeris.route %h k 2 : tensor<8x16xf32> -> tensor<8x2xf32>, tensor<8x2xi32>
+  return %w, %v : tensor<8x2xf32>, tensor<8x2xf32>
+}
