@@ -23,13 +23,23 @@ Value TilePipeline::barrier(KernelBuilder &b, int64_t kind, Value stage) const {
 }
 
 void TilePipeline::initialize(KernelBuilder &b, Value threadId) {
-  if (sync == PipelineSync::MBarrier) {
+  if (sync != PipelineSync::CtaBarrier) {
     b.ifThen(b.cmp(arith::CmpIPredicate::eq, threadId, b.idx(0)), [&] {
       for (int64_t kind = 0; kind < 2; ++kind)
-        for (int64_t s = 0; s < stages; ++s)
-          NVVM::MBarrierInitOp::create(
-              b, barrier(b, kind, b.idx(s)),
-              b.i32(kind == 1 && byWarp ? threads / 32 : threads), Value());
+        for (int64_t s = 0; s < stages; ++s) {
+          int64_t arrivals = kind == 1 && byWarp ? threads / 32 : threads;
+          if (kind == 0 && sync == PipelineSync::TensorMemoryAccess)
+            arrivals = 1;
+          NVVM::MBarrierInitOp::create(b, barrier(b, kind, b.idx(s)),
+                                       b.i32(arrivals), Value());
+        }
+      // The copies complete on the barriers through the async proxy, which
+      // must see them initialised.
+      if (sync == PipelineSync::TensorMemoryAccess)
+        NVVM::FenceProxyOp::create(
+            b, NVVM::ProxyKind::async_shared,
+            NVVM::SharedSpaceAttr::get(b.getContext(),
+                                       NVVM::SharedSpace::shared_cta));
     });
   }
   gpu::BarrierOp::create(b);
@@ -66,6 +76,22 @@ void TilePipeline::produce(
                                         /*noinc=*/true);
 }
 
+void TilePipeline::produceByTensorMaps(
+    KernelBuilder &b, Value n, int64_t bytes,
+    function_ref<void(Value stage, Value full)> issue) {
+  assert(sync == PipelineSync::TensorMemoryAccess &&
+         "a pipeline fed by tensor maps");
+  Value stage = stageOf(b, n);
+  Value freeParity = b.remu(b.add(b.divu(n, stages), 1), 2);
+  waitParity(b, barrier(b, 1, stage), freeParity);
+  Value full = barrier(b, 0, stage);
+  NVVM::MBarrierArriveExpectTxOp::create(b, /*res=*/Type(), full, b.i32(bytes),
+                                         NVVM::MemScopeKind::CTA,
+                                         /*relaxed=*/false,
+                                         /*predicate=*/Value());
+  issue(stage, full);
+}
+
 void TilePipeline::waitFull(KernelBuilder &b, Value n, bool forTensorCores) {
   MLIRContext *ctx = b.getContext();
   if (sync == PipelineSync::CtaBarrier) {
@@ -75,20 +101,21 @@ void TilePipeline::waitFull(KernelBuilder &b, Value n, bool forTensorCores) {
   } else {
     waitParity(b, barrier(b, 0, stageOf(b, n)), b.remu(b.divu(n, stages), 2));
   }
-  if (forTensorCores)
+  // TMA copies are async-proxy writes already.
+  if (forTensorCores && sync == PipelineSync::MBarrier)
     NVVM::FenceProxyOp::create(
         b, NVVM::ProxyKind::async_shared,
         NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
 }
 
 void TilePipeline::release(KernelBuilder &b, Value n) {
-  if (sync == PipelineSync::MBarrier)
+  if (sync != PipelineSync::CtaBarrier)
     NVVM::MBarrierArriveOp::create(b, b.getI64Type(),
                                    barrier(b, 1, stageOf(b, n)), Value());
 }
 
 void TilePipeline::releaseByWarp(KernelBuilder &b, Value n, Value laneId) {
-  assert(byWarp && sync == PipelineSync::MBarrier &&
+  assert(byWarp && sync != PipelineSync::CtaBarrier &&
          "a pipeline released by warps");
   // Every lane is done reading when the warp converges here.
   NVVM::SyncWarpOp::create(b, b.i32(-1));
@@ -99,5 +126,7 @@ void TilePipeline::releaseByWarp(KernelBuilder &b, Value n, Value laneId) {
 }
 
 void TilePipeline::drain(KernelBuilder &b) {
-  NVVM::CpAsyncWaitGroupOp::create(b, 0);
+  // A TMA item is waited for by its consumers.
+  if (sync != PipelineSync::TensorMemoryAccess)
+    NVVM::CpAsyncWaitGroupOp::create(b, 0);
 }

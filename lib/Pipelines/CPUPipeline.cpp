@@ -81,4 +81,9 @@ void mlir::celeris::registerCelerisPipelines() {
       [](function_ref<void(const mlir::detail::PassOptions &)> optionHandler) {
         optionHandler(GPUPipelineOptions());
       });
+  PassPipelineRegistration<gpu::GPUToNVVMPipelineOptions>(
+      "celeris-lower-to-nvvm",
+      "Lower gpu.module kernels to NVVM and binaries, tensor maps passed by "
+      "value",
+      buildNVVMLoweringPipeline);
 }

@@ -631,6 +631,54 @@ std::optional<Manifest> Manifest::parse(const std::string &text,
         return fail("'" + name + "' names two things in program '" +
                     kernel->name + "'");
       kernel->args.push_back({argKind, name, rank, elementType, shape});
+    } else if (key == "tensor_map") {
+      std::string name, boxWord, boxText, swizzleWord, swizzleText;
+      if (!(words >> name >> boxWord >> boxText >> swizzleWord >>
+            swizzleText) ||
+          boxWord != "box" || swizzleWord != "swizzle")
+        return fail("expected 'tensor_map <memref argument> box <extents> "
+                    "swizzle <0|128>'");
+      int arg = memrefArg(name);
+      if (arg < 0)
+        return fail("tensor_map over '" + name +
+                    "', which is no earlier memref argument of kernel '" +
+                    kernel->name + "'");
+      const KernelArg &source = kernel->args[arg];
+      TensorMapSpec map;
+      map.arg = static_cast<unsigned>(arg);
+      if (!parseShape(boxText, map.box) ||
+          std::find(map.box.begin(), map.box.end(), KernelArg::kDynamic) !=
+              map.box.end())
+        return fail("bad box '" + boxText + "' of the tensor map over '" +
+                    name + "', expected positive integers separated by 'x'");
+      if (map.box.size() != source.rank || source.rank > 5)
+        return fail("the box of the tensor map over '" + name + "' has " +
+                    std::to_string(map.box.size()) +
+                    " extents, but the memref has rank " +
+                    std::to_string(source.rank) +
+                    " (a tensor map has 1 to 5 dimensions)");
+      for (int64_t extent : map.box)
+        if (extent > 256)
+          return fail("box extent " + std::to_string(extent) +
+                      " of the tensor map over '" + name +
+                      "' is past 256, the most one copy moves");
+      int64_t bytes = elementBytes(source.elementType);
+      if (bytes == 0)
+        return fail("the tensor map over '" + name + "' has element type '" +
+                    source.elementType + "', which the runtime cannot size");
+      int64_t rowBytes = map.box.back() * bytes;
+      if (swizzleText != "0" && swizzleText != "128")
+        return fail("swizzle of the tensor map over '" + name +
+                    "' must be 0 or 128 bytes, got '" + swizzleText + "'");
+      map.swizzleBytes = std::stoi(swizzleText);
+      if (rowBytes % 16 != 0 || (map.swizzleBytes == 128 && rowBytes > 128))
+        return fail("the innermost box extent of the tensor map over '" + name +
+                    "' spans " + std::to_string(rowBytes) +
+                    " bytes; it must be a multiple of 16" +
+                    (map.swizzleBytes == 128 ? " and at most the 128 of "
+                                               "the swizzle"
+                                             : ""));
+      kernel->tensorMaps.push_back(std::move(map));
     } else if (key == "size") {
       std::string name, arg, dim;
       if (!(words >> name >> arg >> dim) || !isIdentifier(name) ||
@@ -847,4 +895,79 @@ KernelSpec::bindSizes(void *const *launchArgs,
     }
   }
   return bound;
+}
+
+std::optional<TensorMapEncoding>
+KernelSpec::encodeTensorMap(const TensorMapSpec &map, void *const *launchArgs,
+                            std::string &error) const {
+  const KernelArg &arg = args[map.arg];
+  const std::string what = "the tensor map over argument '" + arg.name + "'";
+  // CUtensorMapDataType of the element types the kernels move.
+  static const std::map<std::string, int> dataTypes = {
+      {"ui8", 0}, {"i8", 0},  {"i16", 1}, {"i32", 3}, {"i64", 5},
+      {"f16", 6}, {"f32", 7}, {"f64", 8}, {"bf16", 9}};
+  auto type = dataTypes.find(arg.elementType);
+  if (type == dataTypes.end()) {
+    error = what + ": element type '" + arg.elementType +
+            "' has no tensor-map data type";
+    return std::nullopt;
+  }
+  const char *descriptor = static_cast<const char *>(launchArgs[map.arg]);
+  uint64_t aligned;
+  int64_t offset;
+  std::memcpy(&aligned, descriptor + 8, sizeof(aligned));
+  std::memcpy(&offset, descriptor + 16, sizeof(offset));
+  int64_t bytes = elementBytes(arg.elementType);
+  TensorMapEncoding encoding;
+  encoding.rank = arg.rank;
+  encoding.dataType = type->second;
+  encoding.swizzle = map.swizzleBytes == 128 ? 3 : 0;
+  encoding.address =
+      reinterpret_cast<void *>(aligned + static_cast<uint64_t>(offset * bytes));
+  for (unsigned d = 0; d < arg.rank; ++d) {
+    // Driver dimension i is memref dimension rank - 1 - i.
+    unsigned dim = arg.rank - 1 - d;
+    int64_t extent = descriptorExtent(descriptor, dim);
+    int64_t stride;
+    std::memcpy(&stride, descriptor + 8 * (3 + arg.rank + dim), sizeof(stride));
+    if (extent == 0)
+      encoding.encode = false;
+    if (extent > (int64_t(1) << 32)) {
+      error = what + ": extent " + std::to_string(extent) + " of dimension " +
+              std::to_string(dim) +
+              " is past 2^32, the most a tensor map describes";
+      return std::nullopt;
+    }
+    encoding.dims[d] = static_cast<uint64_t>(extent);
+    encoding.box[d] = static_cast<uint32_t>(map.box[dim]);
+    if (d == 0) {
+      if (stride != 1 && extent > 1) {
+        error = what + ": its innermost dimension has stride " +
+                std::to_string(stride) +
+                "; a tensor map needs contiguous rows (pass a contiguous "
+                "tensor)";
+        return std::nullopt;
+      }
+      continue;
+    }
+    int64_t strideBytes = stride * bytes;
+    if (extent > 1 && (strideBytes % 16 != 0 || strideBytes <= 0 ||
+                       strideBytes >= (int64_t(1) << 40))) {
+      error = what + ": dimension " + std::to_string(dim) +
+              " has a stride of " + std::to_string(strideBytes) +
+              " bytes; a tensor map needs a positive multiple of 16 below "
+              "2^40 (pass a contiguous tensor whose rows span a multiple of "
+              "16 bytes)";
+      return std::nullopt;
+    }
+    // A dimension of one index may have any stride in its descriptor: it
+    // gets the dense one, which the driver accepts.
+    uint64_t dense =
+        encoding.dims[d - 1] *
+        (d == 1 ? static_cast<uint64_t>(bytes) : encoding.strides[d - 2]);
+    encoding.strides[d - 1] =
+        extent > 1 ? static_cast<uint64_t>(strideBytes)
+                   : std::max<uint64_t>(16, (dense + 15) / 16 * 16);
+  }
+  return encoding;
 }

@@ -30,6 +30,14 @@
 //                         memref<?xi8> descriptor; zero when first
 //                         allocated, and a kernel that counts on zeros
 //                         leaves it zero)
+//     tensor_map w box 1x64x64 swizzle 128
+//                       (optional, repeated: a TMA tensor map over memref
+//                        argument w, encoded at launch from its descriptor
+//                        and passed by value, 128 bytes aligned to 64, after
+//                        the other parameters and the workspace, in the
+//                        order of these lines; the box is the tile one copy
+//                        moves, an extent per dimension of w, and swizzle
+//                        the shared-memory swizzle in bytes, 0 or 128)
 //     step histogram_scan   (optional, repeated: a further kernel of the
 //       grid 1 1 1           same binary the launch runs after the ones
 //       block 1024 1 1       before it, on the same stream, with the same
@@ -134,6 +142,35 @@ struct ResultShape {
   std::string text;
 };
 
+/// A tensor map the runtime encodes over a memref argument at each launch.
+struct TensorMapSpec {
+  /// The index in KernelSpec::args of a MemRef argument.
+  unsigned arg = 0;
+  /// The extents of the tile one copy moves, a dimension of the memref
+  /// each, outermost first (as the memref's shape).
+  std::vector<int64_t> box;
+  /// The shared-memory swizzle, 0 or 128 bytes.
+  int64_t swizzleBytes = 0;
+};
+
+/// What cuTensorMapEncodeTiled takes for one tensor map of a launch, in the
+/// driver's order: innermost dimension first.
+struct TensorMapEncoding {
+  /// False for an empty memref: the kernel reads nothing through the map,
+  /// which the runtime passes zeroed.
+  bool encode = true;
+  unsigned rank = 0;
+  /// CUtensorMapDataType.
+  int dataType = 0;
+  void *address = nullptr;
+  uint64_t dims[5] = {};
+  /// Bytes between consecutive indices of dimensions 1 .. rank - 1.
+  uint64_t strides[4] = {};
+  uint32_t box[5] = {};
+  /// CUtensorMapSwizzle.
+  int swizzle = 0;
+};
+
 /// One kernel a launch runs: its symbol and geometry.
 struct KernelLaunch {
   std::string symbol;
@@ -182,6 +219,16 @@ struct KernelSpec : KernelLaunch {
   std::vector<KernelArg> args;
   std::vector<SizeBinding> sizes;
   std::vector<ResultShape> results;
+  /// Tensor maps passed after the other parameters, in order.
+  std::vector<TensorMapSpec> tensorMaps;
+
+  /// The encoding of tensor map `map` for a launch with `args`; nullopt
+  /// with `error` set when the memref cannot be described by one (a stride
+  /// not a multiple of 16 bytes, a non-unit innermost stride, an extent
+  /// past the hardware's limits).
+  std::optional<TensorMapEncoding> encodeTensorMap(const TensorMapSpec &map,
+                                                   void *const *args,
+                                                   std::string &error) const;
 
   /// Whether the memref arguments of a launch with `args` have the static
   /// extents of their `shape`; otherwise returns false and sets `error`.

@@ -50,6 +50,17 @@ struct Driver {
   CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
   CUresult (*cuMemFree)(CUdeviceptr);
   CUresult (*cuMemsetD8)(CUdeviceptr, unsigned char, size_t);
+  /// Null where the driver predates tensor maps (CUDA 12): only kernels
+  /// that take one need it.
+  CUresult (*cuTensorMapEncodeTiled)(void *, int, unsigned, void *,
+                                     const uint64_t *, const uint64_t *,
+                                     const uint32_t *, const uint32_t *, int,
+                                     int, int, int);
+};
+
+/// A CUtensorMap: 128 opaque bytes, aligned to 64.
+struct alignas(64) TensorMap {
+  uint64_t words[16];
 };
 
 thread_local std::string lastError;
@@ -97,6 +108,9 @@ const Driver *openDriver() {
     resolve(driver.cuMemAlloc, "cuMemAlloc_v2");
     resolve(driver.cuMemFree, "cuMemFree_v2");
     resolve(driver.cuMemsetD8, "cuMemsetD8_v2");
+    driver.cuTensorMapEncodeTiled =
+        reinterpret_cast<decltype(driver.cuTensorMapEncodeTiled)>(
+            dlsym(lib, "cuTensorMapEncodeTiled"));
     return ok;
   }();
   if (!opened) {
@@ -514,6 +528,39 @@ int celeris_launch(CelerisModule *module, const char *kernelName,
     workspace[3] = module->workspaceBytes[index];
     for (int64_t &field : workspace)
       params.push_back(&field);
+  }
+
+  // Tensor maps, by value: the driver copies the parameters at launch (and
+  // a captured graph keeps them), so they live on this stack.
+  std::vector<TensorMap> tensorMaps(kernel.tensorMaps.size());
+  for (size_t i = 0; i < kernel.tensorMaps.size(); ++i) {
+    std::string error;
+    std::optional<TensorMapEncoding> encoding =
+        kernel.encodeTensorMap(kernel.tensorMaps[i], args, error);
+    if (!encoding)
+      return fail("kernel '" + kernel.name + "': " + error);
+    TensorMap &map = tensorMaps[i];
+    map = TensorMap{};
+    if (encoding->encode) {
+      if (!driver.cuTensorMapEncodeTiled)
+        return fail("kernel '" + kernel.name +
+                    "' takes tensor maps, and the CUDA driver has no "
+                    "cuTensorMapEncodeTiled (it needs a CUDA 12 driver)");
+      const uint32_t unitStrides[5] = {1, 1, 1, 1, 1};
+      // No interleave, 256-byte L2 promotion, out-of-bounds elements read
+      // as zeros.
+      if (!check(driver,
+                 driver.cuTensorMapEncodeTiled(
+                     &map, encoding->dataType, encoding->rank,
+                     encoding->address, encoding->dims, encoding->strides,
+                     encoding->box, unitStrides, /*interleave=*/0,
+                     encoding->swizzle, /*l2Promotion=*/3, /*oobFill=*/0),
+                 "encoding the tensor map over argument '" +
+                     kernel.args[kernel.tensorMaps[i].arg].name + "' of '" +
+                     kernel.name + "'"))
+        return 1;
+    }
+    params.push_back(&map);
   }
 
   auto run = [&](CUfunction function, const KernelLaunch &launch,

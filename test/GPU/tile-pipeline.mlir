@@ -63,3 +63,32 @@ gpu.module @blocks {
     gpu.return
   }
 }
+
+// -----
+
+// Fed by tensor maps: full[s] expects one arrival (the producing thread's,
+// with the bytes of the item's copies), empty[s] a warp's; thread 0
+// initialises them and fences so the async proxy sees them. Producing item
+// n waits for the release of item n - 2, expects 8192 bytes on full[n % 2]
+// and copies into it; consuming waits for parity (n / 2) % 2 and needs no
+// proxy fence (TMA writes through the async proxy); nothing to drain.
+// CHECK-LABEL: gpu.func @tensor_maps
+// CHECK-COUNT-2: nvvm.mbarrier.init %{{.+}}, %c1_i32
+// CHECK-COUNT-2: nvvm.mbarrier.init %{{.+}}, %c4_i32
+// CHECK: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK: gpu.barrier
+// CHECK: scf.if
+// CHECK: %[[EMPTY:.+]] = llvm.inttoptr %{{.+}} : i32 to !llvm.ptr<3>
+// CHECK: nvvm.mbarrier.try_wait.parity %[[EMPTY]]
+// CHECK: %[[FULL:.+]] = llvm.inttoptr %{{.+}} : i32 to !llvm.ptr<3>
+// CHECK: nvvm.mbarrier.arrive.expect_tx %[[FULL]], %c8192_i32
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.+}}, %arg1, %[[FULL]], box[
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK-NOT: nvvm.fence.proxy
+// CHECK: nvvm.mbarrier.arrive
+// CHECK-NOT: nvvm.cp.async.wait.group
+gpu.module @blocks {
+  gpu.func @tensor_maps(%n: index, %map: !llvm.ptr) kernel attributes {celeris.test_block = "pipeline-tensor-maps"} {
+    gpu.return
+  }
+}

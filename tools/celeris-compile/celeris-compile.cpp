@@ -50,6 +50,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "celeris/Dialect/Celeris/IR/CelerisDialect.h"
+#include "celeris/GPU/TensorMapCopy.h"
 #include "celeris/InitAllDialects.h"
 #include "celeris/Pipelines/Pipelines.h"
 
@@ -114,11 +115,12 @@ struct KernelEntry : LaunchEntry {
   std::string module;
   /// The kernels a launch runs after this one.
   std::vector<LaunchEntry> steps;
-  std::string workspace;            // Empty: none.
-  std::string schedule;             // The #celeris.gpu_schedule, if any.
-  std::vector<std::string> args;    // "<kind> <name>[ shape <extents>]"
-  std::vector<std::string> sizes;   // "<name> <arg> <dim>"
-  std::vector<std::string> results; // "<arg> <ARG[DIM] or extent>..."
+  std::string workspace;               // Empty: none.
+  std::string schedule;                // The #celeris.gpu_schedule, if any.
+  std::vector<std::string> args;       // "<kind> <name>[ shape <extents>]"
+  std::vector<std::string> sizes;      // "<name> <arg> <dim>"
+  std::vector<std::string> results;    // "<arg> <ARG[DIM] or extent>..."
+  std::vector<std::string> tensorMaps; // "<arg> box <AxB> swizzle <bytes>"
 };
 
 /// A program's manifest entry: a function of several kernels, read from
@@ -411,6 +413,35 @@ FailureOr<KernelEntry> readKernel(gpu::GPUModuleOp module,
     }
   }
   ArrayRef<Type> argTypes = func.getArgumentTypes();
+  // Tensor maps come last: the runtime encodes them, the caller passes
+  // none.
+  if (auto count =
+          func->getAttrOfType<IntegerAttr>(celeris::kTensorMapParamsAttrName)) {
+    auto maps = launch.getAs<ArrayAttr>("tensor_maps");
+    if (!maps || static_cast<int64_t>(maps.size()) != count.getInt() ||
+        count.getInt() > static_cast<int64_t>(argTypes.size()))
+      return func.emitError()
+             << "'" << celeris::kTensorMapParamsAttrName
+             << "' must count the entries of the 'celeris.launch' "
+                "tensor_maps, the kernel's last arguments";
+    for (Attribute map : maps) {
+      auto record = dyn_cast<DictionaryAttr>(map);
+      auto source = record ? record.getAs<StringAttr>("source") : StringAttr();
+      auto box =
+          record ? record.getAs<DenseI64ArrayAttr>("box") : DenseI64ArrayAttr();
+      auto swizzle =
+          record ? record.getAs<IntegerAttr>("swizzle") : IntegerAttr();
+      if (!source || !box || !swizzle)
+        return func.emitError("a 'celeris.launch' tensor map needs a source "
+                              "argument name, a box and a swizzle");
+      std::string line = source.str() + " box ";
+      for (auto [i, extent] : llvm::enumerate(box.asArrayRef()))
+        line += (i ? "x" : "") + std::to_string(extent);
+      line += " swizzle " + std::to_string(swizzle.getInt());
+      entry.tensorMaps.push_back(line);
+    }
+    argTypes = argTypes.drop_back(count.getInt());
+  }
   if (Attribute workspace = launch.get("workspace")) {
     auto bytes = dyn_cast<StringAttr>(workspace);
     auto last =
@@ -563,7 +594,7 @@ int compile() {
   options.cubinFormat = format;
   options.optLevel = optLevel;
   PassManager pm(&context);
-  gpu::buildLowerToNVVMPassPipeline(pm, options);
+  celeris::buildNVVMLoweringPipeline(pm, options);
   if (failed(pm.run(*module))) {
     llvm::errs() << "celeris-compile: error: lowering to " << chip
                  << " failed\n";
@@ -607,6 +638,8 @@ int compile() {
       os << "  size " << size << "\n";
     for (const std::string &result : k.results)
       os << "  result " << result << "\n";
+    for (const std::string &map : k.tensorMaps)
+      os << "  tensor_map " << map << "\n";
     for (const LaunchEntry &step : k.steps)
       os << "  step " << step.symbol << "\n    grid " << step.grid[0] << " "
          << step.grid[1] << " " << step.grid[2] << "\n    block "

@@ -841,3 +841,141 @@ TEST(Runtime, ExplainsAMissingDriver) {
 }
 
 } // namespace
+
+namespace {
+
+constexpr const char *kTensorMapManifest = R"(celeris-artifact 1
+kernel gemm
+  binary g.cubin
+  symbol gemm
+  grid 1 1 1
+  shared 0
+  arg memref<2:bf16> x shape ?x2048
+  arg memref<3:bf16> w
+  tensor_map x box 128x64 swizzle 128
+  tensor_map w box 1x64x64 swizzle 128
+end
+)";
+
+} // namespace
+
+TEST(Manifest, ParsesTensorMaps) {
+  std::string error;
+  std::optional<Manifest> m = Manifest::parse(kTensorMapManifest, error);
+  ASSERT_TRUE(m) << error;
+  const KernelSpec &k = m->kernels[0];
+  ASSERT_EQ(k.tensorMaps.size(), 2u);
+  EXPECT_EQ(k.tensorMaps[0].arg, 0u);
+  EXPECT_EQ(k.tensorMaps[0].box, (std::vector<int64_t>{128, 64}));
+  EXPECT_EQ(k.tensorMaps[0].swizzleBytes, 128);
+  EXPECT_EQ(k.tensorMaps[1].arg, 1u);
+  EXPECT_EQ(k.tensorMaps[1].box, (std::vector<int64_t>{1, 64, 64}));
+}
+
+TEST(Manifest, RejectsMalformedTensorMaps) {
+  const std::string head = "celeris-artifact 1\nkernel k\n"
+                           "arg memref<2:bf16> x\narg i32 n\n";
+  struct Case {
+    const char *line;
+    const char *message;
+  } cases[] = {
+      {"tensor_map x 64x64 swizzle 128",
+       "line 5: expected 'tensor_map <memref argument> box <extents> "
+       "swizzle <0|128>'"},
+      {"tensor_map y box 64x64 swizzle 128",
+       "line 5: tensor_map over 'y', which is no earlier memref argument of "
+       "kernel 'k'"},
+      {"tensor_map n box 64 swizzle 0",
+       "line 5: tensor_map over 'n', which is no earlier memref argument"},
+      {"tensor_map x box 64x? swizzle 128",
+       "line 5: bad box '64x?' of the tensor map over 'x'"},
+      {"tensor_map x box 64 swizzle 128",
+       "line 5: the box of the tensor map over 'x' has 1 extents, but the "
+       "memref has rank 2"},
+      {"tensor_map x box 512x64 swizzle 128",
+       "line 5: box extent 512 of the tensor map over 'x' is past 256"},
+      {"tensor_map x box 64x64 swizzle 64",
+       "line 5: swizzle of the tensor map over 'x' must be 0 or 128 bytes, "
+       "got '64'"},
+      {"tensor_map x box 64x128 swizzle 128",
+       "line 5: the innermost box extent of the tensor map over 'x' spans "
+       "256 bytes; it must be a multiple of 16 and at most the 128 of the "
+       "swizzle"},
+      {"tensor_map x box 64x4 swizzle 0",
+       "line 5: the innermost box extent of the tensor map over 'x' spans 8 "
+       "bytes; it must be a multiple of 16"},
+  };
+  for (const Case &c : cases) {
+    std::string error;
+    EXPECT_FALSE(Manifest::parse(head + c.line + "\n", error)) << c.line;
+    EXPECT_NE(error.find(c.message), std::string::npos)
+        << "got '" << error << "' for: " << c.line;
+  }
+}
+
+TEST(Manifest, EncodesTensorMaps) {
+  std::string error;
+  std::optional<Manifest> m = Manifest::parse(kTensorMapManifest, error);
+  ASSERT_TRUE(m) << error;
+  const KernelSpec &k = m->kernels[0];
+  alignas(16) static char storage[64];
+  Descriptor<2> x;
+  x.allocated = x.aligned = storage;
+  x.offset = 8; // 16 bytes in.
+  x.sizes[0] = 300;
+  x.sizes[1] = 2048;
+  x.strides[0] = 2048;
+  x.strides[1] = 1;
+  Descriptor<3> w;
+  w.allocated = w.aligned = storage;
+  w.sizes[0] = 1;
+  w.sizes[1] = 2048;
+  w.sizes[2] = 1408;
+  w.strides[0] = 0; // Any stride for a dimension of one index.
+  w.strides[1] = 1408;
+  w.strides[2] = 1;
+  void *args[] = {&x, &w};
+
+  // The driver's order: innermost dimension first, strides in bytes.
+  std::optional<TensorMapEncoding> e =
+      k.encodeTensorMap(k.tensorMaps[0], args, error);
+  ASSERT_TRUE(e) << error;
+  EXPECT_TRUE(e->encode);
+  EXPECT_EQ(e->rank, 2u);
+  EXPECT_EQ(e->dataType, 9); // CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
+  EXPECT_EQ(e->swizzle, 3);  // CU_TENSOR_MAP_SWIZZLE_128B
+  EXPECT_EQ(e->address, storage + 16);
+  EXPECT_EQ(e->dims[0], 2048u);
+  EXPECT_EQ(e->dims[1], 300u);
+  EXPECT_EQ(e->strides[0], 4096u);
+  EXPECT_EQ(e->box[0], 64u);
+  EXPECT_EQ(e->box[1], 128u);
+
+  e = k.encodeTensorMap(k.tensorMaps[1], args, error);
+  ASSERT_TRUE(e) << error;
+  EXPECT_EQ(e->dims[2], 1u);
+  EXPECT_EQ(e->strides[0], 2816u);
+  EXPECT_EQ(e->strides[1], 2048u * 2816u); // The dense stride.
+
+  // An empty tensor is read through no map: none is encoded.
+  x.sizes[0] = 0;
+  e = k.encodeTensorMap(k.tensorMaps[0], args, error);
+  ASSERT_TRUE(e) << error;
+  EXPECT_FALSE(e->encode);
+  x.sizes[0] = 300;
+
+  // Rows must be contiguous and span a multiple of 16 bytes.
+  x.strides[1] = 2;
+  EXPECT_FALSE(k.encodeTensorMap(k.tensorMaps[0], args, error));
+  EXPECT_EQ(error, "the tensor map over argument 'x': its innermost "
+                   "dimension has stride 2; a tensor map needs contiguous "
+                   "rows (pass a contiguous tensor)");
+  x.strides[1] = 1;
+  x.strides[0] = 2052;
+  EXPECT_FALSE(k.encodeTensorMap(k.tensorMaps[0], args, error));
+  EXPECT_EQ(error,
+            "the tensor map over argument 'x': dimension 0 has a stride of "
+            "4104 bytes; a tensor map needs a positive multiple of 16 below "
+            "2^40 (pass a contiguous tensor whose rows span a multiple of 16 "
+            "bytes)");
+}

@@ -172,6 +172,40 @@ def CelerisOutlineKernels
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def CelerisLowerTensorMapParams
+    : Pass<"celeris-lower-tensor-map-params", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Pass the tensor maps of lowered kernels by value";
+  let description = [{
+    A kernel that copies tiles with the tensor memory accelerator takes its
+    tensor maps as trailing `!llvm.ptr` arguments, counted by the kernel
+    attribute `celeris.tensor_map_params`; the runtime passes each as a
+    128-byte parameter (the manifest's `tensor_map` lines). After
+    `convert-gpu-to-nvvm`, this pass makes those parameters of every kernel
+    `llvm.func` of the module what the hardware reads a tensor map from: a
+    `byval` array of 128 bytes aligned to 64 and marked
+    `nvvm.grid_constant`, so that the kernel addresses the parameter in
+    place (PTX `.param .align 64 .b8 [128]`, read through `cvta.param`). It
+    runs between `convert-gpu-to-nvvm` and the module's serialisation;
+    `celeris-lower-to-nvvm` places it there.
+
+    ```mlir
+    // Before:
+    llvm.func @gemm(..., %map: !llvm.ptr)
+        attributes {celeris.tensor_map_params = 1 : i64, nvvm.kernel}
+    // After:
+    llvm.func @gemm(..., %map: !llvm.ptr {llvm.align = 64 : i64,
+                                          llvm.byval = !llvm.array<128 x i8>,
+                                          nvvm.grid_constant})
+        attributes {nvvm.kernel}
+    ```
+
+    A count larger than the function's parameters, or a counted parameter
+    that is not a pointer, is an error.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::NVVM::NVVMDialect"];
+}
+
 def CelerisSelectGPUSchedule
     : Pass<"celeris-select-gpu-schedule", "::mlir::ModuleOp"> {
   let summary = "Choose the GPU kernel schedule of every Celeris op";

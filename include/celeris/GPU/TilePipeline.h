@@ -13,6 +13,10 @@
 //    warpgroups drift apart and one's arithmetic overlaps another's loads and
 //    tensor-core work. The copies are generic-proxy writes that wgmma reads
 //    through the async proxy: consumers fence after observing full[s].
+//  - TensorMemoryAccess (sm_90): full[s] expects one arrival, that of the
+//    thread that starts the item's TMA copies (produceByTensorMaps), and the
+//    bytes they write; empty[s] as with MBarrier. The copies write through
+//    the async proxy, which wgmma reads: no fence.
 //  - CtaBarrier (sm_80): cp.async groups, waited with cp.async.wait_group,
 //    then a CTA barrier; the barrier also certifies that every thread is done
 //    with the stage the next load overwrites.
@@ -31,7 +35,7 @@
 
 namespace mlir::celeris {
 
-enum class PipelineSync { MBarrier, CtaBarrier };
+enum class PipelineSync { MBarrier, TensorMemoryAccess, CtaBarrier };
 
 class TilePipeline {
 public:
@@ -55,6 +59,11 @@ public:
   /// tokens, and commits them to the item.
   void produce(KernelBuilder &b, Value n,
                function_ref<SmallVector<Value>(Value stage)> issue);
+  /// Produces item `n` with TMA copies, on one thread: waits until its
+  /// stage is free, expects `bytes` on full[stage] and runs `issue(stage,
+  /// full)`, which starts copies of `bytes` in all completing on `full`.
+  void produceByTensorMaps(KernelBuilder &b, Value n, int64_t bytes,
+                           function_ref<void(Value stage, Value full)> issue);
   /// Waits until item `n` landed and is visible to this thread (and, with
   /// `forTensorCores`, to wgmma's async proxy).
   void waitFull(KernelBuilder &b, Value n, bool forTensorCores);

@@ -9,6 +9,7 @@
 #ifndef CELERIS_PIPELINES_PIPELINES_H
 #define CELERIS_PIPELINES_PIPELINES_H
 
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -59,8 +60,15 @@ LogicalResult
 buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &options,
                  function_ref<LogicalResult(const Twine &)> errorHandler);
 
-/// Registers `celeris-cpu` and `celeris-gpu` with the pass pipeline
-/// registry.
+/// Adds to `pm` (on a builtin.module) the lowering of gpu.module kernels to
+/// NVVM and their binaries: upstream's gpu-lower-to-nvvm-pipeline, with
+/// celeris-lower-tensor-map-params after the kernels' conversion to the
+/// NVVM dialect. celeris-compile runs it.
+void buildNVVMLoweringPipeline(OpPassManager &pm,
+                               const gpu::GPUToNVVMPipelineOptions &options);
+
+/// Registers `celeris-cpu`, `celeris-gpu` and `celeris-lower-to-nvvm` with the
+/// pass pipeline registry.
 void registerCelerisPipelines();
 
 } // namespace mlir::celeris

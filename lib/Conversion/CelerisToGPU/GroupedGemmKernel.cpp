@@ -43,9 +43,11 @@
 #include "celeris/GPU/KernelBuilder.h"
 #include "celeris/GPU/SharedTile.h"
 #include "celeris/GPU/TensorCoreMma.h"
+#include "celeris/GPU/TensorMapCopy.h"
 #include "celeris/GPU/TilePipeline.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -155,10 +157,12 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
   KernelBuilder b(kernel.getLoc(), kernel.getContext());
   b.setInsertionPointToStart(&kernel.getBody().front());
   bool swiglu = static_cast<bool>(spec.wUp);
-  Value x = kernel.getArgument(0), w = kernel.getArgument(1),
-        offsets = kernel.getArgument(2),
-        wUp = swiglu ? kernel.getArgument(3) : Value(),
+  Value x = kernel.getArgument(0), offsets = kernel.getArgument(2),
         y = kernel.getArgument(swiglu ? 4 : 3);
+  // The tensor maps of x, w and w_up follow the memrefs.
+  unsigned maps = swiglu ? 5 : 4;
+  Value xMap = kernel.getArgument(maps), wMap = kernel.getArgument(maps + 1),
+        wUpMap = swiglu ? kernel.getArgument(maps + 2) : Value();
   GPUScheduleAttr schedule = spec.schedule;
   int64_t warps = schedule.getWarps(), threads = kLanes * warps;
   int64_t rows = 16 * warps, columns = schedule.getKvTile();
@@ -177,10 +181,9 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
   Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
   Value lane = b.remu(tid, kLanes);
   Value warp = b.divu(tid, kLanes);
-  FragmentLane fragmentLane = FragmentLane::get(b, tid);
-  std::unique_ptr<TensorCoreMma> mma =
-      TensorCoreMma::create(TensorCoreKind::Wgmma, elementType, smem, lane);
-  TilePipeline pipeline(smem, PipelineSync::MBarrier, stages, threads,
+  // The computing warps' stages are released by warp; the full barriers
+  // wait for the producer warp's copies.
+  TilePipeline pipeline(smem, PipelineSync::TensorMemoryAccess, stages, threads,
                         barrierBytes, /*releaseByWarp=*/true);
   pipeline.initialize(b, tid);
 
@@ -196,36 +199,48 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
   int64_t outputColumns = spec.y.getDimSize(1);
   Value columnLimit =
       outputColumns % tileColumns ? b.idx(outputColumns) : Value();
+  Value isExpert = b.cmp(Pred::slt, tile.segment, experts);
+  Value expert = b.minS(tile.segment, b.sub(experts, b.idx(1)));
+  int64_t slices = depth / kDepth;
 
-  // Surplus CTAs have no tile; the tail segment's tiles store zeros.
-  b.ifThen(tile.found, [&] {
-    Value isExpert = b.cmp(Pred::slt, tile.segment, experts);
-    Value expert = b.minS(tile.segment, b.sub(experts, b.idx(1)));
-    int64_t slices = depth / kDepth;
-    TileLoader aLoader(b, aTile, tid, threads);
-    SharedTile bPart{kDepth, tileColumns, elementType, TileLayout::Swizzle128B};
-    TileLoader bLoader(b, bPart, tid, threads);
-    // Slice n, when there is one: the row and column limits stay the
-    // same from slice to slice, so their address math leaves the loop.
-    auto produce = [&](Value n) {
-      b.ifThen(b.cmp(Pred::slt, n, b.idx(slices)), [&] {
-        pipeline.produce(b, n, [&](Value stage) {
-          Value k0 = b.mul(n, kDepth);
-          Value aOffset = b.mul(stage, stageElements);
-          Value bOffset = b.add(aOffset, aTile.elements());
-          SmallVector<Value> tokens = aLoader.load(
-              b, smem, aOffset, x, {}, tile.rowBegin, tile.rowEnd, k0);
-          tokens.append(bLoader.load(b, smem, bOffset, w, {expert}, k0,
-                                     b.idx(depth), column0, columnLimit));
-          if (swiglu)
-            tokens.append(
-                bLoader.load(b, smem, b.add(bOffset, bPart.elements()), wUp,
-                             {expert}, k0, b.idx(depth), column0, columnLimit));
-          return tokens;
-        });
+  // The producer warp: one lane copies every slice of the tile's A rows and
+  // B columns by TMA (rows past N and columns past f read as zeros), each
+  // once its stage is released.
+  Value isProducer = b.cmp(Pred::eq, warp, b.idx(warps));
+  b.ifThen(
+      b.andI(isProducer, b.andI(b.cmp(Pred::eq, lane, b.idx(0)),
+                                b.andI(tile.found, isExpert))),
+      [&] {
+        auto loop = scf::ForOp::create(b, b.idx(0), b.idx(slices), b.idx(1));
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(loop.getBody());
+        Value n = loop.getInductionVar();
+        pipeline.produceByTensorMaps(
+            b, n, 2 * stageElements, [&](Value stage, Value full) {
+              Value k0 = b.mul(n, kDepth);
+              Value aOffset = b.mul(stage, stageElements);
+              copyTensorTile(b, smem, xMap, aOffset, {tile.rowBegin, k0}, full);
+              // B: 64-column blocks of w, then of w_up.
+              Value bOffset = b.add(aOffset, aTile.elements());
+              int64_t block = kDepth * 64;
+              for (int64_t j = 0; j < tileColumns / 64; ++j) {
+                Value column = b.add(column0, j * 64);
+                copyTensorTile(b, smem, wMap, b.add(bOffset, j * block),
+                               {expert, k0, column}, full);
+                if (swiglu)
+                  copyTensorTile(b, smem, wUpMap,
+                                 b.add(bOffset, (tileColumns / 64 + j) * block),
+                                 {expert, k0, column}, full);
+              }
+            });
       });
-    };
 
+  // The computing warps: surplus CTAs have no tile; the tail segment's
+  // tiles store zeros.
+  b.ifThen(b.andI(b.notI(isProducer), tile.found), [&] {
+    FragmentLane fragmentLane = FragmentLane::get(b, tid);
+    std::unique_ptr<TensorCoreMma> mma =
+        TensorCoreMma::create(TensorCoreKind::Wgmma, elementType, smem, lane);
     int64_t accumulators = columns / 2;
     SmallVector<Value> zeros(accumulators, b.f32(0.0));
     auto compute = scf::IfOp::create(b, TypeRange(ValueRange(zeros)), isExpert,
@@ -233,11 +248,9 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(compute.thenBlock());
-      for (int64_t n = 0; n + 1 < stages; ++n)
-        produce(b.idx(n));
       MmaOperandA aOperand{aTile, Value(), b.mul(b.divu(warp, 4), 64), {}};
-      // Slice n's GEMM runs while the warpgroup waits for slice n - 1's,
-      // releases its stage and starts the next copy.
+      // Slice n's GEMM runs while the warpgroup waits for slice n - 1's and
+      // releases its stage to the producer.
       auto loop =
           scf::ForOp::create(b, b.idx(0), b.idx(slices), b.idx(1), zeros);
       {
@@ -255,14 +268,10 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
         mma->waitUntilPending(b, 1);
         b.ifThen(b.cmp(Pred::sgt, n, b.idx(0)),
                  [&] { pipeline.releaseByWarp(b, b.sub(n, b.idx(1)), lane); });
-        produce(b.add(n, stages - 1));
         scf::YieldOp::create(b, acc.values);
       }
       AccumulatorFragment result{SmallVector<Value>(loop.getResults())};
       mma->wait(b, {&result});
-      pipeline.releaseByWarp(b, b.idx(slices - 1), lane);
-      // No copy may still write shared memory when the CTA exits.
-      pipeline.drain(b);
       scf::YieldOp::create(b, result.values);
       b.setInsertionPointToStart(compute.elseBlock());
       scf::YieldOp::create(b, zeros);
@@ -291,7 +300,14 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
     assert(rows * stride <= stages * stageElements &&
            "the staging tile fits in the stages");
     Value staging = smem.view();
-    gpu::BarrierOp::create(b);
+    // The computing warps alone meet (named barrier 1): every stage is
+    // read, and no copy is in flight.
+    auto computingWarpsBarrier = [&] {
+      NVVM::BarrierOp::create(b, /*res=*/Type(), b.i32(1), b.i32(threads),
+                              /*reductionOp=*/nullptr,
+                              /*reductionPredicate=*/Value());
+    };
+    computingWarpsBarrier();
     Value rowInTile = b.add(b.mul(warp, 16), fragmentLane.group);
     Value quadColumn = b.mul(fragmentLane.quad, 2);
     auto narrowType = VectorType::get({2}, elementType);
@@ -306,7 +322,7 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
       vector::StoreOp::create(b, narrow, staging, ValueRange{at},
                               /*nontemporal=*/false, llvm::MaybeAlign(4));
     }
-    gpu::BarrierOp::create(b);
+    computingWarpsBarrier();
     auto chunkType = VectorType::get({8}, elementType);
     int64_t chunksPerRow = tileColumns / 8;
     for (int64_t pass = 0; pass < rows * chunksPerRow / threads; ++pass) {
@@ -362,20 +378,27 @@ mlir::celeris::buildGroupedGemmKernel(gpu::GPUModuleOp module, StringRef name,
   int64_t tileColumns = schedule.getKvTile() / (spec.wUp ? 2 : 1);
   std::string columnTiles =
       std::to_string(llvm::divideCeil(spec.y.getDimSize(1), tileColumns));
-  NamedAttrList launch = getKernelLaunch(
-      builder,
-      {columnTiles + "*(ceildiv(N," + std::to_string(rows) + ")+" + experts +
-       "+1)"},
-      kLanes * schedule.getWarps(), getGroupedGemmSharedBytes(schedule));
+  // The computing warps and the producer warp.
+  int64_t threads = kLanes * (schedule.getWarps() + 1);
+  NamedAttrList launch =
+      getKernelLaunch(builder,
+                      {columnTiles + "*(ceildiv(N," + std::to_string(rows) +
+                       ")+" + experts + "+1)"},
+                      threads, getGroupedGemmSharedBytes(schedule));
   launch.append("sizes", sizes.getDictionary(ctx));
   NamedAttrList results;
   results.append("y", builder.getStrArrayAttr(
                           {"x[0]", std::to_string(spec.y.getDimSize(1))}));
   launch.append("results", results.getDictionary(ctx));
   kernel->setAttr("celeris.launch", launch.getDictionary(ctx));
+  // The copies: a slice of the tile's rows of x, and 64 x 64 blocks of the
+  // weights.
+  addTensorMapArgument(kernel, 0, {rows, kDepth});
+  addTensorMapArgument(kernel, 1, {1, kDepth, 64});
+  if (spec.wUp)
+    addTensorMapArgument(kernel, 3, {1, kDepth, 64});
   if (schedule.getMinCtasPerSm() > 0)
-    capKernelRegisters(kernel, kLanes * schedule.getWarps(),
-                       schedule.getMinCtasPerSm());
+    capKernelRegisters(kernel, threads, schedule.getMinCtasPerSm());
   emitGroupedGemmKernel(kernel, spec);
   return kernel;
 }

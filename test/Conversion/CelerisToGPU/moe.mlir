@@ -65,12 +65,22 @@ func.func @dispatch(%x: tensor<?x128xbf16>, %experts: tensor<?x2xi32>)
 
 // Grouped GEMM: f = 320 takes 64-column tiles (256 would waste 3/8), three
 // stages and two CTAs an SM; a CTA per row-tile slot of the E + 1 segments.
-// Per 64-deep slice: wait for its stage, four wgmma k16 steps, then wait
-// for the previous slice's GEMM only.
+// Eight computing warps and a producer warp, whose lane 0 copies each
+// 64-deep slice by TMA: a 128 x 64 box of x's rows and a 64 x 64 block of
+// w[e], through tensor maps passed after the memrefs. Per slice, the
+// computing warps wait for its stage, run four wgmma k16 steps, then wait
+// for the previous slice's GEMM only and release its stage.
 // CHECK-LABEL: gpu.func @grouped(
+// CHECK-SAME: %{{.+}}: memref<?x320xbf16>, %[[XMAP:.+]]: !llvm.ptr, %[[WMAP:.+]]: !llvm.ptr)
 // CHECK-SAME: celeris.arg_names = ["x", "w", "offsets", "y"]
 // CHECK-SAME: kernel = grouped_gemm, tensor_cores = wgmma, warps = 8, kv_tile = 64, stages = 3, min_ctas_per_sm = 2
-// CHECK-SAME: grid = ["5*(ceildiv(N,128)+16+1)", "1", "1"], results = {y = ["x[0]", "320"]}, shared = "74800", sizes = {N = "x[0]"}
+// CHECK-SAME: block = array<i32: 288, 1, 1>, grid = ["5*(ceildiv(N,128)+16+1)", "1", "1"], results = {y = ["x[0]", "320"]}, shared = "74800", sizes = {N = "x[0]"}
+// CHECK-SAME: tensor_maps = [{box = array<i64: 128, 64>, source = "x", swizzle = 128 : i64}, {box = array<i64: 1, 64, 64>, source = "w", swizzle = 128 : i64}]
+// CHECK-SAME: celeris.tensor_map_params = 2 : i64
+// CHECK: scf.for
+// CHECK: nvvm.mbarrier.arrive.expect_tx %{{.+}}, %c24576_i32
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.+}}, %[[XMAP]]
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.+}}, %[[WMAP]]
 // CHECK: scf.for
 // CHECK: nvvm.mbarrier.try_wait.parity
 // CHECK: nvvm.wgmma.fence.aligned

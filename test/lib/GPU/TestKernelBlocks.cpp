@@ -10,6 +10,7 @@
 #include "celeris/GPU/MaskTile.h"
 #include "celeris/GPU/OnlineSoftmax.h"
 #include "celeris/GPU/PtxInstructions.h"
+#include "celeris/GPU/TensorMapCopy.h"
 #include "celeris/GPU/TilePipeline.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -149,6 +150,36 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
                           /*releaseByWarp=*/true);
     pipeline.initialize(b, tid);
     pipeline.releaseByWarp(b, func.getArgument(0), b.remu(tid, 32));
+    return success();
+  }
+  if (block == "pipeline-tensor-maps") {
+    // Item n (argument 0) of two stages fed by a tensor map (argument 1):
+    // one 64 x 64 tile of 8 KB an item.
+    SharedMemory smem = SharedMemory::create(b, bf16, 17 * 1024);
+    Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+    TilePipeline pipeline(smem, PipelineSync::TensorMemoryAccess,
+                          /*stages=*/2, /*threads=*/128,
+                          /*barrierBytes=*/16 * 1024, /*releaseByWarp=*/true);
+    pipeline.initialize(b, tid);
+    Value n = func.getArgument(0);
+    b.ifThen(b.cmp(arith::CmpIPredicate::eq, tid, b.idx(0)), [&] {
+      pipeline.produceByTensorMaps(b, n, 8192, [&](Value stage, Value full) {
+        copyTensorTile(b, smem, func.getArgument(1), b.mul(stage, 4096),
+                       {b.mul(n, 64), b.idx(0)}, full);
+      });
+    });
+    pipeline.waitFull(b, n, /*forTensorCores=*/true);
+    pipeline.releaseByWarp(b, n, b.remu(tid, 32));
+    pipeline.drain(b);
+    return success();
+  }
+  if (block == "tensor-map-argument") {
+    // A tensor map over argument 0 (a memref of rank 2), boxes of 128 x 64,
+    // and a copy of the box at (argument 1, 64) into byte 2048.
+    BlockArgument map = addTensorMapArgument(func, 0, {128, 64});
+    SharedMemory smem = SharedMemory::create(b, bf16, 32 * 1024 + 8);
+    copyTensorTile(b, smem, map, b.idx(1024), {func.getArgument(1), b.idx(64)},
+                   smem.pointer(b, b.i32(32 * 1024)));
     return success();
   }
   if (block == "pipeline-mbarrier" || block == "pipeline-cta-barrier") {
