@@ -233,7 +233,9 @@ def segment_ids(gen, b, sq, sk, unsorted):
                 randint(gen, 1, n, (int(randint(gen, 0, 8)),)).sort().values, pos, right=True)
             for _ in range(b)])
     ids = ids.to(torch.int32)
-    return ids[:, n - sq:].contiguous(), ids[:, n - sk:].contiguous()
+    # Copies, not views: a one-row slice is contiguous already but starts
+    # inside the storage, where the kernels' 16-byte loads cannot.
+    return ids[:, n - sq:].clone(), ids[:, n - sk:].clone()
 
 
 def split(gen, total, n):

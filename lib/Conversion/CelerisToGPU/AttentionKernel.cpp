@@ -36,7 +36,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "AttentionKernelEmitter.h"
+
 #include "FunctionKernel.h"
+#include "celeris/GPU/TensorMapCopy.h"
 
 #include "celeris/GPU/MaskTile.h"
 #include "celeris/GPU/OnlineSoftmax.h"
@@ -323,9 +325,12 @@ void AttentionKernelEmitter::emit() {
   quad = lane.quad;
   std::unique_ptr<TensorCoreMma> mma = TensorCoreMma::create(
       schedule.getTensorCores(), spec.getElementType(), smem, laneId);
-  TilePipeline pipeline(
-      smem, wgmma ? PipelineSync::MBarrier : PipelineSync::CtaBarrier, stages,
-      threads, layout.barrierBytes());
+  bool byTensorMaps = spec.copiesByTensorMaps();
+  TilePipeline pipeline(smem,
+                        byTensorMaps ? PipelineSync::TensorMemoryAccess
+                        : wgmma      ? PipelineSync::MBarrier
+                                     : PipelineSync::CtaBarrier,
+                        stages, threads, layout.barrierBytes());
   pipeline.initialize(b, tid);
 
   if (decode)
@@ -422,7 +427,38 @@ void AttentionKernelEmitter::emit() {
   // Visit n loads its key tile into stage n % stages; visits past the last
   // load nothing (row limit 0) but still complete their stage. The Q tile
   // travels with visit 0.
+  // By TMA: thread 0 copies visit n's tiles (64-column blocks of the
+  // 128-byte swizzle; rows past the tensor read as zeros) once its stage is
+  // free, and nothing for visits past the last (no one waits for them).
+  auto copyTile = [&](Value map, const SharedTile &tile, Value offset,
+                      ValueRange outer, Value row0, Value full) {
+    for (int64_t j = 0; j < tile.columns / 64; ++j) {
+      SmallVector<Value> at(outer);
+      at.append({row0, b.idx(64 * j)});
+      copyTensorTile(b, smem, map, b.add(offset, j * tile.rows * 64), at, full);
+    }
+  };
+  auto produceByTensorMaps = [&](Value n, bool withQuery) {
+    Value first = b.cmp(arith::CmpIPredicate::eq, tid, b.idx(0));
+    Value valid = b.cmp(arith::CmpIPredicate::slt, n, keyTiles.count);
+    b.ifThen(b.andI(first, valid), [&] {
+      int64_t bytes = 2 * 2 * layout.kv.elements() +
+                      (withQuery ? 2 * layout.q.elements() : 0);
+      pipeline.produceByTensorMaps(b, n, bytes, [&](Value stage, Value full) {
+        if (withQuery)
+          copyTile(qMap, layout.q, b.idx(layout.queryOffset), {batch, head},
+                   rowBegin, full);
+        Value row0 = b.mul(keyTiles.tileAt(b, n), layout.kv.rows);
+        Value offset = stageOffset(stage);
+        copyTile(kMap, layout.kv, offset, {batch, kvHead}, row0, full);
+        copyTile(vMap, layout.kv, b.add(offset, layout.kv.elements()),
+                 {batch, kvHead}, row0, full);
+      });
+    });
+  };
   auto produce = [&](Value n, bool withQuery) {
+    if (byTensorMaps)
+      return produceByTensorMaps(n, withQuery);
     pipeline.produce(b, n, [&](Value stage) {
       SmallVector<Value> tokens;
       if (withQuery)
@@ -605,6 +641,13 @@ mlir::celeris::buildAttentionKernel(gpu::GPUModuleOp module, StringRef name,
     results.append("lse", builder.getStrArrayAttr({"q[0]", "q[1]", "q[2]"}));
   launch.append("results", results.getDictionary(ctx));
   kernel->setAttr("celeris.launch", launch.getDictionary(ctx));
+  if (spec.copiesByTensorMaps()) {
+    // A 64-column block of the Q tile and of a K or V tile a copy.
+    int64_t queryTile = schedule.getQueryTile(), kvTile = schedule.getKvTile();
+    addTensorMapArgument(kernel, 0, {1, 1, queryTile, 64});
+    addTensorMapArgument(kernel, 1, {1, 1, kvTile, 64});
+    addTensorMapArgument(kernel, 2, {1, 1, kvTile, 64});
+  }
   if (schedule.getMinCtasPerSm() > 0)
     capKernelRegisters(kernel, schedule.getThreads(),
                        schedule.getMinCtasPerSm());

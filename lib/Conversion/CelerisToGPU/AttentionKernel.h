@@ -56,6 +56,15 @@ struct AttentionKernelSpec {
   bool isDecode() const {
     return schedule.getKernel() == KernelFamily::AttentionDecode;
   }
+  /// Whether one thread copies the Q, K and V tiles by TMA (wgmma prefill
+  /// over whole, unpadded operands): rows past a sequence then read as
+  /// zeros only at the end of the tensor, so not with varlen packing, key
+  /// lengths or pages, whose limits fall inside it.
+  bool copiesByTensorMaps() const {
+    return schedule.getTensorCores() == TensorCoreKind::Wgmma && !isDecode() &&
+           !cuSeqlensQ && !kvLengths && !pageTable &&
+           getSourceHeadDim() == getHeadDim();
+  }
   Type getElementType() const { return query.getElementType(); }
 };
 

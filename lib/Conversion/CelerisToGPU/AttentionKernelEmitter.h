@@ -114,6 +114,11 @@ public:
       lse = kernel.getArgument(arg++);
     if (spec.isDecode())
       workspace = kernel.getArgument(arg++);
+    if (spec.copiesByTensorMaps()) {
+      qMap = kernel.getArgument(arg++);
+      kMap = kernel.getArgument(arg++);
+      vMap = kernel.getArgument(arg++);
+    }
   }
 
   void emit();
@@ -165,6 +170,8 @@ private:
   KernelBuilder b;
   SharedLayout layout;
   Value q, k, v, alibi, kvLengths, pageTable, out, lse, workspace;
+  /// The tensor maps of q, k and v (copiesByTensorMaps).
+  Value qMap, kMap, vMap;
   Value qSegments, kvSegments, cuSeqlensQ, cuSeqlensKv, blockCounts,
       blockIndices;
 

@@ -115,6 +115,9 @@
 // WGMMA-MANIFEST-NEXT:   size Sq q 2
 // WGMMA-MANIFEST-NEXT:   result lse q[0] q[1] q[2]
 // WGMMA-MANIFEST-NEXT:   result out q[0] q[1] q[2] v[3]
+// WGMMA-MANIFEST-NEXT:   tensor_map q box 1x1x128x64 swizzle 128
+// WGMMA-MANIFEST-NEXT:   tensor_map k box 1x1x128x64 swizzle 128
+// WGMMA-MANIFEST-NEXT:   tensor_map v box 1x1x128x64 swizzle 128
 // WGMMA-MANIFEST-NEXT: end
 // WGMMA-MANIFEST:      kernel d128_causal
 // WGMMA-MANIFEST:        grid ceildiv(Sq,128) Hq B
@@ -145,6 +148,9 @@
 // WGMMA-MANIFEST-NEXT:   size Hq q 1
 // WGMMA-MANIFEST-NEXT:   size Sq q 2
 // WGMMA-MANIFEST-NEXT:   result out q[0] q[1] q[2] v[3]
+// WGMMA-MANIFEST-NEXT:   tensor_map q box 1x1x64x64 swizzle 128
+// WGMMA-MANIFEST-NEXT:   tensor_map k box 1x1x128x64 swizzle 128
+// WGMMA-MANIFEST-NEXT:   tensor_map v box 1x1x128x64 swizzle 128
 // WGMMA-MANIFEST-NEXT: end
 
 // ERROR: error: celeris-select-gpu-schedule: q-tile must be 64 or 128
@@ -185,8 +191,9 @@
 // WGMMA-PTX-DAG: .maxntid 256, 1, 1
 // WGMMA-PTX-DAG: .maxntid 128, 1, 1
 // WGMMA-PTX-DAG: mbarrier.init.shared.b64
-// WGMMA-PTX-DAG: cp.async.cg.shared.global
-// WGMMA-PTX-DAG: cp.async.mbarrier.arrive.noinc.shared.b64
+// WGMMA-PTX-DAG: .param .align 64 .b8 d128_full_param_{{[0-9]+}}[128]
+// WGMMA-PTX-DAG: mbarrier.arrive.expect_tx.shared.b64
+// WGMMA-PTX-DAG: cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
 // WGMMA-PTX-DAG: mbarrier.try_wait.parity.shared.b64
 // WGMMA-PTX-DAG: fence.proxy.async.shared::cta
 // WGMMA-PTX-DAG: wgmma.fence.sync.aligned
