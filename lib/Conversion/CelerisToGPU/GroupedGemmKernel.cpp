@@ -291,8 +291,11 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
         Value gate = acc[i];
         Value denominator =
             b.addF(b.exp2(b.mulF(gate, b.f32(-M_LOG2E))), b.f32(1.0));
-        acc[i] =
-            b.mulF(arith::DivFOp::create(b, gate, denominator), acc[i + half]);
+        // An approximate division (2 ulp, div.approx.f32): the result is
+        // rounded to 16 bits.
+        Value silu = arith::DivFOp::create(b, gate, denominator,
+                                           arith::FastMathFlags::afn);
+        acc[i] = b.mulF(silu, acc[i + half]);
       }
       acc.resize(half);
     }
