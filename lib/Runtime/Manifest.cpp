@@ -789,6 +789,26 @@ int64_t celeris::runtime::descriptorExtent(const void *descriptor,
   return extent;
 }
 
+int64_t celeris::runtime::descriptorStride(const void *descriptor,
+                                           unsigned rank, unsigned dim) {
+  int64_t stride;
+  std::memcpy(&stride,
+              static_cast<const char *>(descriptor) + 8 * (3 + rank + dim),
+              sizeof(stride));
+  return stride;
+}
+
+uint64_t celeris::runtime::descriptorStart(const void *descriptor,
+                                           int64_t elementBytes) {
+  // Aligned pointer and offset: fields 1 and 2.
+  const char *fields = static_cast<const char *>(descriptor);
+  uint64_t aligned;
+  int64_t offset;
+  std::memcpy(&aligned, fields + 8, sizeof(aligned));
+  std::memcpy(&offset, fields + 16, sizeof(offset));
+  return aligned + static_cast<uint64_t>(offset * elementBytes);
+}
+
 std::optional<ResultMismatch>
 celeris::runtime::findResultMismatch(const std::vector<ResultShape> &results,
                                      void *const *args) {
@@ -853,17 +873,11 @@ bool KernelSpec::checkAlignment(void *const *launchArgs,
     int64_t bytes = elementBytes(arg.elementType);
     if (arg.kind != ArgKind::MemRef || !launchArgs[i] || bytes == 0)
       continue;
-    // Aligned pointer plus offset (descriptor fields 1 and 2); an empty
-    // tensor is never read.
-    const char *descriptor = static_cast<const char *>(launchArgs[i]);
-    uint64_t aligned;
-    int64_t offset, elements = 1;
-    std::memcpy(&aligned, descriptor + 8, sizeof(aligned));
-    std::memcpy(&offset, descriptor + 16, sizeof(offset));
+    // An empty tensor is never read.
+    int64_t elements = 1;
     for (unsigned dim = 0; dim < arg.rank; ++dim)
       elements *= descriptorExtent(launchArgs[i], dim);
-    uint64_t address = aligned + static_cast<uint64_t>(offset * bytes);
-    if (elements != 0 && address % 16 != 0) {
+    if (elements != 0 && descriptorStart(launchArgs[i], bytes) % 16 != 0) {
       error = "argument '" + arg.name + "' starts at an address that is not " +
               "a multiple of 16 bytes; the kernels move data in 16-byte " +
               "vectors (pass a tensor that owns its storage, or a copy)";
@@ -912,24 +926,19 @@ KernelSpec::encodeTensorMap(const TensorMapSpec &map, void *const *launchArgs,
             "' has no tensor-map data type";
     return std::nullopt;
   }
-  const char *descriptor = static_cast<const char *>(launchArgs[map.arg]);
-  uint64_t aligned;
-  int64_t offset;
-  std::memcpy(&aligned, descriptor + 8, sizeof(aligned));
-  std::memcpy(&offset, descriptor + 16, sizeof(offset));
+  const void *descriptor = launchArgs[map.arg];
   int64_t bytes = elementBytes(arg.elementType);
   TensorMapEncoding encoding;
   encoding.rank = arg.rank;
   encoding.dataType = type->second;
   encoding.swizzle = map.swizzleBytes == 128 ? 3 : 0;
   encoding.address =
-      reinterpret_cast<void *>(aligned + static_cast<uint64_t>(offset * bytes));
+      reinterpret_cast<void *>(descriptorStart(descriptor, bytes));
   for (unsigned d = 0; d < arg.rank; ++d) {
     // Driver dimension i is memref dimension rank - 1 - i.
     unsigned dim = arg.rank - 1 - d;
     int64_t extent = descriptorExtent(descriptor, dim);
-    int64_t stride;
-    std::memcpy(&stride, descriptor + 8 * (3 + arg.rank + dim), sizeof(stride));
+    int64_t stride = descriptorStride(descriptor, arg.rank, dim);
     if (extent == 0)
       encoding.encode = false;
     if (extent > (int64_t(1) << 32)) {

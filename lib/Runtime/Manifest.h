@@ -255,6 +255,14 @@ int64_t elementBytes(const std::string &type);
 /// Extent `dim` of the MLIR memref descriptor at `descriptor`.
 int64_t descriptorExtent(const void *descriptor, unsigned dim);
 
+/// Stride (in elements) of dimension `dim` of the MLIR memref descriptor of
+/// rank `rank` at `descriptor`.
+int64_t descriptorStride(const void *descriptor, unsigned rank, unsigned dim);
+
+/// The address of the first element of the memref descriptor at
+/// `descriptor` (its aligned pointer plus offset), of `elementBytes` each.
+uint64_t descriptorStart(const void *descriptor, int64_t elementBytes);
+
 /// Where the memref a launch with `args` binds to one of `results` has an
 /// extent other than the one its shape gives.
 struct ResultMismatch {

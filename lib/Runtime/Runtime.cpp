@@ -539,8 +539,8 @@ int celeris_launch(CelerisModule *module, const char *kernelName,
         kernel.encodeTensorMap(kernel.tensorMaps[i], args, error);
     if (!encoding)
       return fail("kernel '" + kernel.name + "': " + error);
+    // The map of an empty tensor stays zero: the kernel reads none.
     TensorMap &map = tensorMaps[i];
-    map = TensorMap{};
     if (encoding->encode) {
       if (!driver.cuTensorMapEncodeTiled)
         return fail("kernel '" + kernel.name +
