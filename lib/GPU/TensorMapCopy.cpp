@@ -67,3 +67,17 @@ void mlir::celeris::copyTensorTile(KernelBuilder &b, const SharedMemory &smem,
       /*isCTAOnly=*/b.getBoolAttr(false), /*group=*/nullptr,
       /*predicate=*/Value());
 }
+
+void mlir::celeris::copySwizzledTile(KernelBuilder &b, const SharedMemory &smem,
+                                     Value tensorMap, const SharedTile &tile,
+                                     Value tileOffset, ValueRange outer,
+                                     Value row0, Value column0, Value barrier) {
+  assert(tile.layout == TileLayout::Swizzle128B && tile.columns % 64 == 0 &&
+         "whole 64-column blocks of the 128-byte swizzle");
+  for (int64_t j = 0; j < tile.columns / 64; ++j) {
+    SmallVector<Value> at(outer);
+    at.append({row0, b.add(column0, j * 64)});
+    copyTensorTile(b, smem, tensorMap, b.add(tileOffset, j * tile.rows * 64),
+                   at, barrier);
+  }
+}

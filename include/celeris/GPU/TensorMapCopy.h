@@ -43,6 +43,16 @@ BlockArgument addTensorMapArgument(gpu::GPUFuncOp kernel, unsigned source,
 void copyTensorTile(KernelBuilder &b, const SharedMemory &smem, Value tensorMap,
                     Value elementOffset, ValueRange coordinates, Value barrier);
 
+/// Starts the copies of `tile` (Swizzle128B, 2-byte elements) at element
+/// offset `tileOffset`: rows [row0, row0 + tile.rows) and columns [column0,
+/// column0 + tile.columns) of the tensor at `outer` indices, one 64-column
+/// block a copy, through `tensorMap` (whose box is 1 x ... x tile.rows x 64),
+/// completing on `barrier`.
+void copySwizzledTile(KernelBuilder &b, const SharedMemory &smem,
+                      Value tensorMap, const SharedTile &tile, Value tileOffset,
+                      ValueRange outer, Value row0, Value column0,
+                      Value barrier);
+
 } // namespace mlir::celeris
 
 #endif // CELERIS_GPU_TENSORMAPCOPY_H

@@ -427,16 +427,12 @@ void AttentionKernelEmitter::emit() {
   // Visit n loads its key tile into stage n % stages; visits past the last
   // load nothing (row limit 0) but still complete their stage. The Q tile
   // travels with visit 0.
-  // By TMA: thread 0 copies visit n's tiles (64-column blocks of the
-  // 128-byte swizzle; rows past the tensor read as zeros) once its stage is
-  // free, and nothing for visits past the last (no one waits for them).
+  // By TMA: thread 0 copies visit n's tiles (rows past the tensor read as
+  // zeros) once its stage is free, and nothing for visits past the last (no
+  // one waits for them).
   auto copyTile = [&](Value map, const SharedTile &tile, Value offset,
                       ValueRange outer, Value row0, Value full) {
-    for (int64_t j = 0; j < tile.columns / 64; ++j) {
-      SmallVector<Value> at(outer);
-      at.append({row0, b.idx(64 * j)});
-      copyTensorTile(b, smem, map, b.add(offset, j * tile.rows * 64), at, full);
-    }
+    copySwizzledTile(b, smem, map, tile, offset, outer, row0, b.idx(0), full);
   };
   auto produceByTensorMaps = [&](Value n, bool withQuery) {
     Value first = b.cmp(arith::CmpIPredicate::eq, tid, b.idx(0));

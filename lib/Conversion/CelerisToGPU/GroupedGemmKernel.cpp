@@ -207,33 +207,32 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
   // B columns by TMA (rows past N and columns past f read as zeros), each
   // once its stage is released.
   Value isProducer = b.cmp(Pred::eq, warp, b.idx(warps));
-  b.ifThen(
-      b.andI(isProducer, b.andI(b.cmp(Pred::eq, lane, b.idx(0)),
-                                b.andI(tile.found, isExpert))),
-      [&] {
-        auto loop = scf::ForOp::create(b, b.idx(0), b.idx(slices), b.idx(1));
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(loop.getBody());
-        Value n = loop.getInductionVar();
-        pipeline.produceByTensorMaps(
-            b, n, 2 * stageElements, [&](Value stage, Value full) {
-              Value k0 = b.mul(n, kDepth);
-              Value aOffset = b.mul(stage, stageElements);
-              copyTensorTile(b, smem, xMap, aOffset, {tile.rowBegin, k0}, full);
-              // B: 64-column blocks of w, then of w_up.
-              Value bOffset = b.add(aOffset, aTile.elements());
-              int64_t block = kDepth * 64;
-              for (int64_t j = 0; j < tileColumns / 64; ++j) {
-                Value column = b.add(column0, j * 64);
-                copyTensorTile(b, smem, wMap, b.add(bOffset, j * block),
-                               {expert, k0, column}, full);
-                if (swiglu)
-                  copyTensorTile(b, smem, wUpMap,
-                                 b.add(bOffset, (tileColumns / 64 + j) * block),
-                                 {expert, k0, column}, full);
-              }
-            });
-      });
+  b.ifThen(b.andI(isProducer, b.andI(b.cmp(Pred::eq, lane, b.idx(0)),
+                                     b.andI(tile.found, isExpert))),
+           [&] {
+             auto loop =
+                 scf::ForOp::create(b, b.idx(0), b.idx(slices), b.idx(1));
+             OpBuilder::InsertionGuard guard(b);
+             b.setInsertionPointToStart(loop.getBody());
+             Value n = loop.getInductionVar();
+             pipeline.produceByTensorMaps(
+                 b, n, 2 * stageElements, [&](Value stage, Value full) {
+                   Value k0 = b.mul(n, kDepth);
+                   Value aOffset = b.mul(stage, stageElements);
+                   copySwizzledTile(b, smem, xMap, aTile, aOffset, {},
+                                    tile.rowBegin, k0, full);
+                   // B: w[e]'s columns, then w_up[e]'s.
+                   SharedTile bPart{kDepth, tileColumns, elementType,
+                                    TileLayout::Swizzle128B};
+                   Value bOffset = b.add(aOffset, aTile.elements());
+                   copySwizzledTile(b, smem, wMap, bPart, bOffset, {expert}, k0,
+                                    column0, full);
+                   if (swiglu)
+                     copySwizzledTile(b, smem, wUpMap, bPart,
+                                      b.add(bOffset, bPart.elements()),
+                                      {expert}, k0, column0, full);
+                 });
+           });
 
   // The computing warps: surplus CTAs have no tile; the tail segment's
   // tiles store zeros.
