@@ -182,6 +182,17 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
                    smem.pointer(b, b.i32(32 * 1024)));
     return success();
   }
+  if (block == "swizzled-tile-copy") {
+    // A 64 x 128 tile at element 4096 from rows (argument 1) and columns
+    // from argument 2 of the tensor at index 3 of its outer dimension,
+    // through the tensor map of argument 0.
+    SharedMemory smem = SharedMemory::create(b, bf16, 4 * 8192 + 8);
+    copySwizzledTile(b, smem, func.getArgument(0),
+                     tile(64, 128, TileLayout::Swizzle128B), b.idx(4096),
+                     {b.idx(3)}, func.getArgument(1), func.getArgument(2),
+                     smem.pointer(b, b.i32(4 * 8192)));
+    return success();
+  }
   if (block == "pipeline-mbarrier" || block == "pipeline-cta-barrier") {
     bool mbarrier = block == "pipeline-mbarrier";
     SharedMemory smem = SharedMemory::create(b, bf16, 4096);
