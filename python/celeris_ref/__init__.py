@@ -6,7 +6,8 @@ from .masks import (normalize, allowed_scalar, allowed_matrix, mask_matrix,
 from .attention import (attention, mask_block_layout, topk_blocks, nsa, mla,
                         masked_softmax_row)
 from .recurrence import recurrence, scan, selective_scan
-from .moe import route, dispatch, grouped_matmul, combine, moe
+from .moe import (route, dispatch, dispatch_map, gather_rows, grouped_matmul,
+                  combine, moe)
 
 __all__ = [
     "normalize", "allowed_scalar", "allowed_matrix", "mask_matrix",
@@ -14,5 +15,6 @@ __all__ = [
     "attention", "mask_block_layout", "topk_blocks", "nsa", "mla",
     "masked_softmax_row",
     "recurrence", "scan", "selective_scan",
-    "route", "dispatch", "grouped_matmul", "combine", "moe",
+    "route", "dispatch", "dispatch_map", "gather_rows", "grouped_matmul",
+    "combine", "moe",
 ]

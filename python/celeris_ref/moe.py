@@ -106,9 +106,38 @@ def dispatch(x, experts, num_experts, capacity=None):
     return permuted, offsets, row_map
 
 
-def grouped_matmul(x, w, offsets, w_up=None):
+def dispatch_map(experts, num_experts, capacity=None):
+    """Returns (source_rows [T*k], offsets, row_map): the token of every
+    dispatched row (-1 past the kept rows), from the row_map of dispatch."""
+    experts = np.asarray(experts)
+    T, k = experts.shape
+    _, offsets, row_map = dispatch(np.zeros((T, 1)), experts, num_experts,
+                                   capacity)
+    source_rows = np.full(T * k, -1, dtype=np.int64)
+    for t in range(T):
+        for j in range(k):
+            if row_map[t, j] >= 0:
+                source_rows[row_map[t, j]] = t
+    return source_rows, offsets, row_map
+
+
+def gather_rows(x, source_rows):
+    """x[source_rows[i]] for every i, zeros where the source is outside
+    [0, T)."""
+    x = _f64(x)
+    rows = np.zeros((len(source_rows), x.shape[1]))
+    for i, t in enumerate(np.asarray(source_rows)):
+        if 0 <= t < x.shape[0]:
+            rows[i] = x[t]
+    return rows
+
+
+def grouped_matmul(x, w, offsets, w_up=None, source_rows=None):
     """y[i] = x[i] . w[e] for offsets[e-1] <= i < offsets[e]; 0 past the end.
-    With `w_up` (the swiglu form): y[i] = silu(x[i] . w[e]) * (x[i] . w_up[e])."""
+    With `w_up` (the swiglu form): y[i] = silu(x[i] . w[e]) * (x[i] . w_up[e]).
+    With `source_rows` (the gather form) row i is x[source_rows[i]]."""
+    if source_rows is not None:
+        x = gather_rows(x, source_rows)
     x, w = _f64(x), _f64(w)
     N = x.shape[0]
     E, _, f = w.shape

@@ -9,6 +9,9 @@ must be equal, values within ||out - ref|| / ||ref|| <= 1e-5 in f32 and 1e-2
 in bf16; NaN never passes.
 """
 
+import subprocess
+from pathlib import Path
+
 import ml_dtypes
 import numpy as np
 import pytest
@@ -279,6 +282,39 @@ def test_dispatch_bf16(runner, tmp_path, rng):
                                   err_msg=rng.msg)
 
 
+def dispatch_map_mlir(T, k, E, capacity):
+    e_t = tensor((T, k), "i32")
+    rows = "?" if T == "?" else T * k
+    s_t, o_t = tensor((rows,), "i32"), tensor((E,), "i32")
+    cap = f" capacity {capacity}" if capacity else ""
+    return f"""
+func.func @main(%e: {e_t}) -> ({s_t}, {o_t}, {e_t}) {{
+  %s, %o, %r = celeris.dispatch_map %e num_experts {E}{cap}
+      : {e_t} -> {s_t}, {o_t}, {e_t}
+  return %s, %o, %r : {s_t}, {o_t}, {e_t}
+}}
+"""
+
+
+@pytest.mark.parametrize("name,make_experts,E,capacity,dynamic", [
+    ("empty_experts", experts_skipping, 6, None, False),
+    ("all_to_one_capacity", experts_all_to_one, 4, 5, False),
+    ("out_of_range_capacity_dynamic", experts_out_of_range, 4, 3, True),
+])
+def test_dispatch_map(runner, tmp_path, rng, name, make_experts, E, capacity,
+                      dynamic):
+    T, k = 9, 2
+    experts = make_experts(rng, T, k, E)
+    s, o, r = run(runner, tmp_path,
+                  dispatch_map_mlir("?" if dynamic else T, k, E, capacity),
+                  [experts], 3, extra=PIPELINE)
+    ref_s, ref_o, ref_r = ref.dispatch_map(experts, E, capacity)
+    msg = f"{name}, {rng.msg}"
+    check_ints(s, ref_s.astype(np.int32), "source_rows", msg)
+    check_ints(o, ref_o.astype(np.int32), "offsets", msg)
+    check_ints(r, ref_r.astype(np.int32), "row_map", msg)
+
+
 #===------------------------------------------------------------------------===#
 # celeris.grouped_matmul and celeris.combine
 #===------------------------------------------------------------------------===#
@@ -347,6 +383,48 @@ def test_grouped_matmul_swiglu(runner, tmp_path, rng, element, tol):
     ref_y = ref.grouped_matmul(x.astype(np.float64), w.astype(np.float64),
                                offsets, u.astype(np.float64))
     msg = f"swiglu {element}, {rng.msg}"
+    check(y, ref_y, tol, msg)
+    assert np.all(np.asarray(y, np.float64)[offsets[-1]:] == 0), msg
+
+
+def grouped_gather_mlir(T, N, d, f, E, element, swiglu):
+    x_t, w_t = tensor((T, d), element), tensor((E, d, f), element)
+    o_t, s_t, y_t = tensor((E,), "i32"), tensor((N,), "i32"), tensor((N, f), element)
+    up_arg = f", %u: {w_t}" if swiglu else ""
+    up = f" swiglu(%u : {w_t})" if swiglu else ""
+    return f"""
+func.func @main(%x: {x_t}, %w: {w_t}, %o: {o_t}, %s: {s_t}{up_arg}) -> {y_t} {{
+  %y = celeris.grouped_matmul %x, %w, %o gather(%s : {s_t}){up} : {x_t}, {w_t}, {o_t} -> {y_t}
+  return %y : {y_t}
+}}
+"""
+
+
+@pytest.mark.parametrize("element,tol,swiglu", [
+    ("f32", 1e-5, False), ("f32", 1e-5, True), ("bf16", 1e-2, True)])
+def test_grouped_matmul_gather(runner, tmp_path, rng, element, tol, swiglu):
+    T, N, d, f, E = 5, 11, 6, 7, 4
+    offsets = np.asarray([0, 4, 4, 9], np.int32)  # an empty group, rows past the end
+    # Repeated tokens, and sources outside [0, T) that read zeros.
+    source_rows = rng.integers(-2, T + 2, N).astype(np.int32)
+    dtype = BF16 if element == "bf16" else np.float32
+    x = normal(rng, (T, d)).astype(dtype)
+    w = normal(rng, (E, d, f)).astype(dtype)
+    inputs = [x, w, offsets, source_rows]
+    u = None
+    if swiglu:
+        u = normal(rng, (E, d, f)).astype(dtype)
+        inputs.append(u)
+    (y,) = run(runner, tmp_path,
+               grouped_gather_mlir(T, N, d, f, E, element, swiglu), inputs, 1,
+               extra=PIPELINE)
+    if element == "bf16":
+        y = as_bf16(y)
+    f64 = lambda a: None if a is None else np.asarray(a, np.float64)  # noqa
+    ref_y = ref.grouped_matmul(f64(x), f64(w), offsets, f64(u),
+                               source_rows=source_rows)
+    msg = f"gather {element} swiglu={swiglu} sources={source_rows.tolist()}, " \
+          f"{rng.msg}"
     check(y, ref_y, tol, msg)
     assert np.all(np.asarray(y, np.float64)[offsets[-1]:] == 0), msg
 
@@ -434,8 +512,15 @@ MOE_CASES = [
 ]
 
 
+# The layer as the GPU pipeline rewrites it: the dispatch fused into the
+# grouped matmuls, which gather the token rows.
+FUSED = ["--pre-pipeline=celeris-decompose-composites,celeris-fuse-dispatch,"
+         "convert-celeris-to-linalg"]
+
+
+@pytest.mark.parametrize("fused", [False, True], ids=["", "fused"])
 @pytest.mark.parametrize("case", MOE_CASES, ids=[c[0] for c in MOE_CASES])
-def test_moe(runner, tmp_path, rng, case):
+def test_moe(runner, tmp_path, rng, case, fused):
     name, element, router_element, shared, capacity, dynamic, routing = case
     routing = dict(routing)
     # T * k = 20 assignments over 8 experts: some expert gets at least 3, so
@@ -473,7 +558,17 @@ def test_moe(runner, tmp_path, rng, case):
         attrs.append(f"capacity {capacity}")
     mlir = moe_mlir("?" if dynamic else T, d, E, f, fs, k, element,
                     router_element, " ".join(attrs), bias is not None, shared)
-    (out,) = run(runner, tmp_path, mlir, inputs, 1, extra=PIPELINE)
+    if fused:
+        # The rewrite the run depends on happens.
+        opt = subprocess.run(
+            [str(Path(runner).with_name("celeris-opt")), "-",
+             "-celeris-decompose-composites", "-celeris-fuse-dispatch"],
+            input=mlir, capture_output=True, text=True, timeout=60)
+        assert opt.returncode == 0, opt.stderr
+        assert "celeris.dispatch_map" in opt.stdout, opt.stdout
+        assert "gather(" in opt.stdout, opt.stdout
+    (out,) = run(runner, tmp_path, mlir, inputs, 1,
+                 extra=FUSED if fused else PIPELINE)
     if element == "bf16":
         out = as_bf16(out)
 

@@ -389,131 +389,166 @@ struct RouteToLinalg : OpRewritePattern<RouteOp> {
 //===----------------------------------------------------------------------===//
 
 namespace {
+/// What celeris.dispatch_map computes: the token of every dispatched row
+/// (-1 past the kept ones), offsets and row_map.
+struct DispatchMap {
+  Value sourceRows, offsets, rowMap;
+};
+} // namespace
+
+/// The dispatch map of `experts` [T, k] (`staticRows`: T k, or dynamic).
+static DispatchMap buildDispatchMap(MoEEmitter &em, PatternRewriter &rewriter,
+                                    Location loc, Value experts,
+                                    int64_t numExperts,
+                                    std::optional<uint64_t> capacity,
+                                    int64_t staticRows) {
+  OpFoldResult tokens = em.size(experts, 0), slots = em.size(experts, 1);
+  OpFoldResult numExpertsSize = rewriter.getIndexAttr(numExperts);
+  AffineMap id = em.map(2, {0, 1});
+  // rank(t, j): earlier assignments, in (token, slot) order, to the same
+  // expert. Loops (t, j, t', j').
+  Value rank = em.generic(
+      em.filledI32({tokens, slots}, 0), {experts, experts},
+      {em.map(4, {0, 1}), em.map(4, {2, 3}), em.map(4, {0, 1})},
+      {kPar, kPar, kRed, kRed}, [&](OpBuilder &b, ValueRange args) -> Value {
+        Value t = linalg::IndexOp::create(b, loc, 0);
+        Value j = linalg::IndexOp::create(b, loc, 1);
+        Value tOther = linalg::IndexOp::create(b, loc, 2);
+        Value jOther = linalg::IndexOp::create(b, loc, 3);
+        Value before =
+            em.orI(b, em.cmpI(b, arith::CmpIPredicate::ult, tOther, t),
+                   em.andI(b, em.cmpI(b, arith::CmpIPredicate::eq, tOther, t),
+                           em.cmpI(b, arith::CmpIPredicate::ult, jOther, j)));
+        Value sameExpert =
+            em.cmpI(b, arith::CmpIPredicate::eq, args[0], args[1]);
+        return em.countIf(b, em.andI(b, before, sameExpert), args[2]);
+      });
+
+  // kept(t, j): a valid expert id, within capacity.
+  auto isKept = [&](OpBuilder &b, Value expert, Value expertRank) {
+    Value kept = em.andI(
+        b, em.cmpI(b, arith::CmpIPredicate::sge, expert, em.i32(b, 0)),
+        em.cmpI(b, arith::CmpIPredicate::slt, expert, em.i32(b, numExperts)));
+    if (capacity)
+      kept = em.andI(b, kept,
+                     em.cmpI(b, arith::CmpIPredicate::slt, expertRank,
+                             em.i32(b, *capacity)));
+    return kept;
+  };
+
+  // count[e]: kept assignments to e. Loops (e, t, j).
+  Value count = em.generic(
+      em.filledI32({numExpertsSize}, 0), {experts, rank},
+      {em.map(3, {1, 2}), em.map(3, {1, 2}), em.map(3, {0})},
+      {kPar, kRed, kRed}, [&](OpBuilder &b, ValueRange args) -> Value {
+        Value toE = em.cmpI(b, arith::CmpIPredicate::eq, args[0],
+                            em.loopIndexI32(b, 0));
+        return em.countIf(b, em.andI(b, toE, isKept(b, args[0], args[1])),
+                          args[2]);
+      });
+
+  // offsets[e] = count[0] + ... + count[e]. Loops (e, e').
+  Value offsets =
+      em.generic(em.filledI32({numExpertsSize}, 0), {count},
+                 {em.map(2, {1}), em.map(2, {0})}, {kPar, kRed},
+                 [&](OpBuilder &b, ValueRange args) -> Value {
+                   Value upTo = em.cmpI(b, arith::CmpIPredicate::ule,
+                                        linalg::IndexOp::create(b, loc, 1),
+                                        linalg::IndexOp::create(b, loc, 0));
+                   Value sum = arith::AddIOp::create(b, loc, args[1], args[0]);
+                   return em.select(b, upTo, sum, args[1]);
+                 });
+
+  // The first row of the expert of (t, j): counts of the experts below
+  // it. Loops (t, j, e).
+  Value start = em.generic(
+      em.filledI32({tokens, slots}, 0), {experts, count},
+      {em.map(3, {0, 1}), em.map(3, {2}), em.map(3, {0, 1})},
+      {kPar, kPar, kRed}, [&](OpBuilder &b, ValueRange args) -> Value {
+        Value below = em.cmpI(b, arith::CmpIPredicate::slt,
+                              em.loopIndexI32(b, 2), args[0]);
+        Value sum = arith::AddIOp::create(b, loc, args[2], args[1]);
+        return em.select(b, below, sum, args[2]);
+      });
+
+  Value rowMap = em.generic(
+      em.empty({tokens, slots}, rewriter.getI32Type()), {experts, rank, start},
+      {id, id, id, id}, {kPar, kPar},
+      [&](OpBuilder &b, ValueRange args) -> Value {
+        Value row = arith::AddIOp::create(b, loc, args[2], args[1]);
+        return em.select(b, isKept(b, args[0], args[1]), row, em.i32(b, -1));
+      });
+
+  // The inverse of row_map: the token of every permuted row, -1 past the
+  // kept ones. Loops (r, t, j).
+  OpFoldResult rows =
+      ShapedType::isDynamic(staticRows)
+          ? OpFoldResult(arith::MulIOp::create(rewriter, loc,
+                                               em.indexValue(tokens),
+                                               em.indexValue(slots))
+                             .getResult())
+          : OpFoldResult(rewriter.getIndexAttr(staticRows));
+  Value source = em.generic(
+      em.filledI32({rows}, -1), {rowMap}, {em.map(3, {1, 2}), em.map(3, {0})},
+      {kPar, kRed, kRed}, [&](OpBuilder &b, ValueRange args) -> Value {
+        Value hit = em.cmpI(b, arith::CmpIPredicate::eq, args[0],
+                            em.loopIndexI32(b, 0));
+        return em.select(b, hit, em.loopIndexI32(b, 1), args[1]);
+      });
+  return {source, offsets, rowMap};
+}
+
+/// x's rows in the order of `sourceRows` ([N], i32): row i is
+/// x[sourceRows[i], :], zeros where the source is outside [0, T).
+static Value gatherRows(MoEEmitter &em, Location loc, Value x,
+                        Value sourceRows) {
+  Type elementType = cast<ShapedType>(x.getType()).getElementType();
+  OpBuilder &builder = em.builder();
+  Value tokens = arith::IndexCastOp::create(builder, loc, builder.getI32Type(),
+                                            em.indexValue(em.size(x, 0)));
+  return em.generic(
+      em.empty({em.size(sourceRows, 0), em.size(x, 1)}, elementType),
+      {sourceRows}, {em.map(2, {0}), em.map(2, {0, 1})}, {kPar, kPar},
+      [&](OpBuilder &b, ValueRange args) -> Value {
+        Value inside = em.andI(
+            b, em.cmpI(b, arith::CmpIPredicate::sge, args[0], em.i32(b, 0)),
+            em.cmpI(b, arith::CmpIPredicate::slt, args[0], tokens));
+        Value token = arith::IndexCastOp::create(
+            b, loc, b.getIndexType(),
+            em.select(b, inside, args[0], em.i32(b, 0)));
+        Value column = linalg::IndexOp::create(b, loc, 1);
+        Value value =
+            tensor::ExtractOp::create(b, loc, x, ValueRange{token, column});
+        Value zero =
+            arith::ConstantOp::create(b, loc, b.getFloatAttr(elementType, 0.0));
+        return em.select(b, inside, value, zero);
+      });
+}
+
+namespace {
 struct DispatchToLinalg : OpRewritePattern<DispatchOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(DispatchOp op,
                                 PatternRewriter &rewriter) const override {
     MoEEmitter em(rewriter, op.getLoc());
-    Location loc = op.getLoc();
-    Value x = op.getX(), experts = op.getExperts();
-    int64_t numExperts = op.getNumExperts();
-    std::optional<uint64_t> capacity = op.getCapacity();
-    OpFoldResult tokens = em.size(experts, 0), slots = em.size(experts, 1);
-    OpFoldResult numExpertsSize = rewriter.getIndexAttr(numExperts);
-    AffineMap id = em.map(2, {0, 1});
+    DispatchMap map = buildDispatchMap(
+        em, rewriter, op.getLoc(), op.getExperts(), op.getNumExperts(),
+        op.getCapacity(), op.getPermuted().getType().getDimSize(0));
+    Value permuted = gatherRows(em, op.getLoc(), op.getX(), map.sourceRows);
+    rewriter.replaceOp(op, {permuted, map.offsets, map.rowMap});
+    return success();
+  }
+};
 
-    // rank(t, j): earlier assignments, in (token, slot) order, to the same
-    // expert. Loops (t, j, t', j').
-    Value rank = em.generic(
-        em.filledI32({tokens, slots}, 0), {experts, experts},
-        {em.map(4, {0, 1}), em.map(4, {2, 3}), em.map(4, {0, 1})},
-        {kPar, kPar, kRed, kRed}, [&](OpBuilder &b, ValueRange args) -> Value {
-          Value t = linalg::IndexOp::create(b, loc, 0);
-          Value j = linalg::IndexOp::create(b, loc, 1);
-          Value tOther = linalg::IndexOp::create(b, loc, 2);
-          Value jOther = linalg::IndexOp::create(b, loc, 3);
-          Value before =
-              em.orI(b, em.cmpI(b, arith::CmpIPredicate::ult, tOther, t),
-                     em.andI(b, em.cmpI(b, arith::CmpIPredicate::eq, tOther, t),
-                             em.cmpI(b, arith::CmpIPredicate::ult, jOther, j)));
-          Value sameExpert =
-              em.cmpI(b, arith::CmpIPredicate::eq, args[0], args[1]);
-          return em.countIf(b, em.andI(b, before, sameExpert), args[2]);
-        });
-
-    // kept(t, j): a valid expert id, within capacity.
-    auto isKept = [&](OpBuilder &b, Value expert, Value expertRank) {
-      Value kept = em.andI(
-          b, em.cmpI(b, arith::CmpIPredicate::sge, expert, em.i32(b, 0)),
-          em.cmpI(b, arith::CmpIPredicate::slt, expert, em.i32(b, numExperts)));
-      if (capacity)
-        kept = em.andI(b, kept,
-                       em.cmpI(b, arith::CmpIPredicate::slt, expertRank,
-                               em.i32(b, *capacity)));
-      return kept;
-    };
-
-    // count[e]: kept assignments to e. Loops (e, t, j).
-    Value count = em.generic(
-        em.filledI32({numExpertsSize}, 0), {experts, rank},
-        {em.map(3, {1, 2}), em.map(3, {1, 2}), em.map(3, {0})},
-        {kPar, kRed, kRed}, [&](OpBuilder &b, ValueRange args) -> Value {
-          Value toE = em.cmpI(b, arith::CmpIPredicate::eq, args[0],
-                              em.loopIndexI32(b, 0));
-          return em.countIf(b, em.andI(b, toE, isKept(b, args[0], args[1])),
-                            args[2]);
-        });
-
-    // offsets[e] = count[0] + ... + count[e]. Loops (e, e').
-    Value offsets =
-        em.generic(em.filledI32({numExpertsSize}, 0), {count},
-                   {em.map(2, {1}), em.map(2, {0})}, {kPar, kRed},
-                   [&](OpBuilder &b, ValueRange args) -> Value {
-                     Value upTo = em.cmpI(b, arith::CmpIPredicate::ule,
-                                          linalg::IndexOp::create(b, loc, 1),
-                                          linalg::IndexOp::create(b, loc, 0));
-                     Value sum =
-                         arith::AddIOp::create(b, loc, args[1], args[0]);
-                     return em.select(b, upTo, sum, args[1]);
-                   });
-
-    // The first row of the expert of (t, j): counts of the experts below
-    // it. Loops (t, j, e).
-    Value start = em.generic(
-        em.filledI32({tokens, slots}, 0), {experts, count},
-        {em.map(3, {0, 1}), em.map(3, {2}), em.map(3, {0, 1})},
-        {kPar, kPar, kRed}, [&](OpBuilder &b, ValueRange args) -> Value {
-          Value below = em.cmpI(b, arith::CmpIPredicate::slt,
-                                em.loopIndexI32(b, 2), args[0]);
-          Value sum = arith::AddIOp::create(b, loc, args[2], args[1]);
-          return em.select(b, below, sum, args[2]);
-        });
-
-    Value rowMap = em.generic(
-        em.empty({tokens, slots}, rewriter.getI32Type()),
-        {experts, rank, start}, {id, id, id, id}, {kPar, kPar},
-        [&](OpBuilder &b, ValueRange args) -> Value {
-          Value row = arith::AddIOp::create(b, loc, args[2], args[1]);
-          return em.select(b, isKept(b, args[0], args[1]), row, em.i32(b, -1));
-        });
-
-    // The inverse of row_map: the token of every permuted row, -1 past the
-    // kept ones. Loops (r, t, j).
-    int64_t staticRows = op.getPermuted().getType().getDimSize(0);
-    OpFoldResult rows =
-        ShapedType::isDynamic(staticRows)
-            ? OpFoldResult(arith::MulIOp::create(rewriter, loc,
-                                                 em.indexValue(tokens),
-                                                 em.indexValue(slots))
-                               .getResult())
-            : OpFoldResult(rewriter.getIndexAttr(staticRows));
-    Value source = em.generic(
-        em.filledI32({rows}, -1), {rowMap}, {em.map(3, {1, 2}), em.map(3, {0})},
-        {kPar, kRed, kRed}, [&](OpBuilder &b, ValueRange args) -> Value {
-          Value hit = em.cmpI(b, arith::CmpIPredicate::eq, args[0],
-                              em.loopIndexI32(b, 0));
-          return em.select(b, hit, em.loopIndexI32(b, 1), args[1]);
-        });
-
-    Type elementType = op.getPermuted().getType().getElementType();
-    Value permuted = em.generic(
-        em.empty({rows, em.size(x, 1)}, elementType), {source},
-        {em.map(2, {0}), id}, {kPar, kPar},
-        [&](OpBuilder &b, ValueRange args) -> Value {
-          Value kept =
-              em.cmpI(b, arith::CmpIPredicate::sge, args[0], em.i32(b, 0));
-          Value token = arith::IndexCastOp::create(
-              b, loc, b.getIndexType(),
-              em.select(b, kept, args[0], em.i32(b, 0)));
-          Value column = linalg::IndexOp::create(b, loc, 1);
-          Value value =
-              tensor::ExtractOp::create(b, loc, x, ValueRange{token, column});
-          Value zero = arith::ConstantOp::create(
-              b, loc, b.getFloatAttr(elementType, 0.0));
-          return em.select(b, kept, value, zero);
-        });
-
-    rewriter.replaceOp(op, {permuted, offsets, rowMap});
+struct DispatchMapToLinalg : OpRewritePattern<DispatchMapOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DispatchMapOp op,
+                                PatternRewriter &rewriter) const override {
+    MoEEmitter em(rewriter, op.getLoc());
+    DispatchMap map = buildDispatchMap(
+        em, rewriter, op.getLoc(), op.getExperts(), op.getNumExperts(),
+        op.getCapacity(), op.getSourceRows().getType().getDimSize(0));
+    rewriter.replaceOp(op, {map.sourceRows, map.offsets, map.rowMap});
     return success();
   }
 };
@@ -531,6 +566,9 @@ struct GroupedMatmulToLinalg : OpRewritePattern<GroupedMatmulOp> {
     MoEEmitter em(rewriter, op.getLoc());
     Location loc = op.getLoc();
     Value x = op.getX(), w = op.getW(), offsets = op.getOffsets();
+    // The gather form multiplies the rows it names.
+    if (Value sourceRows = op.getSourceRows())
+      x = gatherRows(em, loc, x, sourceRows);
     OpFoldResult rows = em.size(x, 0), outDim = em.size(w, 2);
 
     // group[n] = #{e : offsets[e] <= n}; E for rows past the last group.
@@ -650,6 +688,6 @@ struct CombineToLinalg : OpRewritePattern<CombineOp> {
 } // namespace
 
 void mlir::celeris::populateMoEToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<RouteToLinalg, DispatchToLinalg, GroupedMatmulToLinalg,
-               CombineToLinalg>(patterns.getContext());
+  patterns.add<RouteToLinalg, DispatchToLinalg, DispatchMapToLinalg,
+               GroupedMatmulToLinalg, CombineToLinalg>(patterns.getContext());
 }

@@ -829,3 +829,59 @@ func.func @moe_down_hidden(%x: tensor<16x64xbf16>, %router: tensor<64x8xf32>, %g
   %out = celeris.moe %x, %router, %gate, %up, %down k 2 : tensor<16x64xbf16>, tensor<64x8xf32>, tensor<8x64x32xbf16>, tensor<8x64x32xbf16>, tensor<8x16x64xbf16> -> tensor<16x64xbf16>
   return
 }
+
+// -----
+
+func.func @dispatch_map_rows(%experts: tensor<16x2xi32>) {
+  // expected-error @+1 {{expects the number of rows (T * k) of source_rows to be 32, got 16}}
+  %s, %o, %r = celeris.dispatch_map %experts num_experts 8 : tensor<16x2xi32> -> tensor<16xi32>, tensor<8xi32>, tensor<16x2xi32>
+  return
+}
+
+// -----
+
+func.func @dispatch_map_rows_rank(%experts: tensor<16x2xi32>) {
+  // expected-error @+1 {{expects source_rows to have rank 1 ([T * k]), got 'tensor<16x2xi32>'}}
+  %s, %o, %r = celeris.dispatch_map %experts num_experts 8 : tensor<16x2xi32> -> tensor<16x2xi32>, tensor<8xi32>, tensor<16x2xi32>
+  return
+}
+
+// -----
+
+func.func @dispatch_map_experts(%experts: tensor<16x2xi32>) {
+  // expected-error @+1 {{expects the number of experts of offsets to be 8, got 4}}
+  %s, %o, %r = celeris.dispatch_map %experts num_experts 8 : tensor<16x2xi32> -> tensor<32xi32>, tensor<4xi32>, tensor<16x2xi32>
+  return
+}
+
+// -----
+
+func.func @dispatch_map_row_map(%experts: tensor<16x2xi32>) {
+  // expected-error @+1 {{expects the selection dimension of row_map (4) to equal that of experts (2)}}
+  %s, %o, %r = celeris.dispatch_map %experts num_experts 8 : tensor<16x2xi32> -> tensor<32xi32>, tensor<8xi32>, tensor<16x4xi32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_gather_rows(%x: tensor<16x32xf32>, %w: tensor<4x32x8xf32>, %o: tensor<4xi32>, %rows: tensor<64xi32>) {
+  // expected-error @+1 {{expects the number of rows of y (32) to equal that of source_rows (64)}}
+  %y = celeris.grouped_matmul %x, %w, %o gather(%rows : tensor<64xi32>) : tensor<16x32xf32>, tensor<4x32x8xf32>, tensor<4xi32> -> tensor<32x8xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_gather_rank(%x: tensor<16x32xf32>, %w: tensor<4x32x8xf32>, %o: tensor<4xi32>, %rows: tensor<32x1xi32>) {
+  // expected-error @+1 {{expects source_rows to have rank 1 ([N]), got 'tensor<32x1xi32>'}}
+  %y = celeris.grouped_matmul %x, %w, %o gather(%rows : tensor<32x1xi32>) : tensor<16x32xf32>, tensor<4x32x8xf32>, tensor<4xi32> -> tensor<32x8xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_gather_x_rank(%x: tensor<16xf32>, %w: tensor<4x32x8xf32>, %o: tensor<4xi32>, %rows: tensor<32xi32>) {
+  // expected-error @+1 {{expects x to have rank 2 ([T, d]), got 'tensor<16xf32>'}}
+  %y = celeris.grouped_matmul %x, %w, %o gather(%rows : tensor<32xi32>) : tensor<16xf32>, tensor<4x32x8xf32>, tensor<4xi32> -> tensor<32x8xf32>
+  return
+}

@@ -79,6 +79,27 @@ func.func @dispatch_capacity_dynamic(%x: tensor<?x?xf32>, %experts: tensor<?x2xi
   return %p, %o, %r : tensor<?x?xf32>, tensor<?xi32>, tensor<?x?xi32>
 }
 
+// CHECK-LABEL: func @dispatch_map
+func.func @dispatch_map(%experts: tensor<1024x8xi32>) -> (tensor<8192xi32>, tensor<64xi32>, tensor<1024x8xi32>) {
+  // CHECK: celeris.dispatch_map %{{.*}} num_experts 64 capacity 256 : tensor<1024x8xi32> -> tensor<8192xi32>, tensor<64xi32>, tensor<1024x8xi32>
+  %s, %o, %r = celeris.dispatch_map %experts num_experts 64 capacity 256
+      : tensor<1024x8xi32> -> tensor<8192xi32>, tensor<64xi32>, tensor<1024x8xi32>
+  return %s, %o, %r : tensor<8192xi32>, tensor<64xi32>, tensor<1024x8xi32>
+}
+
+// CHECK-LABEL: func @grouped_matmul_gather
+func.func @grouped_matmul_gather(%x: tensor<1024x2048xbf16>, %wg: tensor<64x2048x1408xbf16>, %offsets: tensor<64xi32>, %rows: tensor<8192xi32>, %wu: tensor<64x2048x1408xbf16>) -> (tensor<8192x1408xbf16>, tensor<?x1408xbf16>) {
+  // CHECK: celeris.grouped_matmul %{{.*}}, %{{.*}}, %{{.*}} gather(%{{.*}} : tensor<8192xi32>) swiglu(%{{.*}} : tensor<64x2048x1408xbf16>) : tensor<1024x2048xbf16>, tensor<64x2048x1408xbf16>, tensor<64xi32> -> tensor<8192x1408xbf16>
+  %y = celeris.grouped_matmul %x, %wg, %offsets gather(%rows : tensor<8192xi32>)
+      swiglu(%wu : tensor<64x2048x1408xbf16>)
+      : tensor<1024x2048xbf16>, tensor<64x2048x1408xbf16>, tensor<64xi32> -> tensor<8192x1408xbf16>
+  // CHECK: celeris.grouped_matmul %{{.*}}, %{{.*}}, %{{.*}} gather(%{{.*}} : tensor<?xi32>) : tensor<1024x2048xbf16>
+  %rows_dyn = tensor.cast %rows : tensor<8192xi32> to tensor<?xi32>
+  %z = celeris.grouped_matmul %x, %wg, %offsets gather(%rows_dyn : tensor<?xi32>)
+      : tensor<1024x2048xbf16>, tensor<64x2048x1408xbf16>, tensor<64xi32> -> tensor<?x1408xbf16>
+  return %y, %z : tensor<8192x1408xbf16>, tensor<?x1408xbf16>
+}
+
 // CHECK-LABEL: func @grouped_matmul
 func.func @grouped_matmul(%x: tensor<8192x2048xbf16>, %w: tensor<64x2048x1408xbf16>, %offsets: tensor<64xi32>) -> tensor<8192x1408xbf16> {
   // CHECK: celeris.grouped_matmul %{{.*}}, %{{.*}}, %{{.*}} : tensor<8192x2048xbf16>, tensor<64x2048x1408xbf16>, tensor<64xi32> -> tensor<8192x1408xbf16>

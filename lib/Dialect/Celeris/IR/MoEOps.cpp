@@ -183,6 +183,37 @@ LogicalResult DispatchOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// DispatchMapOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DispatchMapOp::verify() {
+  Operation *op = getOperation();
+  Named experts("experts", getExperts());
+  Named sourceRows("source_rows", getSourceRows()),
+      offsets("offsets", getOffsets()), rowMap("row_map", getRowMap());
+  if (failed(verify::rank(op, experts, 2, "[T, k]")) ||
+      failed(verify::rank(op, sourceRows, 1, "[T * k]")) ||
+      failed(verify::rank(op, offsets, 1, "[E]")) ||
+      failed(verify::rank(op, rowMap, 2, "[T, k]")))
+    return failure();
+  if (failed(
+          verify::sameDim(op, "the number of tokens", experts, 0, rowMap, 0)) ||
+      failed(verify::sameDim(op, "the selection dimension", experts, 1, rowMap,
+                             1)))
+    return failure();
+  int64_t tokens = experts.dim(0), slots = experts.dim(1);
+  int64_t rows = ShapedType::isDynamic(tokens) || ShapedType::isDynamic(slots)
+                     ? ShapedType::kDynamic
+                     : tokens * slots;
+  if (failed(verify::dimEquals(op, "the number of rows (T * k)", sourceRows, 0,
+                               rows)) ||
+      failed(verify::dimEquals(op, "the number of experts", offsets, 0,
+                               getNumExperts())))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // GroupedMatmulOp
 //===----------------------------------------------------------------------===//
 
@@ -190,7 +221,7 @@ LogicalResult GroupedMatmulOp::verify() {
   Operation *op = getOperation();
   Named x("x", getX()), w("w", getW()), offsets("offsets", getOffsets());
   Named y("y", getY());
-  if (failed(verify::rank(op, x, 2, "[N, d]")) ||
+  if (failed(verify::rank(op, x, 2, getSourceRows() ? "[T, d]" : "[N, d]")) ||
       failed(verify::rank(op, w, 3, "[E, d, f]")) ||
       failed(verify::rank(op, offsets, 1, "[E]")) ||
       failed(verify::rank(op, y, 2, "[N, f]")))
@@ -200,9 +231,17 @@ LogicalResult GroupedMatmulOp::verify() {
     return failure();
   if (failed(verify::sameDim(op, "the input dimension", x, 1, w, 1)) ||
       failed(verify::sameDim(op, "the number of groups", w, 0, offsets, 0)) ||
-      failed(verify::sameDim(op, "the number of rows", x, 0, y, 0)) ||
       failed(verify::sameDim(op, "the output dimension", w, 2, y, 1)))
     return failure();
+  // The product's rows are x's, or with gather those of source_rows.
+  if (Value rows = getSourceRows()) {
+    Named sourceRows("source_rows", rows);
+    if (failed(verify::rank(op, sourceRows, 1, "[N]")) ||
+        failed(verify::sameDim(op, "the number of rows", sourceRows, 0, y, 0)))
+      return failure();
+  } else if (failed(verify::sameDim(op, "the number of rows", x, 0, y, 0))) {
+    return failure();
+  }
   if (Value up = getWUp())
     if (up.getType() != getW().getType())
       return emitOpError() << "swiglu's w_up must have w's type "
@@ -214,7 +253,8 @@ LogicalResult
 GroupedMatmulOp::reifyResultShapes(OpBuilder &b,
                                    ReifiedRankedShapedTypeDims &reified) {
   Location loc = getLoc();
-  reified.push_back(getMixedSizes(b, loc, {{getX(), 0}, {getW(), 2}}));
+  Value rows = getSourceRows() ? getSourceRows() : getX();
+  reified.push_back(getMixedSizes(b, loc, {{rows, 0}, {getW(), 2}}));
   return success();
 }
 

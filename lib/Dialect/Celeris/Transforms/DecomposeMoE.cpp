@@ -130,7 +130,7 @@ struct DecomposeMoE : OpRewritePattern<MoEOp> {
       return GroupedMatmulOp::create(
           rewriter, loc,
           tensorOf({rows, weightType.getDimSize(2)}, elementType), input,
-          weight, offsets, upWeight);
+          weight, offsets, /*source_rows=*/Value(), upWeight);
     };
     Value hidden =
         groupedMatmul(dispatch.getPermuted(), op.getWGate(), op.getWUp());

@@ -181,11 +181,56 @@ def Celeris_DispatchOp : Celeris_Op<"dispatch", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// DispatchMapOp
+//===----------------------------------------------------------------------===//
+
+def Celeris_DispatchMapOp : Celeris_Op<"dispatch_map", [Pure]> {
+  let summary = "The permutation of celeris.dispatch, without moving rows";
+  let description = [{
+    Computes what `celeris.dispatch` computes about the assignments
+    `experts: [T, k]` (`i32`), with the same `offsets` and `row_map`, but
+    instead of copying token rows it names them: `source_rows: [T * k]`
+    (`i32`) holds the token whose row each dispatched row is,
+
+    ```
+    source_rows[row_map[t, j]] = t   for every kept assignment (t, j)
+    source_rows[i]             = -1  for offsets[E - 1] <= i < T * k
+    ```
+
+    so `celeris.dispatch`'s `permuted[i, :]` is `x[source_rows[i], :]` (zeros
+    where it is -1). A `celeris.grouped_matmul` with `gather(source_rows)`
+    reads its rows through this map, and the permuted copy of `x` is never
+    written (`celeris-fuse-dispatch` rewrites the dispatch of a
+    grouped_matmul into this form).
+
+    ```mlir
+    %source_rows, %offsets, %row_map = celeris.dispatch_map %experts
+        num_experts 64 : tensor<1024x8xi32>
+        -> tensor<8192xi32>, tensor<64xi32>, tensor<1024x8xi32>
+    ```
+  }];
+  let arguments = (ins
+    Celeris_IndexTensor:$experts,
+    Celeris_PositiveI64Attr:$num_experts,
+    OptionalAttr<Celeris_PositiveI64Attr>:$capacity);
+  let results = (outs
+    Celeris_IndexTensor:$source_rows,
+    Celeris_IndexTensor:$offsets,
+    Celeris_IndexTensor:$row_map);
+  let assemblyFormat = [{
+    $experts `num_experts` $num_experts (`capacity` $capacity^)?
+    attr-dict `:` type($experts)
+    `->` type($source_rows) `,` type($offsets) `,` type($row_map)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // GroupedMatmulOp
 //===----------------------------------------------------------------------===//
 
 def Celeris_GroupedMatmulOp : Celeris_Op<"grouped_matmul", [
-    Pure,
+    Pure, AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
                               ["reifyResultShapes"]>]> {
   let summary = "Matrix product of row groups with per-group weights";
@@ -223,15 +268,36 @@ def Celeris_GroupedMatmulOp : Celeris_Op<"grouped_matmul", [
         : tensor<?x2048xbf16>, tensor<64x2048x1408xbf16>, tensor<64xi32>
         -> tensor<?x1408xbf16>
     ```
+
+    With `gather(%source_rows)` (`source_rows: [N]`, `i32`, as
+    `celeris.dispatch_map` produces it) `x: [T, d]` holds token rows and row
+    `i` of the product reads `x[source_rows[i], :]`: the dispatch is fused
+    into the operand load and the permuted rows are never materialised.
+    `y` has `N` rows; a source row outside `[0, T)` reads as zeros.
+
+    ```
+    y[i, :] = x[source_rows[i], :] . w[e, :, :]   for offsets[e - 1] <= i < offsets[e]
+    ```
+
+    ```mlir
+    %h = celeris.grouped_matmul %x, %w_gate, %offsets
+        gather(%source_rows : tensor<8192xi32>)
+        swiglu(%w_up : tensor<64x2048x1408xbf16>)
+        : tensor<1024x2048xbf16>, tensor<64x2048x1408xbf16>, tensor<64xi32>
+        -> tensor<8192x1408xbf16>
+    ```
   }];
   let arguments = (ins
     Celeris_FloatTensor:$x,
     Celeris_FloatTensor:$w,
     Celeris_IndexTensor:$offsets,
+    Optional<Celeris_IndexTensor>:$source_rows,
     Optional<Celeris_FloatTensor>:$w_up);
   let results = (outs Celeris_FloatTensor:$y);
   let assemblyFormat = [{
-    $x `,` $w `,` $offsets (`swiglu` `(` $w_up^ `:` type($w_up) `)`)? attr-dict
+    $x `,` $w `,` $offsets
+    (`gather` `(` $source_rows^ `:` type($source_rows) `)`)?
+    (`swiglu` `(` $w_up^ `:` type($w_up) `)`)? attr-dict
     `:` type($x) `,` type($w) `,` type($offsets) `->` type($y)
   }];
   let hasVerifier = 1;

@@ -28,6 +28,8 @@ void populateDecomposeCompositesPatterns(RewritePatternSet &patterns);
 void populateDecomposeMoEPatterns(RewritePatternSet &patterns);
 void populateDecomposeSelectiveScanPatterns(RewritePatternSet &patterns);
 void populateDecomposeAttentionCompositesPatterns(RewritePatternSet &patterns);
+/// The pattern of celeris-fuse-dispatch.
+void populateFuseDispatchPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "celeris/Dialect/Celeris/Transforms/Passes.h.inc"

@@ -67,4 +67,29 @@ def CelerisDecomposeComposites : Pass<"celeris-decompose-composites"> {
   ];
 }
 
+def CelerisFuseDispatch : Pass<"celeris-fuse-dispatch"> {
+  let summary = "Fuse celeris.dispatch into the grouped matmuls that read it";
+  let description = [{
+    Rewrites a `celeris.dispatch` whose permuted rows are read only as the
+    `x` of `celeris.grouped_matmul` ops that take the dispatch's own offsets:
+    the dispatch becomes a `celeris.dispatch_map` (the same offsets and
+    row_map, and the token of every dispatched row), and each grouped matmul
+    reads the token rows through its `gather` operand, so the permuted copy
+    of `x` (T k rows) is never written or read. A dispatch whose permuted
+    rows nothing reads becomes the map alone; one with any other use of
+    its permuted rows is left as it is.
+
+    Example:
+
+    ```mlir
+    %p, %offsets, %row_map = celeris.dispatch %x, %experts num_experts 64
+    %h = celeris.grouped_matmul %p, %w, %offsets
+    // becomes
+    %rows, %offsets, %row_map = celeris.dispatch_map %experts num_experts 64
+    %h = celeris.grouped_matmul %x, %w, %offsets gather(%rows)
+    ```
+  }];
+  let dependentDialects = ["::mlir::celeris::CelerisDialect"];
+}
+
 #endif // CELERIS_DIALECT_CELERIS_TRANSFORMS_PASSES_TD
