@@ -12,7 +12,9 @@ Rows:
   dispatch_e64_d8 (rows of 8 elements: the permutation, not the copy) in one
   graph, against softmax, top-k, renormalisation, a stable argsort of the
   flattened experts, the counts (bincount as scatter_add, capturable) and
-  their cumsum, and the inverse map; dispatch_e64 (the 2048-wide rows
+  their cumsum, and the inverse map; route_softmax_k8 then dispatch_map_e64
+  (the token of each row instead of the rows) against the same torch ops;
+  dispatch_e64 (the 2048-wide rows
   copied) against index_select of the rows by a precomputed order, and
   against the argsort plus that gather; route_deepseek_v3 at T4096 against
   DeepSeek-V3's grouped sigmoid routing in torch;
@@ -20,15 +22,19 @@ Rows:
   against softmax and torch.topk over the tokens;
   grouped_gemm_e64_swiglu (the gate and up GEMMs with SwiGLU in one
   kernel) against two torch._grouped_mm and silu * up, and against two
-  Celeris grouped GEMMs and torch's silu * up;
+  Celeris grouped GEMMs and torch's silu * up; its gather form
+  (grouped_gemm_e64_swiglu_gather, the rows read from T token rows through
+  source_rows) against the same kernel on the permuted rows;
   combine_k8 at T16384 K8 d2048 against (weights[..., None] * y[row_map])
   .sum(1) rounded to bf16;
   a MoE layer from router logits at T16384 E64 K8 d2048 f1408 (SwiGLU
   experts): eager PyTorch (routing and permutation as above, torch
   _grouped_mm for gate, up and down, the weighted combine) against the
   Celeris kernels chained (route, dispatch, the swiglu gate/up GEMM,
-  down, combine), and against the same layer as one call of the program
-  of examples/gpu/moe_program.mlir; TFLOP/s of 6 N d f.
+  down, combine), the same chain with the dispatch fused (dispatch_map,
+  the gathered gate/up GEMM), and the layer as one call of the program of
+  examples/gpu/moe_program.mlir (which the GPU pipeline fuses the same
+  way); TFLOP/s of 6 N d f.
 Rates: TFLOP/s, or TB/s of the bytes each op must read and write once.
 Times are medians of CUDA-graph replays (bench/timing.py; events where a
 call cannot be captured, marked); a missing kernel skips its rows.
@@ -165,6 +171,27 @@ def swiglu(module, quick):
     compare("gate/up GEMM with SwiGLU fused (balanced)", f"E{E} d{D} f{FF} N{N}", fused,
             peers, 4 * N * D * FF, "TFLOP/s", check)
 
+    # The gather form: the same rows read from T token rows through
+    # source_rows (each token K times, in expert order), against the
+    # kernel that reads them permuted.
+    gathered = "grouped_gemm_e64_swiglu_gather"
+    if gathered not in module.kernels:
+        notes.append(f"{gathered}: not in the manifest, skipped")
+        return
+    tokens = randn(T, D)
+    source_rows = torch.randperm(N, device="cuda").div(K, rounding_mode="floor").to(torch.int32)
+    permuted = tokens.index_select(0, source_rows.long())
+    h_gathered = torch.empty_like(h)
+    gather = call(module, gathered, tokens, wg, offs, source_rows, wu, h_gathered)
+    on_permuted = call(module, name, permuted, wg, offs, wu, h)
+    gather()
+    on_permuted()
+    check = f"rel {rel(h_gathered, h):.1e} vs permuted rows"
+    compare("gate/up GEMM with SwiGLU, rows gathered (dispatch fused)",
+            f"E{E} d{D} f{FF} N{N} T{T}", gather,
+            [("Celeris: the same on permuted rows", on_permuted)],
+            4 * N * D * FF, "TFLOP/s", check)
+
 
 def torch_route(logits, k):
     weights, experts = logits.softmax(-1).topk(k, -1)
@@ -211,6 +238,30 @@ def routing(module, quick):
                 [("softmax, topk, argsort, counts", peer)], moved, "TB/s", check)
     else:
         notes.append("route_softmax_k8 or dispatch_e64_d8: not in the manifest, skipped")
+    if {"route_softmax_k8", "dispatch_map_e64"} <= set(module.kernels):
+        # The permutation as the gathered GEMM takes it: the token of each
+        # row, no rows moved.
+        source_rows = torch.empty(N, device="cuda", dtype=torch.int32)
+        route = call(module, "route_softmax_k8", logits, weights, experts)
+        dispatch_map = call(module, "dispatch_map_e64", experts, source_rows, offs, row_map)
+
+        def celeris_map():
+            route()
+            dispatch_map()
+
+        def peer_map():
+            w, e = torch_route(logits, K)
+            order, peer_offs, inverse = torch_permutation(e, E)
+            return w, order // K, peer_offs, inverse
+
+        celeris_map()
+        _, peer_rows, peer_offs, _ = peer_map()
+        check = (f"source_rows equal {torch.equal(source_rows.long(), peer_rows)}, offsets "
+                 f"equal {torch.equal(offs, peer_offs)}")
+        moved = T * E * 4 + T * K * (4 + 4 + 4) + E * 4 + N * 4
+        compare("route softmax k8 + dispatch map (source rows)", f"T{T} E{E} K{K}",
+                celeris_map, [("softmax, topk, argsort, counts", peer_map)], moved, "TB/s",
+                check)
     if "dispatch_e64" in module.kernels:
         experts = torch_route(logits, K)[1].to(torch.int32)
         x = randn(T, D)
@@ -322,13 +373,20 @@ def layer(module, quick, program=None):
 
     fused = "grouped_gemm_e64_swiglu" in module.kernels
     h = torch.empty(N, FF, device="cuda", dtype=torch.bfloat16)
+    source_rows = torch.empty(N, device="cuda", dtype=torch.int32)
+    gathers = {"dispatch_map_e64", "grouped_gemm_e64_swiglu_gather"} <= set(module.kernels)
+    gathering = False
 
     def celeris():
         launch("route_softmax_k8", logits, weights, experts)
-        launch("dispatch_e64", x, experts, xs, offs, row_map)
-        if fused:
+        if gathering:
+            launch("dispatch_map_e64", experts, source_rows, offs, row_map)
+            launch("grouped_gemm_e64_swiglu_gather", x, w_gate, offs, source_rows, w_up, h)
+        elif fused:
+            launch("dispatch_e64", x, experts, xs, offs, row_map)
             launch("grouped_gemm_e64_swiglu", xs, w_gate, offs, w_up, h)
         else:
+            launch("dispatch_e64", x, experts, xs, offs, row_map)
             launch("grouped_gemm_e64", xs, w_gate, offs, gate)
             launch("grouped_gemm_e64", xs, w_up, offs, up)
             h.copy_(F.silu(gate) * up)
@@ -353,6 +411,14 @@ def layer(module, quick, program=None):
     compare(f"MoE layer from logits ({how}, the down GEMM by {down_by})",
             f"T{T} E{E} K{K} d{D} f{FF}", celeris, peers,
             6 * N * D * FF, "TFLOP/s", f"rel {rel(out, peer()):.1e}")
+    if gathers:
+        # The same chain with the dispatch fused into the gate/up GEMM.
+        gathering = True
+        celeris()
+        compare("MoE layer from logits, rows gathered by the gate/up GEMM "
+                "(dispatch_map, no permuted copy)",
+                f"T{T} E{E} K{K} d{D} f{FF}", celeris, peers,
+                6 * N * D * FF, "TFLOP/s", f"rel {rel(out, peer()):.1e}")
     if program is not None and "moe_program" in program.kernels:
         one = lambda: program.launch("moe_program", x, logits, w_gate, w_up, w_down,  # noqa: E731
                                      out, stream=stream())

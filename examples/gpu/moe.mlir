@@ -4,8 +4,9 @@
 // a selection-only bias and a scaling factor; expert choice with a
 // capacity), dispatch (the stable
 // permutation by expert: counts, offsets, the inverse map and the permuted
-// rows, optionally with a capacity), grouped GEMM over ragged expert
-// segments on wgmma, and the weighted combine. Token counts are dynamic:
+// rows, optionally with a capacity; or, as dispatch_map, only the token of
+// each row), grouped GEMM over ragged expert segments on wgmma (also
+// gathering its rows through that map), and the weighted combine. Token counts are dynamic:
 // one artifact serves every batch.
 
 func.func @route_softmax_k8(%logits: tensor<?x64xf32>)
@@ -99,6 +100,27 @@ func.func @dispatch_capacity(%x: tensor<?x256xf16>, %experts: tensor<?x4xi32>)
       : tensor<?x256xf16>, tensor<16xi32>, tensor<?x4xi32>
 }
 
+// The permutation alone (celeris.dispatch_map): the token of each
+// dispatched row, for grouped GEMMs that gather the rows themselves.
+func.func @dispatch_map_e64(%experts: tensor<?x8xi32>)
+    -> (tensor<?xi32>, tensor<64xi32>, tensor<?x8xi32>) {
+  %source_rows, %offsets, %row_map = celeris.dispatch_map %experts
+      num_experts 64
+      : tensor<?x8xi32> -> tensor<?xi32>, tensor<64xi32>, tensor<?x8xi32>
+  return %source_rows, %offsets, %row_map
+      : tensor<?xi32>, tensor<64xi32>, tensor<?x8xi32>
+}
+
+// With a capacity; ids outside [0, 16) drop.
+func.func @dispatch_map_capacity(%experts: tensor<?x4xi32>)
+    -> (tensor<?xi32>, tensor<16xi32>, tensor<?x4xi32>) {
+  %source_rows, %offsets, %row_map = celeris.dispatch_map %experts
+      num_experts 16 capacity 40
+      : tensor<?x4xi32> -> tensor<?xi32>, tensor<16xi32>, tensor<?x4xi32>
+  return %source_rows, %offsets, %row_map
+      : tensor<?xi32>, tensor<16xi32>, tensor<?x4xi32>
+}
+
 // The gate/up GEMM of a 64-expert layer (d 2048, ffn 1408).
 func.func @grouped_gemm_e64(%x: tensor<?x2048xbf16>, %w: tensor<64x2048x1408xbf16>,
                             %offsets: tensor<64xi32>) -> tensor<?x1408xbf16> {
@@ -116,6 +138,29 @@ func.func @grouped_gemm_e64_swiglu(%x: tensor<?x2048xbf16>, %wg: tensor<64x2048x
       : tensor<?x2048xbf16>, tensor<64x2048x1408xbf16>, tensor<64xi32>
       -> tensor<?x1408xbf16>
   return %h : tensor<?x1408xbf16>
+}
+
+// The same with the dispatch fused into the A-operand load (the gather
+// form): the rows are read from x [T, d] through source_rows.
+func.func @grouped_gemm_e64_swiglu_gather(%x: tensor<?x2048xbf16>,
+    %wg: tensor<64x2048x1408xbf16>, %offsets: tensor<64xi32>,
+    %source_rows: tensor<?xi32>, %wu: tensor<64x2048x1408xbf16>)
+    -> tensor<?x1408xbf16> {
+  %h = celeris.grouped_matmul %x, %wg, %offsets
+      gather(%source_rows : tensor<?xi32>)
+      swiglu(%wu : tensor<64x2048x1408xbf16>)
+      : tensor<?x2048xbf16>, tensor<64x2048x1408xbf16>, tensor<64xi32>
+      -> tensor<?x1408xbf16>
+  return %h : tensor<?x1408xbf16>
+}
+
+// The gather form of a plain GEMM, f16, a dynamic expert count and f = 704.
+func.func @grouped_gemm_gather_f16(%x: tensor<?x192xf16>, %w: tensor<?x192x704xf16>,
+                                   %offsets: tensor<?xi32>, %source_rows: tensor<?xi32>)
+    -> tensor<?x704xf16> {
+  %y = celeris.grouped_matmul %x, %w, %offsets gather(%source_rows : tensor<?xi32>)
+      : tensor<?x192xf16>, tensor<?x192x704xf16>, tensor<?xi32> -> tensor<?x704xf16>
+  return %y : tensor<?x704xf16>
 }
 
 // The swiglu form with f16, a dynamic expert count and f = 704: tiles of

@@ -96,14 +96,26 @@ SmallVector<Value> TileLoader::load(KernelBuilder &b, const SharedMemory &smem,
   });
 }
 
+Value TileLoader::getRowOfPass(KernelBuilder &b, int64_t pass) const {
+  return b.add(copyRow, pass * rowsPerPass);
+}
+
 SmallVector<Value>
 TileLoader::loadRows(KernelBuilder &b, const SharedMemory &smem,
                      Value tileOffset, Value source,
                      function_ref<RowSource(Value r)> rowSource) const {
+  return loadRowsByPass(b, smem, tileOffset, source, [&](int64_t pass) {
+    return rowSource(getRowOfPass(b, pass));
+  });
+}
+
+SmallVector<Value> TileLoader::loadRowsByPass(
+    KernelBuilder &b, const SharedMemory &smem, Value tileOffset, Value source,
+    function_ref<RowSource(int64_t pass)> rowSource) const {
   auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
   SmallVector<Value> tokens;
-  for (int64_t pass = 0; pass < tile.rows / rowsPerPass; ++pass) {
-    RowSource at = rowSource(b.add(copyRow, pass * rowsPerPass));
+  for (int64_t pass = 0; pass < getPasses(); ++pass) {
+    RowSource at = rowSource(pass);
     Value sourceColumn = at.column0 ? b.add(at.column0, column) : column;
     if (at.columnLimit) {
       // Chunks past the limit read nothing, from a column in bounds.

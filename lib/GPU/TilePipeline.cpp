@@ -11,9 +11,14 @@ using namespace mlir::celeris;
 
 TilePipeline::TilePipeline(const SharedMemory &smem, PipelineSync sync,
                            int64_t stages, int64_t threads,
-                           int64_t barrierBytes, bool releaseByWarp)
+                           int64_t barrierBytes, bool releaseByWarp,
+                           int64_t copyingThreads)
     : smem(smem), sync(sync), stages(stages), threads(threads),
-      barrierBytes(barrierBytes), byWarp(releaseByWarp) {}
+      barrierBytes(barrierBytes), byWarp(releaseByWarp),
+      copyingThreads(copyingThreads) {
+  assert((sync != PipelineSync::CopiesAndTensorMaps || copyingThreads > 0) &&
+         "a pipeline gathered by cp.async names its copying threads");
+}
 
 Value TilePipeline::barrier(KernelBuilder &b, int64_t kind, Value stage) const {
   // full[s] at 8 s, empty[s] at 8 (stages + s).
@@ -30,12 +35,15 @@ void TilePipeline::initialize(KernelBuilder &b, Value threadId) {
           int64_t arrivals = kind == 1 && byWarp ? threads / 32 : threads;
           if (kind == 0 && sync == PipelineSync::TensorMemoryAccess)
             arrivals = 1;
+          if (kind == 0 && sync == PipelineSync::CopiesAndTensorMaps)
+            arrivals = copyingThreads + 1;
           NVVM::MBarrierInitOp::create(b, barrier(b, kind, b.idx(s)),
                                        b.i32(arrivals), Value());
         }
       // The copies complete on the barriers through the async proxy, which
       // must see them initialised.
-      if (sync == PipelineSync::TensorMemoryAccess)
+      if (sync == PipelineSync::TensorMemoryAccess ||
+          sync == PipelineSync::CopiesAndTensorMaps)
         NVVM::FenceProxyOp::create(
             b, NVVM::ProxyKind::async_shared,
             NVVM::SharedSpaceAttr::get(b.getContext(),
@@ -68,12 +76,40 @@ void TilePipeline::produce(
     nvgpu::DeviceAsyncCreateGroupOp::create(b, tokenType, issue(stage));
     return;
   }
-  Value freeParity = b.remu(b.add(b.divu(n, stages), 1), 2);
-  waitParity(b, barrier(b, 1, stage), freeParity);
+  waitFree(b, n, stage);
   issue(stage);
   // Arrives once every copy this thread issued so far landed.
   NVVM::CpAsyncMBarrierArriveOp::create(b, barrier(b, 0, stage),
                                         /*noinc=*/true);
+}
+
+void TilePipeline::waitFree(KernelBuilder &b, Value n, Value stage) {
+  Value freeParity = b.remu(b.add(b.divu(n, stages), 1), 2);
+  waitParity(b, barrier(b, 1, stage), freeParity);
+}
+
+void TilePipeline::expectBytes(KernelBuilder &b, Value full, int64_t bytes) {
+  NVVM::MBarrierArriveExpectTxOp::create(b, /*res=*/Type(), full, b.i32(bytes),
+                                         NVVM::MemScopeKind::CTA,
+                                         /*relaxed=*/false,
+                                         /*predicate=*/Value());
+}
+
+void TilePipeline::produceWithTensorMaps(
+    KernelBuilder &b, Value n, int64_t bytes, Value startsTensorMaps,
+    function_ref<SmallVector<Value>(Value stage)> copy,
+    function_ref<void(Value stage, Value full)> issue) {
+  assert(sync == PipelineSync::CopiesAndTensorMaps &&
+         "a pipeline gathered by cp.async beside tensor maps");
+  Value stage = stageOf(b, n);
+  waitFree(b, n, stage);
+  Value full = barrier(b, 0, stage);
+  b.ifThen(startsTensorMaps, [&] {
+    expectBytes(b, full, bytes);
+    issue(stage, full);
+  });
+  copy(stage);
+  NVVM::CpAsyncMBarrierArriveOp::create(b, full, /*noinc=*/true);
 }
 
 void TilePipeline::produceByTensorMaps(
@@ -82,13 +118,9 @@ void TilePipeline::produceByTensorMaps(
   assert(sync == PipelineSync::TensorMemoryAccess &&
          "a pipeline fed by tensor maps");
   Value stage = stageOf(b, n);
-  Value freeParity = b.remu(b.add(b.divu(n, stages), 1), 2);
-  waitParity(b, barrier(b, 1, stage), freeParity);
+  waitFree(b, n, stage);
   Value full = barrier(b, 0, stage);
-  NVVM::MBarrierArriveExpectTxOp::create(b, /*res=*/Type(), full, b.i32(bytes),
-                                         NVVM::MemScopeKind::CTA,
-                                         /*relaxed=*/false,
-                                         /*predicate=*/Value());
+  expectBytes(b, full, bytes);
   issue(stage, full);
 }
 
@@ -102,7 +134,8 @@ void TilePipeline::waitFull(KernelBuilder &b, Value n, bool forTensorCores) {
     waitParity(b, barrier(b, 0, stageOf(b, n)), b.remu(b.divu(n, stages), 2));
   }
   // TMA copies are async-proxy writes already.
-  if (forTensorCores && sync == PipelineSync::MBarrier)
+  if (forTensorCores && (sync == PipelineSync::MBarrier ||
+                         sync == PipelineSync::CopiesAndTensorMaps))
     NVVM::FenceProxyOp::create(
         b, NVVM::ProxyKind::async_shared,
         NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));

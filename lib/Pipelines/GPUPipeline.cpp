@@ -3,7 +3,8 @@
 // Celeris functions on tensors -> gpu.module kernels, the input of
 // celeris-compile's NVVM lowering. Composites are decomposed first, so a
 // function whose composite reduces to one celeris.attention lowers too;
-// celeris.selective_scan, which has a kernel, is kept.
+// celeris.selective_scan, which has a kernel, is kept; a dispatch read only
+// by grouped matmuls is fused into them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +27,8 @@ LogicalResult mlir::celeris::buildGPUPipeline(
   CelerisDecomposeCompositesOptions decompose;
   decompose.keep = {SelectiveScanOp::getOperationName().str()};
   pm.addPass(createCelerisDecomposeComposites(decompose));
+  // The grouped GEMMs gather the token rows the dispatch would copy.
+  pm.addPass(createCelerisFuseDispatch());
   // A function of several Celeris ops becomes a program of their kernels.
   pm.addPass(createCelerisOutlineKernels());
   std::unique_ptr<Pass> select = createCelerisSelectGPUSchedule();

@@ -2,9 +2,11 @@
 (compiled by scripts/device/prepare.sh into .device/moe) through
 celeris.runtime: celeris.route (softmax and sigmoid scores, k 1 and 8,
 renormalisation, DeepSeek-V3's group-limited selection with a bias and a
-scaling factor, bf16 logits), celeris.dispatch (with and without a
-capacity), celeris.grouped_matmul (static and fully dynamic shapes) and
-celeris.combine (f32 and f16 weights).
+scaling factor, bf16 logits), celeris.dispatch and celeris.dispatch_map
+(with and without a capacity), celeris.grouped_matmul (static and fully
+dynamic shapes; the gather form reading token rows through source_rows, a
+twentieth of which name no token) and celeris.combine (f32 and f16
+weights).
 FUNCTIONS below restates each function of that file; a kernel of the
 manifest that is not in it is a failure, and so is a function the manifest
 lacks. A launch the runtime rejects (CelerisError) is a failure.
@@ -59,9 +61,12 @@ ROUTE_TOL, OUT_TOL, MARGIN, EC_MARGIN = 1e-5, 1e-2, 1e-4, 1e-5
 
 Route = collections.namedtuple("Route", "E k score renormalize groups topk_groups scale bias dtype")
 ExpertChoice = collections.namedtuple("ExpertChoice", "E capacity score scale bias dtype")
-Dispatch = collections.namedtuple("Dispatch", "E k d dtype capacity")
-Grouped = collections.namedtuple("Grouped", "E d f dtype swiglu",
-                                 defaults=(False,))  # E None: dynamic
+# map: celeris.dispatch_map (source_rows instead of permuted; no x).
+Dispatch = collections.namedtuple("Dispatch", "E k d dtype capacity map",
+                                  defaults=(False,))
+# gather: x holds token rows, read through source_rows.
+Grouped = collections.namedtuple("Grouped", "E d f dtype swiglu gather",
+                                 defaults=(False, False))  # E None: dynamic
 Combine = collections.namedtuple("Combine", "k f dtype weights")  # None: dynamic
 bf16, f16, f32 = torch.bfloat16, torch.float16, torch.float32
 FUNCTIONS = {
@@ -75,12 +80,16 @@ FUNCTIONS = {
     "dispatch_e64": Dispatch(64, 8, 2048, bf16, None),
     "dispatch_e64_d8": Dispatch(64, 8, 8, bf16, None),
     "dispatch_capacity": Dispatch(16, 4, 256, f16, 40),
+    "dispatch_map_e64": Dispatch(64, 8, 1, bf16, None, True),
+    "dispatch_map_capacity": Dispatch(16, 4, 1, bf16, 40, True),
     "grouped_gemm_e64": Grouped(64, 2048, 1408, bf16),
     "grouped_gemm_e64_down": Grouped(64, 1408, 2048, bf16),
     "grouped_gemm_dsv3": Grouped(256, 7168, 2048, bf16),
     "grouped_gemm_f16": Grouped(None, 192, 320, f16),
     "grouped_gemm_e64_swiglu": Grouped(64, 2048, 1408, bf16, True),
     "grouped_gemm_swiglu_f16": Grouped(None, 192, 704, f16, True),
+    "grouped_gemm_e64_swiglu_gather": Grouped(64, 2048, 1408, bf16, True, True),
+    "grouped_gemm_gather_f16": Grouped(None, 192, 704, f16, False, True),
     "combine_k8": Combine(8, 2048, bf16, f32),
     "combine_f16": Combine(None, None, f16, f16),
 }
@@ -341,12 +350,24 @@ def dispatch_case(module, name, T, mode, seed):
         experts = torch.where(drop, bad[which], experts)
     experts = experts.to(torch.int32)
     permuted, offsets, row_map = dispatch_reference(x, experts, fn.E, fn.capacity)
-    outputs = {"permuted": ((T * fn.k, fn.d), fn.dtype), "offsets": ((fn.E,), torch.int32),
-               "row_map": ((T, fn.k), torch.int32)}
     kept = offsets[-1].item()
-    run(module, name, f"{name} T{T} {mode} ({kept} kept) seed={seed}", [x, experts], outputs,
-        {"permuted": permuted, "offsets": offsets, "row_map": row_map},
-        dict.fromkeys(outputs))
+    rows = {"offsets": ((fn.E,), torch.int32), "row_map": ((T, fn.k), torch.int32)}
+    refs = {"offsets": offsets, "row_map": row_map}
+    if fn.map:
+        # The token of each dispatched row, -1 past the kept ones.
+        source = torch.full((T * fn.k,), -1, dtype=torch.int32, device=DEVICE)
+        flat = row_map.flatten().long()
+        tokens = torch.arange(T * fn.k, device=DEVICE) // fn.k
+        source[flat[flat >= 0]] = tokens[flat >= 0].to(torch.int32)
+        outputs = {"source_rows": ((T * fn.k,), torch.int32), **rows}
+        refs["source_rows"] = source
+        inputs = [experts]
+    else:
+        outputs = {"permuted": ((T * fn.k, fn.d), fn.dtype), **rows}
+        refs["permuted"] = permuted
+        inputs = [x, experts]
+    run(module, name, f"{name} T{T} {mode} ({kept} kept) seed={seed}", inputs, outputs,
+        refs, dict.fromkeys(outputs))
 
 
 # --- grouped_matmul ----------------------------------------------------------
@@ -370,17 +391,37 @@ def grouped_offsets(g, E, N, mode, active):
     return counts.cumsum(0).to(torch.int32)
 
 
-def grouped_case(module, name, w, N, mode, active, seed, up=None):
-    """`up`: the swiglu form's up weights (y = silu(x w) * (x up))."""
+def gather_sources(g, T, N):
+    """source_rows [N] over T tokens: tokens repeated in random order, and
+    a twentieth naming no token (-1, T, 2^30, -2^31), whose rows read 0."""
+    source = torch.randint(0, max(T, 1), (N,), device=DEVICE, generator=g)
+    bad = torch.tensor([-1, T, 1 << 30, -(1 << 31)], device=DEVICE)
+    which = torch.randint(0, 4, (N,), device=DEVICE, generator=g)
+    drop = (torch.rand(N, device=DEVICE, generator=g) < 0.05) | (T == 0)
+    return torch.where(drop, bad[which], source).to(torch.int32)
+
+
+def grouped_case(module, name, w, N, mode, active, seed, up=None, gather=False):
+    """`up`: the swiglu form's up weights (y = silu(x w) * (x up)); with
+    `gather`, x has T token rows and row i of the product is
+    x[source_rows[i]]."""
     E, d, f = w.shape
     g = torch.Generator(device=DEVICE).manual_seed(seed)
-    x = torch.randn(N, d, device=DEVICE, generator=g).to(w.dtype)
+    T = N // 3 + 2 if gather else N
+    x = torch.randn(T, d, device=DEVICE, generator=g).to(w.dtype)
     offsets = grouped_offsets(g, E, N, mode, active)
+    source = gather_sources(g, T, N) if gather else None
+    if gather:
+        named = (source >= 0) & (source < T)
+        rows_of_x = torch.where(named[:, None], x[source.long().clamp(0, max(T - 1, 0))],
+                                0) if T else torch.zeros(N, d, dtype=x.dtype, device=DEVICE)
+    else:
+        rows_of_x = x
     ref = torch.zeros(N, f, dtype=torch.float64, device=DEVICE)
     ends = offsets.tolist()
     for e, (start, end) in enumerate(zip([0] + ends[:-1], ends)):
         if end > start:
-            rows = x[start:end].double()
+            rows = rows_of_x[start:end].double()
             ref[start:end] = rows @ w[e].double()
             if up is not None:
                 gate = ref[start:end]
@@ -390,8 +431,10 @@ def grouped_case(module, name, w, N, mode, active, seed, up=None):
     def tail(out):
         return [(bool((out["y"][owned:] == 0).all()), f"{N - owned} tail rows 0")]
 
-    inputs = [x, w, offsets] + ([up] if up is not None else [])
-    run(module, name, f"{name} E{E} d{d} f{f} N{N} {mode} ({active} experts) seed={seed}",
+    inputs = [x, w, offsets] + ([source] if gather else []) + \
+        ([up] if up is not None else [])
+    run(module, name, f"{name} E{E} d{d} f{f} N{N}{f' T{T} gathered' if gather else ''} "
+        f"{mode} ({active} experts) seed={seed}",
         inputs, {"y": ((N, f), w.dtype)}, {"y": ref}, {"y": OUT_TOL}, tail)
 
 
@@ -414,7 +457,8 @@ def grouped_kernel(module, name, small, seed):
             cases = [(0, "ragged", many), (1, "ragged", many), (300, "one", 1),
                      (1000, "ragged", many), (777, "tail", many), (4099, "ragged", many)]
         for j, (N, mode, active) in enumerate(cases):
-            grouped_case(module, name, w, N, mode, active, seed + 100 * i + j + 1, up)
+            grouped_case(module, name, w, N, mode, active, seed + 100 * i + j + 1, up,
+                         fn.gather)
         del w, up
 
 

@@ -57,6 +57,14 @@ done
 "$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=grouped_gemm_f16 \
     python3 scripts/device/check_moe.py .device/moe/manifest.txt --small \
     --kernel grouped_gemm_f16
+# The gather form: the producer warp's cp.async rows and TMA weights
+# completing on one barrier; and the dispatch map's rank step.
+"$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=grouped_gemm_gather_f16 \
+    python3 scripts/device/check_moe.py .device/moe/manifest.txt --small \
+    --kernel grouped_gemm_gather_f16
+"$sanitizer" --tool racecheck --error-exitcode 3 --kernel-name kns=dispatch_map_capacity \
+    python3 scripts/device/check_moe.py .device/moe/manifest.txt --small \
+    --kernel dispatch_map_capacity
 # A program: its kernels on runtime-owned buffers between launches.
 "$sanitizer" --tool memcheck --error-exitcode 3 \
     python3 scripts/device/check_program.py .device/moe_program/manifest.txt \

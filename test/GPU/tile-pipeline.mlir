@@ -92,3 +92,35 @@ gpu.module @blocks {
     gpu.return
   }
 }
+
+// -----
+
+// Gathered and fed by tensor maps: full[s] expects the 32 copying threads'
+// cp.async arrivals and one with the bytes of the TMA copies; a copying
+// thread reads its rows' tokens once, before the item (one a pass, 16
+// passes of 4 rows), waits for the release of item n - 2, and the first
+// of them expects 8192 bytes and copies by TMA before all copy their rows
+// with cp.async and arrive as they land. Consumers wait, then fence for
+// wgmma (cp.async writes through the generic proxy).
+// CHECK-LABEL: gpu.func @copies_and_tensor_maps
+// CHECK-COUNT-2: nvvm.mbarrier.init %{{.+}}, %c33_i32
+// CHECK-COUNT-2: nvvm.mbarrier.init %{{.+}}, %c4_i32
+// CHECK: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK: gpu.barrier
+// CHECK-COUNT-16: memref.load %arg3
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: scf.if
+// CHECK: nvvm.mbarrier.arrive.expect_tx %{{.+}}, %c8192_i32
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.+}}, %arg1,
+// CHECK-COUNT-16: nvgpu.device_async_copy %arg2
+// CHECK: nvvm.cp.async.mbarrier.arrive %{{.+}} {noinc = true}
+// CHECK: scf.if
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>
+gpu.module @blocks {
+  gpu.func @copies_and_tensor_maps(%n: index, %map: !llvm.ptr, %rows: memref<?x64xbf16>,
+                                   %tokens: memref<64xi32>) kernel
+      attributes {celeris.test_block = "pipeline-copies-and-tensor-maps"} {
+    gpu.return
+  }
+}

@@ -104,6 +104,17 @@ public:
                               Value tileOffset, Value source,
                               function_ref<RowSource(Value r)> rowSource) const;
 
+  /// A thread copies one 16-byte chunk of one row a pass: the number of
+  /// passes that fill the tile, and the tile row of this thread's pass.
+  int64_t getPasses() const { return tile.rows / rowsPerPass; }
+  Value getRowOfPass(KernelBuilder &b, int64_t pass) const;
+  /// As `loadRows`, with the source of this thread's row in each pass, so
+  /// that a caller can compute the sources once, outside a loop of loads.
+  SmallVector<Value>
+  loadRowsByPass(KernelBuilder &b, const SharedMemory &smem, Value tileOffset,
+                 Value source,
+                 function_ref<RowSource(int64_t pass)> rowSource) const;
+
 private:
   SharedTile tile;
   int64_t rowsPerPass;

@@ -17,6 +17,11 @@
 //    thread that starts the item's TMA copies (produceByTensorMaps), and the
 //    bytes they write; empty[s] as with MBarrier. The copies write through
 //    the async proxy, which wgmma reads: no fence.
+//  - CopiesAndTensorMaps (sm_90): an item is part gathered by cp.async,
+//    part copied by TMA: full[s] expects the cp.async arrivals of the
+//    `copyingThreads` threads that gather and the one arrival, with the
+//    bytes, of the thread among them that starts the TMA copies
+//    (produceWithTensorMaps). Consumers fence as with MBarrier.
 //  - CtaBarrier (sm_80): cp.async groups, waited with cp.async.wait_group,
 //    then a CTA barrier; the barrier also certifies that every thread is done
 //    with the stage the next load overwrites.
@@ -35,17 +40,24 @@
 
 namespace mlir::celeris {
 
-enum class PipelineSync { MBarrier, TensorMemoryAccess, CtaBarrier };
+enum class PipelineSync {
+  MBarrier,
+  TensorMemoryAccess,
+  CopiesAndTensorMaps,
+  CtaBarrier
+};
 
 class TilePipeline {
 public:
   /// `barrierBytes` is the byte offset in `smem` of 16 * stages bytes for
   /// the mbarriers (unused with CtaBarrier). With `releaseByWarp`, one lane
   /// of each warp marks an item read for the warp (releaseByWarp), so the
-  /// empty barriers take a 32nd of the arrivals.
+  /// empty barriers take a 32nd of the arrivals. `copyingThreads` is the
+  /// number of threads that gather each item of a CopiesAndTensorMaps
+  /// pipeline.
   TilePipeline(const SharedMemory &smem, PipelineSync sync, int64_t stages,
                int64_t threads, int64_t barrierBytes,
-               bool releaseByWarp = false);
+               bool releaseByWarp = false, int64_t copyingThreads = 0);
 
   /// Bytes of shared memory the mbarriers take.
   static int64_t getBarrierBytes(int64_t stages) { return 16 * stages; }
@@ -64,6 +76,15 @@ public:
   /// full)`, which starts copies of `bytes` in all completing on `full`.
   void produceByTensorMaps(KernelBuilder &b, Value n, int64_t bytes,
                            function_ref<void(Value stage, Value full)> issue);
+  /// Produces item `n` of a CopiesAndTensorMaps pipeline; every copying
+  /// thread calls it. Each waits until the stage is free and runs
+  /// `copy(stage)`, which starts its cp.async copies; the thread where
+  /// `startsTensorMaps` holds first expects `bytes` on full[stage] and runs
+  /// `issue(stage, full)`, which starts TMA copies of `bytes` in all.
+  void produceWithTensorMaps(KernelBuilder &b, Value n, int64_t bytes,
+                             Value startsTensorMaps,
+                             function_ref<SmallVector<Value>(Value stage)> copy,
+                             function_ref<void(Value stage, Value full)> issue);
   /// Waits until item `n` landed and is visible to this thread (and, with
   /// `forTensorCores`, to wgmma's async proxy).
   void waitFull(KernelBuilder &b, Value n, bool forTensorCores);
@@ -81,11 +102,15 @@ public:
 private:
   Value barrier(KernelBuilder &b, int64_t kind, Value stage) const;
   void waitParity(KernelBuilder &b, Value barrier, Value parity);
+  void waitFree(KernelBuilder &b, Value n, Value stage);
+  /// Arrives on `full` expecting `bytes` of TMA copies.
+  void expectBytes(KernelBuilder &b, Value full, int64_t bytes);
 
   const SharedMemory &smem;
   PipelineSync sync;
   int64_t stages, threads, barrierBytes;
   bool byWarp;
+  int64_t copyingThreads;
 };
 
 } // namespace mlir::celeris

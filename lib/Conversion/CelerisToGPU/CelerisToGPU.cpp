@@ -170,7 +170,7 @@ mlir::celeris::selectGPUSchedules(ModuleOp module, StringRef chipName,
                 (gemm.getWUp() ? 2 : 1);
     } else if (isa<RouteOp>(op)) {
       family = KernelFamily::MoeRoute;
-    } else if (isa<DispatchOp>(op)) {
+    } else if (isa<DispatchOp, DispatchMapOp>(op)) {
       family = KernelFamily::MoeDispatch;
     } else if (isa<CombineOp>(op)) {
       family = KernelFamily::MoeCombine;

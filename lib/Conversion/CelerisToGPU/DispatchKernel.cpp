@@ -19,6 +19,9 @@
 //           (16-byte vectors where the row allows; a static row of up to
 //           8 KB with every load in flight first), and zeroes row a of
 //           `permuted` when a is past the kept rows.
+// celeris.dispatch_map is the first three: its rank step writes each kept
+// assignment's token to source_rows[row] and -1 to source_rows[a] when a is
+// past the kept rows.
 // Counts are integers: the result is the same for any scheduling.
 //
 //===----------------------------------------------------------------------===//
@@ -59,7 +62,9 @@ using Pred = arith::CmpIPredicate;
 
 /// The views of the launch's arguments a step works with.
 struct DispatchArgs {
-  Value x, experts, permuted, offsets, rowMap, workspace;
+  /// x and permuted for celeris.dispatch, source_rows for
+  /// celeris.dispatch_map (the others null).
+  Value x, experts, permuted, sourceRows, offsets, rowMap, workspace;
   int64_t numExperts;
   std::optional<int64_t> capacity;
   /// The assignments (T k) and chunks.
@@ -73,12 +78,17 @@ struct DispatchArgs {
   DispatchArgs(KernelBuilder &b, gpu::GPUFuncOp kernel,
                const DispatchKernelSpec &spec)
       : spec(spec) {
-    x = kernel.getArgument(0);
-    experts = kernel.getArgument(1);
-    permuted = kernel.getArgument(2);
-    offsets = kernel.getArgument(3);
-    rowMap = kernel.getArgument(4);
-    workspace = kernel.getArgument(5);
+    unsigned next = 0;
+    auto argument = [&](MemRefType type) {
+      return type ? Value(kernel.getArgument(next++)) : Value();
+    };
+    x = argument(spec.x);
+    experts = argument(spec.experts);
+    permuted = argument(spec.permuted);
+    sourceRows = argument(spec.sourceRows);
+    offsets = argument(spec.offsets);
+    rowMap = argument(spec.rowMap);
+    workspace = kernel.getArgument(next);
     numExperts = spec.numExperts;
     capacity = spec.capacity;
     Value tokens = memref::DimOp::create(b, experts, 0);
@@ -313,10 +323,22 @@ void emitRankStep(KernelBuilder &b, const DispatchArgs &args) {
                 b, args.first, b.toIndex(b.select(valid, expert, b.i32(0))));
             Value row = b.select(kept, b.add(first, rank), b.i32(-1));
             b.ifThen(b.cmp(Pred::slt, a, args.assignments), [&] {
+              Value token = arith::DivUIOp::create(b, a, slotCount);
               memref::StoreOp::create(
                   b, row, args.rowMap,
-                  ValueRange{arith::DivUIOp::create(b, a, slotCount),
-                             arith::RemUIOp::create(b, a, slotCount)});
+                  ValueRange{token, arith::RemUIOp::create(b, a, slotCount)});
+              if (!args.sourceRows)
+                return;
+              // The map form names the rows instead of copying them.
+              b.ifThen(kept, [&] {
+                memref::StoreOp::create(b, b.toI32(token), args.sourceRows,
+                                        b.toIndex(row));
+              });
+              Value keptRows = b.toIndex(memref::LoadOp::create(
+                  b, args.offsets, b.idx(args.numExperts - 1)));
+              b.ifThen(b.cmp(Pred::sge, a, keptRows), [&] {
+                memref::StoreOp::create(b, b.i32(-1), args.sourceRows, a);
+              });
             });
             // The group's first lane moves the run's count on, after every
             // lane of the group read it.
@@ -445,6 +467,7 @@ mlir::celeris::buildDispatchKernel(gpu::GPUModuleOp module, StringRef name,
   SmallVector<KernelArgument> arguments = {{spec.x, "x"},
                                            {spec.experts, "experts"},
                                            {spec.permuted, "permuted"},
+                                           {spec.sourceRows, "source_rows"},
                                            {spec.offsets, "offsets"},
                                            {spec.rowMap, "row_map"},
                                            {workspace, "workspace"}};
@@ -462,9 +485,13 @@ mlir::celeris::buildDispatchKernel(gpu::GPUModuleOp module, StringRef name,
       {"_rank", chunks, kThreads, countBytes, emitRankStep},
       {"_rows", "ceildiv(T*K," + std::to_string(kWarps) + ")", kThreads, 0,
        emitRowsStep}};
+  // The map form has no rows to copy.
+  ArrayRef<Step> used(steps);
+  if (spec.sourceRows)
+    used = used.drop_back();
   gpu::GPUFuncOp entry;
   SmallVector<StringRef> stepNames;
-  for (const Step &step : steps) {
+  for (const Step &step : used) {
     std::string symbol = (name + step.suffix).str();
     FailureOr<gpu::GPUFuncOp> created =
         createKernel(module, symbol, loc, arguments, spec.schedule);
@@ -493,8 +520,12 @@ mlir::celeris::buildDispatchKernel(gpu::GPUModuleOp module, StringRef name,
                 builder.getStringAttr("4*" + experts + "*(" + chunks + "+1)"));
   launch.append("steps", builder.getStrArrayAttr(stepNames));
   NamedAttrList results;
-  results.append("permuted",
-                 builder.getStrArrayAttr({"experts[0]*experts[1]", "x[1]"}));
+  if (spec.sourceRows)
+    results.append("source_rows",
+                   builder.getStrArrayAttr({"experts[0]*experts[1]"}));
+  else
+    results.append("permuted",
+                   builder.getStrArrayAttr({"experts[0]*experts[1]", "x[1]"}));
   results.append("offsets", builder.getStrArrayAttr({experts}));
   results.append("row_map",
                  builder.getStrArrayAttr({"experts[0]", "experts[1]"}));

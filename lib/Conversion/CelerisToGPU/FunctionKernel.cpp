@@ -38,13 +38,13 @@ FailureOr<Operation *> mlir::celeris::findKernelOp(func::FuncOp func) {
                 "celeris.grouped_matmul and celeris.combine a function of "
                 "its own, or run the layer on the CPU path";
     if (!isa<AttentionOp, RecurrenceOp, ScanOp, SelectiveScanOp, RouteOp,
-             DispatchOp, GroupedMatmulOp, CombineOp>(op))
+             DispatchOp, DispatchMapOp, GroupedMatmulOp, CombineOp>(op))
       return op.emitError()
              << "'" << op.getName()
              << "' has no GPU lowering yet (celeris.attention, "
                 "celeris.recurrence, celeris.scan, celeris.selective_scan, "
-                "celeris.route, celeris.dispatch, celeris.grouped_matmul and "
-                "celeris.combine have)";
+                "celeris.route, celeris.dispatch, celeris.dispatch_map, "
+                "celeris.grouped_matmul and celeris.combine have)";
     if (!found)
       found = &op;
   }
@@ -298,6 +298,8 @@ LogicalResult mlir::celeris::lowerFunctionToGPU(func::FuncOp func,
     return lowerRouteFunctionToGPU(func, route, kernels);
   if (auto dispatch = dyn_cast<DispatchOp>(*op))
     return lowerDispatchFunctionToGPU(func, dispatch, kernels);
+  if (auto dispatchMap = dyn_cast<DispatchMapOp>(*op))
+    return lowerDispatchMapFunctionToGPU(func, dispatchMap, kernels);
   if (auto combine = dyn_cast<CombineOp>(*op))
     return lowerCombineFunctionToGPU(func, combine, kernels);
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(*op))

@@ -145,6 +145,8 @@ LogicalResult lowerRouteFunctionToGPU(func::FuncOp func, RouteOp op,
                                       gpu::GPUModuleOp kernels);
 LogicalResult lowerDispatchFunctionToGPU(func::FuncOp func, DispatchOp op,
                                          gpu::GPUModuleOp kernels);
+LogicalResult lowerDispatchMapFunctionToGPU(func::FuncOp func, DispatchMapOp op,
+                                            gpu::GPUModuleOp kernels);
 LogicalResult lowerCombineFunctionToGPU(func::FuncOp func, CombineOp op,
                                         gpu::GPUModuleOp kernels);
 

@@ -27,12 +27,16 @@
 // columns.
 //
 // Per tile, the 64-deep K slices of the A rows and of w[e] stream through a
-// TilePipeline of `stages` buffers (cp.async, mbarriers), and each
-// warpgroup multiplies its 64 rows by the B slice (A K-major, B MN-major,
-// both from shared memory), keeping one slice's GEMM in flight while it
-// releases the previous stage and starts the next copy. Rows past the
-// segment, and columns past f in a last partial column tile, load as zeros
-// and are not stored.
+// TilePipeline of `stages` buffers, which a producer warp fills: by TMA,
+// or, in the gather form, the A rows by a producer warpgroup with cp.async
+// from the token rows that source_rows names (a thread copies a 16-byte
+// chunk of one row a pass, so a warp's copy reads four whole 128-byte row
+// slices; the rows' addresses are formed once per tile; unnamed rows read
+// as zeros) and the B slice by TMA. Each warpgroup multiplies its 64 rows by
+// the B slice (A K-major, B MN-major, both from shared memory), keeping one
+// slice's GEMM in flight while it releases the previous stage. Rows past
+// the segment, and columns past f in a last partial column tile, load as
+// zeros and are not stored.
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,6 +63,16 @@ namespace {
 
 constexpr int64_t kDepth = 64;
 constexpr int64_t kLanes = 32;
+/// The threads that copy a tile's rows and weights: one warp, or in the
+/// gather form a warpgroup (one warp's cp.async copies of a stage take
+/// longer than wgmma takes to consume one: 540 against 586 TFLOP/s on an
+/// H200), unless two CTAs share an SM, where 384 threads would leave 80
+/// registers a thread, too few for the computing warps.
+int64_t getProducerThreads(const GroupedGemmKernelSpec &spec) {
+  if (!spec.sourceRows || spec.schedule.getMinCtasPerSm() > 1)
+    return kLanes;
+  return 4 * kLanes;
+}
 
 /// The tile a CTA computes: its segment (E for the tail) and rows.
 struct GemmTile {
@@ -157,18 +171,24 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
   KernelBuilder b(kernel.getLoc(), kernel.getContext());
   b.setInsertionPointToStart(&kernel.getBody().front());
   bool swiglu = static_cast<bool>(spec.wUp);
-  Value x = kernel.getArgument(0), offsets = kernel.getArgument(2),
-        y = kernel.getArgument(swiglu ? 4 : 3);
-  // The tensor maps of x, w and w_up follow the memrefs.
-  unsigned maps = swiglu ? 5 : 4;
-  Value xMap = kernel.getArgument(maps), wMap = kernel.getArgument(maps + 1),
-        wUpMap = swiglu ? kernel.getArgument(maps + 2) : Value();
+  bool gather = static_cast<bool>(spec.sourceRows);
+  unsigned next = 3;
+  Value x = kernel.getArgument(0), offsets = kernel.getArgument(2);
+  Value sourceRows = gather ? kernel.getArgument(next++) : Value();
+  // w_up is read through its tensor map.
+  next += swiglu;
+  Value y = kernel.getArgument(next++);
+  // The tensor maps of x (unless gathered), w and w_up follow the memrefs.
+  Value xMap = gather ? Value() : kernel.getArgument(next++);
+  Value wMap = kernel.getArgument(next++);
+  Value wUpMap = swiglu ? kernel.getArgument(next++) : Value();
   GPUScheduleAttr schedule = spec.schedule;
   int64_t warps = schedule.getWarps(), threads = kLanes * warps;
   int64_t rows = 16 * warps, columns = schedule.getKvTile();
   // The columns of y a tile writes.
   int64_t tileColumns = swiglu ? columns / 2 : columns;
   int64_t stages = schedule.getStages();
+  int64_t producerThreads = getProducerThreads(spec);
   int64_t depth = spec.x.getDimSize(1);
   Type elementType = spec.x.getElementType();
 
@@ -183,11 +203,14 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
   Value warp = b.divu(tid, kLanes);
   // The computing warps' stages are released by warp; the full barriers
   // wait for the producer warp's copies.
-  TilePipeline pipeline(smem, PipelineSync::TensorMemoryAccess, stages, threads,
-                        barrierBytes, /*releaseByWarp=*/true);
+  TilePipeline pipeline(smem,
+                        gather ? PipelineSync::CopiesAndTensorMaps
+                               : PipelineSync::TensorMemoryAccess,
+                        stages, threads, barrierBytes, /*releaseByWarp=*/true,
+                        /*copyingThreads=*/gather ? producerThreads : 0);
   pipeline.initialize(b, tid);
 
-  Value rowCount = memref::DimOp::create(b, x, 0);
+  Value rowCount = memref::DimOp::create(b, gather ? sourceRows : x, 0);
   Value experts = memref::DimOp::create(b, offsets, 0);
   int64_t columnTiles = llvm::divideCeil(spec.y.getDimSize(1), tileColumns);
   Value cta = gpu::BlockIdOp::create(b, gpu::Dimension::x);
@@ -203,36 +226,76 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
   Value expert = b.minS(tile.segment, b.sub(experts, b.idx(1)));
   int64_t slices = depth / kDepth;
 
-  // The producer warp: one lane copies every slice of the tile's A rows and
-  // B columns by TMA (rows past N and columns past f read as zeros), each
-  // once its stage is released.
-  Value isProducer = b.cmp(Pred::eq, warp, b.idx(warps));
-  b.ifThen(b.andI(isProducer, b.andI(b.cmp(Pred::eq, lane, b.idx(0)),
-                                     b.andI(tile.found, isExpert))),
-           [&] {
-             auto loop =
-                 scf::ForOp::create(b, b.idx(0), b.idx(slices), b.idx(1));
-             OpBuilder::InsertionGuard guard(b);
-             b.setInsertionPointToStart(loop.getBody());
-             Value n = loop.getInductionVar();
-             pipeline.produceByTensorMaps(
-                 b, n, 2 * stageElements, [&](Value stage, Value full) {
-                   Value k0 = b.mul(n, kDepth);
-                   Value aOffset = b.mul(stage, stageElements);
-                   copySwizzledTile(b, smem, xMap, aTile, aOffset, {},
-                                    tile.rowBegin, k0, full);
-                   // B: w[e]'s columns, then w_up[e]'s.
-                   SharedTile bPart{kDepth, tileColumns, elementType,
-                                    TileLayout::Swizzle128B};
-                   Value bOffset = b.add(aOffset, aTile.elements());
-                   copySwizzledTile(b, smem, wMap, bPart, bOffset, {expert}, k0,
-                                    column0, full);
-                   if (swiglu)
-                     copySwizzledTile(b, smem, wUpMap, bPart,
-                                      b.add(bOffset, bPart.elements()),
-                                      {expert}, k0, column0, full);
-                 });
-           });
+  // The producer warp copies every slice of the tile's A rows and B
+  // columns (rows past N and columns past f read as zeros), each once its
+  // stage is released: one lane by TMA, or in the gather form a warpgroup
+  // gathers the A rows by cp.async and its first thread copies B by TMA.
+  Value isProducer = b.cmp(Pred::sge, warp, b.idx(warps));
+  Value producerThread = b.sub(tid, b.idx(threads));
+  Value isFirstLane = b.cmp(Pred::eq, producerThread, b.idx(0));
+  // B: w[e]'s columns, then w_up[e]'s.
+  auto copyWeights = [&](Value stage, Value full, Value k0) {
+    SharedTile bPart{kDepth, tileColumns, elementType, TileLayout::Swizzle128B};
+    Value bOffset = b.add(b.mul(stage, stageElements), aTile.elements());
+    copySwizzledTile(b, smem, wMap, bPart, bOffset, {expert}, k0, column0,
+                     full);
+    if (swiglu)
+      copySwizzledTile(b, smem, wUpMap, bPart, b.add(bOffset, bPart.elements()),
+                       {expert}, k0, column0, full);
+  };
+  Value producing = b.andI(isProducer, b.andI(tile.found, isExpert));
+  if (!gather) {
+    b.ifThen(b.andI(producing, isFirstLane), [&] {
+      auto loop = scf::ForOp::create(b, b.idx(0), b.idx(slices), b.idx(1));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value n = loop.getInductionVar();
+      pipeline.produceByTensorMaps(
+          b, n, 2 * stageElements, [&](Value stage, Value full) {
+            Value k0 = b.mul(n, kDepth);
+            copySwizzledTile(b, smem, xMap, aTile, b.mul(stage, stageElements),
+                             {}, tile.rowBegin, k0, full);
+            copyWeights(stage, full, k0);
+          });
+    });
+  } else {
+    b.ifThen(producing, [&] {
+      // The token each of this thread's rows reads (the same every slice),
+      // and whether it names one: rows past the segment and sources
+      // outside [0, T) read zeros.
+      TileLoader loader(b, aTile, producerThread, producerThreads);
+      Value tokenCount = b.toI32(memref::DimOp::create(b, x, 0));
+      SmallVector<Value> tokens, named;
+      for (int64_t pass = 0; pass < loader.getPasses(); ++pass) {
+        Value row = b.add(tile.rowBegin, loader.getRowOfPass(b, pass));
+        Value token = memref::LoadOp::create(
+            b, sourceRows, b.minS(row, b.sub(rowCount, b.idx(1))));
+        named.push_back(b.andI(b.cmp(Pred::slt, row, tile.rowEnd),
+                               b.andI(b.cmp(Pred::sge, token, b.i32(0)),
+                                      b.cmp(Pred::slt, token, tokenCount))));
+        tokens.push_back(b.toIndex(b.select(named.back(), token, b.i32(0))));
+      }
+      auto loop = scf::ForOp::create(b, b.idx(0), b.idx(slices), b.idx(1));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value n = loop.getInductionVar();
+      Value k0 = b.mul(n, kDepth);
+      int64_t weightBytes = 2 * bTile.elements();
+      pipeline.produceWithTensorMaps(
+          b, n, weightBytes, isFirstLane,
+          [&](Value stage) {
+            return loader.loadRowsByPass(b, smem, b.mul(stage, stageElements),
+                                         x, [&](int64_t pass) {
+                                           TileLoader::RowSource at;
+                                           at.indices.push_back(tokens[pass]);
+                                           at.valid = named[pass];
+                                           at.column0 = k0;
+                                           return at;
+                                         });
+          },
+          [&](Value stage, Value full) { copyWeights(stage, full, k0); });
+    });
+  }
 
   // The computing warps: surplus CTAs have no tile; the tail segment's
   // tiles store zeros.
@@ -358,20 +421,23 @@ mlir::celeris::buildGroupedGemmKernel(gpu::GPUModuleOp module, StringRef name,
                                       const GroupedGemmKernelSpec &spec) {
   MLIRContext *ctx = module.getContext();
   Builder builder(ctx);
-  FailureOr<gpu::GPUFuncOp> created = createKernel(module, name, loc,
-                                                   {{spec.x, "x"},
-                                                    {spec.w, "w"},
-                                                    {spec.offsets, "offsets"},
-                                                    {spec.wUp, "w_up"},
-                                                    {spec.y, "y"}},
-                                                   spec.schedule);
+  FailureOr<gpu::GPUFuncOp> created =
+      createKernel(module, name, loc,
+                   {{spec.x, "x"},
+                    {spec.w, "w"},
+                    {spec.offsets, "offsets"},
+                    {spec.sourceRows, "source_rows"},
+                    {spec.wUp, "w_up"},
+                    {spec.y, "y"}},
+                   spec.schedule);
   if (failed(created))
     return failure();
   gpu::GPUFuncOp kernel = *created;
   GPUScheduleAttr schedule = spec.schedule;
   int64_t rows = 16 * schedule.getWarps();
   NamedAttrList sizes;
-  sizes.append("N", builder.getStringAttr("x[0]"));
+  StringRef rowCount = spec.sourceRows ? "source_rows[0]" : "x[0]";
+  sizes.append("N", builder.getStringAttr(rowCount));
   std::string experts = std::to_string(spec.offsets.getDimSize(0));
   if (spec.offsets.isDynamicDim(0)) {
     sizes.append("E", builder.getStringAttr("offsets[0]"));
@@ -380,8 +446,7 @@ mlir::celeris::buildGroupedGemmKernel(gpu::GPUModuleOp module, StringRef name,
   int64_t tileColumns = schedule.getKvTile() / (spec.wUp ? 2 : 1);
   std::string columnTiles =
       std::to_string(llvm::divideCeil(spec.y.getDimSize(1), tileColumns));
-  // The computing warps and the producer warp.
-  int64_t threads = kLanes * (schedule.getWarps() + 1);
+  int64_t threads = kLanes * schedule.getWarps() + getProducerThreads(spec);
   NamedAttrList launch =
       getKernelLaunch(builder,
                       {columnTiles + "*(ceildiv(N," + std::to_string(rows) +
@@ -390,15 +455,16 @@ mlir::celeris::buildGroupedGemmKernel(gpu::GPUModuleOp module, StringRef name,
   launch.append("sizes", sizes.getDictionary(ctx));
   NamedAttrList results;
   results.append("y", builder.getStrArrayAttr(
-                          {"x[0]", std::to_string(spec.y.getDimSize(1))}));
+                          {rowCount, std::to_string(spec.y.getDimSize(1))}));
   launch.append("results", results.getDictionary(ctx));
   kernel->setAttr("celeris.launch", launch.getDictionary(ctx));
-  // The copies: a slice of the tile's rows of x, and 64 x 64 blocks of the
-  // weights.
-  addTensorMapArgument(kernel, 0, {rows, kDepth});
+  // The copies: a slice of the tile's rows of x (unless gathered), and
+  // 64 x 64 blocks of the weights.
+  if (!spec.sourceRows)
+    addTensorMapArgument(kernel, 0, {rows, kDepth});
   addTensorMapArgument(kernel, 1, {1, kDepth, 64});
   if (spec.wUp)
-    addTensorMapArgument(kernel, 3, {1, kDepth, 64});
+    addTensorMapArgument(kernel, spec.sourceRows ? 4 : 3, {1, kDepth, 64});
   if (schedule.getMinCtasPerSm() > 0)
     capKernelRegisters(kernel, threads, schedule.getMinCtasPerSm());
   emitGroupedGemmKernel(kernel, spec);

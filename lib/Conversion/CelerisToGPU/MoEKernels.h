@@ -22,6 +22,9 @@ namespace mlir::celeris {
 struct GroupedGemmKernelSpec {
   GPUScheduleAttr schedule;
   MemRefType x, w, offsets, y;
+  /// The gather form's source_rows [N] (null without): x is then [T, d] and
+  /// row i of the product reads x[source_rows[i]].
+  MemRefType sourceRows;
   /// The up projection of the swiglu form (null without): a tile's kv_tile
   /// accumulator columns are then half gate, half up, and it writes
   /// silu(gate) * up, kv_tile / 2 columns of y.
@@ -44,10 +47,11 @@ struct RouteKernelSpec {
 };
 
 /// A celeris.dispatch: permuted [T k, d], offsets [E] and row_map [T, k]
-/// from x [T, d] and experts [T, k].
+/// from x [T, d] and experts [T, k]; or a celeris.dispatch_map:
+/// source_rows [T k] instead of permuted, and no x.
 struct DispatchKernelSpec {
   GPUScheduleAttr schedule;
-  MemRefType x, experts, permuted, offsets, rowMap;
+  MemRefType x, experts, permuted, sourceRows, offsets, rowMap;
   int64_t numExperts = 0;
   std::optional<int64_t> capacity;
 };
@@ -59,7 +63,7 @@ struct CombineKernelSpec {
 };
 
 /// Adds the kernel `name` computing `spec` to `module`. Arguments: x, w,
-/// offsets, y.
+/// offsets, source_rows and w_up when present, y.
 FailureOr<gpu::GPUFuncOp>
 buildGroupedGemmKernel(gpu::GPUModuleOp module, StringRef name, Location loc,
                        const GroupedGemmKernelSpec &spec);
@@ -78,7 +82,8 @@ int64_t getExpertChoiceSharedBytes(int64_t capacity);
 /// The largest capacity an expert's picks sort in shared memory.
 constexpr int64_t kMaxExpertChoiceCapacity = 16384;
 
-/// Arguments: x, experts, permuted, offsets, row_map, and the workspace.
+/// Arguments: x, experts, permuted (the map form: experts, source_rows),
+/// offsets, row_map, and the workspace.
 /// The kernel is the first of the steps the launch runs in order.
 FailureOr<gpu::GPUFuncOp> buildDispatchKernel(gpu::GPUModuleOp module,
                                               StringRef name, Location loc,

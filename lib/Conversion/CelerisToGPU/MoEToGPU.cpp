@@ -34,6 +34,8 @@ LogicalResult mlir::celeris::lowerGroupedMatmulFunctionToGPU(
     return failure();
   SmallVector<KernelInput> inputs = {
       {op.getX(), "x"}, {op.getW(), "w"}, {op.getOffsets(), "offsets"}};
+  if (Value rows = op.getSourceRows())
+    inputs.push_back({rows, "source_rows"});
   if (Value up = op.getWUp())
     inputs.push_back({up, "w_up"});
   if (failed(checkKernelFunction(func, op, what, inputs, "y")))
@@ -63,6 +65,8 @@ LogicalResult mlir::celeris::lowerGroupedMatmulFunctionToGPU(
   spec.w = getKernelMemRefType(op.getW());
   spec.offsets = getKernelMemRefType(op.getOffsets());
   spec.y = getKernelMemRefType(op.getY());
+  if (op.getSourceRows())
+    spec.sourceRows = getKernelMemRefType(op.getSourceRows());
   if (op.getWUp()) {
     spec.wUp = getKernelMemRefType(op.getWUp());
     if (spec.schedule.getKvTile() < 128)
@@ -75,7 +79,8 @@ LogicalResult mlir::celeris::lowerGroupedMatmulFunctionToGPU(
   return replaceByKernel(
       func, kernels,
       buildGroupedGemmKernel(kernels, func.getSymName(), func.getLoc(), spec),
-      {op.getX(), op.getW(), op.getOffsets(), op.getWUp(), op.getY()});
+      {op.getX(), op.getW(), op.getOffsets(), op.getSourceRows(), op.getWUp(),
+       op.getY()});
 }
 
 /// The largest number of groups a warp ranks with unrolled compares.
@@ -177,6 +182,31 @@ mlir::celeris::lowerCombineFunctionToGPU(func::FuncOp func, CombineOp op,
       {op.getY(), op.getWeights(), op.getRowMap(), op.getOutput()});
 }
 
+/// The dispatch kernels count every expert per warp in shared memory.
+static LogicalResult checkDispatchedExperts(Operation *op, StringRef what,
+                                            int64_t experts) {
+  if (experts <= kMaxRoutedExperts)
+    return success();
+  return op->emitError() << what << ": the kernels keep per-warp counts of "
+                         << "every expert in shared memory: at most "
+                         << kMaxRoutedExperts << " experts, got " << experts;
+}
+
+/// What celeris.dispatch and celeris.dispatch_map share: the assignments,
+/// offsets, row map, expert count and capacity.
+template <typename DispatchOpTy>
+static DispatchKernelSpec getDispatchSpec(DispatchOpTy op,
+                                          GPUScheduleAttr schedule) {
+  DispatchKernelSpec spec;
+  spec.schedule = schedule;
+  spec.experts = getKernelMemRefType(op.getExperts());
+  spec.offsets = getKernelMemRefType(op.getOffsets());
+  spec.rowMap = getKernelMemRefType(op.getRowMap());
+  spec.numExperts = op.getNumExperts();
+  spec.capacity = op.getCapacity();
+  return spec;
+}
+
 LogicalResult
 mlir::celeris::lowerDispatchFunctionToGPU(func::FuncOp func, DispatchOp op,
                                           gpu::GPUModuleOp kernels) {
@@ -189,23 +219,34 @@ mlir::celeris::lowerDispatchFunctionToGPU(func::FuncOp func, DispatchOp op,
           func, op, what, {{op.getX(), "x"}, {op.getExperts(), "experts"}},
           "permuted, offsets, then row_map")))
     return failure();
-  int64_t experts = op.getNumExperts();
-  if (experts > kMaxRoutedExperts)
-    return op->emitError() << what << ": the kernels keep per-warp counts of "
-                           << "every expert in shared memory: at most "
-                           << kMaxRoutedExperts << " experts, got " << experts;
-  DispatchKernelSpec spec;
-  spec.schedule = *schedule;
+  if (failed(checkDispatchedExperts(op, what, op.getNumExperts())))
+    return failure();
+  DispatchKernelSpec spec = getDispatchSpec(op, *schedule);
   spec.x = getKernelMemRefType(op.getX());
-  spec.experts = getKernelMemRefType(op.getExperts());
   spec.permuted = getKernelMemRefType(op.getPermuted());
-  spec.offsets = getKernelMemRefType(op.getOffsets());
-  spec.rowMap = getKernelMemRefType(op.getRowMap());
-  spec.numExperts = experts;
-  spec.capacity = op.getCapacity();
   return replaceByKernel(
       func, kernels,
       buildDispatchKernel(kernels, func.getSymName(), func.getLoc(), spec),
       {op.getX(), op.getExperts(), op.getPermuted(), op.getOffsets(),
        op.getRowMap()});
+}
+
+LogicalResult mlir::celeris::lowerDispatchMapFunctionToGPU(
+    func::FuncOp func, DispatchMapOp op, gpu::GPUModuleOp kernels) {
+  StringRef what = "GPU dispatch map";
+  FailureOr<GPUScheduleAttr> schedule =
+      getRecordedSchedule(op, what, KernelFamily::MoeDispatch);
+  if (failed(schedule))
+    return failure();
+  if (failed(checkKernelFunction(func, op, what, {{op.getExperts(), "experts"}},
+                                 "source_rows, offsets, then row_map")))
+    return failure();
+  if (failed(checkDispatchedExperts(op, what, op.getNumExperts())))
+    return failure();
+  DispatchKernelSpec spec = getDispatchSpec(op, *schedule);
+  spec.sourceRows = getKernelMemRefType(op.getSourceRows());
+  return replaceByKernel(
+      func, kernels,
+      buildDispatchKernel(kernels, func.getSymName(), func.getLoc(), spec),
+      {op.getExperts(), op.getSourceRows(), op.getOffsets(), op.getRowMap()});
 }

@@ -76,7 +76,7 @@ func.func @f(%q: tensor<?x4x?x128xbf16>, %k: tensor<?x4x?x128xbf16>, %v: tensor<
 // -----
 
 func.func @f(%s: tensor<1x1x4x4xf32>) -> (tensor<1x1x4xi32>, tensor<1x1x4x2xi32>) {
-  // expected-error @+1 {{'celeris.topk_blocks' has no GPU lowering yet (celeris.attention, celeris.recurrence, celeris.scan, celeris.selective_scan, celeris.route, celeris.dispatch, celeris.grouped_matmul and celeris.combine have)}}
+  // expected-error @+1 {{'celeris.topk_blocks' has no GPU lowering yet (celeris.attention, celeris.recurrence, celeris.scan, celeris.selective_scan, celeris.route, celeris.dispatch, celeris.dispatch_map, celeris.grouped_matmul and celeris.combine have)}}
   %c, %i = celeris.topk_blocks %s k 2 mask <causal> block_size [64, 64]
       : tensor<1x1x4x4xf32> -> tensor<1x1x4xi32>, tensor<1x1x4x2xi32>
   return %c, %i : tensor<1x1x4xi32>, tensor<1x1x4x2xi32>

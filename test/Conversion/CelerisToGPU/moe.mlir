@@ -63,6 +63,23 @@ func.func @dispatch(%x: tensor<?x128xbf16>, %experts: tensor<?x2xi32>)
   return %rows, %offsets, %row_map : tensor<?x128xbf16>, tensor<16xi32>, tensor<?x2xi32>
 }
 
+// The dispatch map: count, scan and rank, the rank step writing each kept
+// assignment's token to source_rows (and -1 past the kept rows); no rows
+// step.
+// CHECK-LABEL: gpu.func @dispatch_map(
+// CHECK-SAME: celeris.arg_names = ["experts", "source_rows", "offsets", "row_map", "workspace"]
+// CHECK-SAME: results = {offsets = ["16"], row_map = ["experts[0]", "experts[1]"], source_rows = ["experts[0]*experts[1]"]}
+// CHECK-SAME: steps = ["dispatch_map_scan", "dispatch_map_rank"]
+// CHECK-LABEL: gpu.func @dispatch_map_rank(
+// CHECK: memref.store %{{.*}}, %arg1[%{{.*}}] : memref<?xi32>
+// CHECK-NOT: gpu.func @dispatch_map_rows
+func.func @dispatch_map(%experts: tensor<?x2xi32>)
+    -> (tensor<?xi32>, tensor<16xi32>, tensor<?x2xi32>) {
+  %s, %offsets, %row_map = celeris.dispatch_map %experts num_experts 16 capacity 8
+      : tensor<?x2xi32> -> tensor<?xi32>, tensor<16xi32>, tensor<?x2xi32>
+  return %s, %offsets, %row_map : tensor<?xi32>, tensor<16xi32>, tensor<?x2xi32>
+}
+
 // Grouped GEMM: f = 320 takes 64-column tiles (256 would waste 3/8), three
 // stages and two CTAs an SM; a CTA per row-tile slot of the E + 1 segments.
 // Eight computing warps and a producer warp, whose lane 0 copies each
@@ -125,6 +142,50 @@ func.func @grouped_swiglu(%x: tensor<?x2048xbf16>, %wg: tensor<64x2048x1408xbf16
     -> tensor<?x1408xbf16> {
   %y = celeris.grouped_matmul %x, %wg, %offsets swiglu(%wu : tensor<64x2048x1408xbf16>)
       : tensor<?x2048xbf16>, tensor<64x2048x1408xbf16>, tensor<64xi32> -> tensor<?x1408xbf16>
+  return %y : tensor<?x1408xbf16>
+}
+
+// The gather form: N is source_rows' length; the producer warp copies the
+// A rows from x by cp.async (16-byte chunks, from the row each source
+// names) and arrives on the full barrier as they land, its first lane
+// copies w's block by TMA: full barriers expect 32 + 1 arrivals, and the
+// computing warps fence before wgmma reads the generic-proxy writes. x has
+// no tensor map. (Two CTAs an SM: one producer warp.)
+// CHECK-LABEL: gpu.func @grouped_gather(
+// CHECK-SAME: celeris.arg_names = ["x", "w", "offsets", "source_rows", "y"]
+// CHECK-SAME: block = array<i32: 288, 1, 1>, grid = ["5*(ceildiv(N,128)+16+1)", "1", "1"], results = {y = ["source_rows[0]", "320"]}, shared = "74800", sizes = {N = "source_rows[0]"}, tensor_maps = [{box = array<i64: 1, 64, 64>, source = "w", swizzle = 128 : i64}]
+// CHECK-SAME: celeris.tensor_map_params = 1 : i64
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c33_i32
+// CHECK: nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c8192_i32
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global
+// CHECK: nvgpu.device_async_copy %arg0[{{.*}}], %{{.*}}[{{.*}}], 8, %{{.*}} {bypassL1} : memref<?x128xbf16>
+// CHECK: nvvm.cp.async.mbarrier.arrive %{{.*}} {noinc = true}
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>
+// CHECK: nvvm.wgmma.mma_async
+func.func @grouped_gather(%x: tensor<?x128xbf16>, %w: tensor<16x128x320xbf16>,
+                          %offsets: tensor<16xi32>, %s: tensor<?xi32>)
+    -> tensor<?x320xbf16> {
+  %y = celeris.grouped_matmul %x, %w, %offsets gather(%s : tensor<?xi32>)
+      : tensor<?x128xbf16>, tensor<16x128x320xbf16>, tensor<16xi32> -> tensor<?x320xbf16>
+  return %y : tensor<?x320xbf16>
+}
+
+// One CTA an SM: a producer warpgroup gathers the rows (384 threads; full
+// barriers expect 128 + 1 arrivals), the rows' sources formed once before
+// the slices' loop.
+// CHECK-LABEL: gpu.func @grouped_gather_wide(
+// CHECK-SAME: block = array<i32: 384, 1, 1>
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c129_i32
+// CHECK: memref.load %arg3
+// CHECK: scf.for
+// CHECK-NOT: memref.load %arg3
+// CHECK: nvgpu.device_async_copy
+func.func @grouped_gather_wide(%x: tensor<?x128xbf16>, %w: tensor<16x128x1408xbf16>,
+                               %offsets: tensor<16xi32>, %s: tensor<?xi32>)
+    -> tensor<?x1408xbf16> {
+  %y = celeris.grouped_matmul %x, %w, %offsets gather(%s : tensor<?xi32>)
+      : tensor<?x128xbf16>, tensor<16x128x1408xbf16>, tensor<16xi32> -> tensor<?x1408xbf16>
   return %y : tensor<?x1408xbf16>
 }
 

@@ -1,7 +1,9 @@
 // A function of several Celeris ops becomes a program: each op (with the
 // elementwise math computing its operands) moves into a function of its own
 // that becomes a kernel, and the program records the launches, the buffers
-// between them and its results' shapes, composed from the kernels'.
+// between them and its results' shapes, composed from the kernels'. In the
+// GPU pipeline the dispatch is fused into the first grouped GEMM, which
+// gathers the token rows: no permuted buffer.
 // RUN: celeris-opt %s -celeris-outline-kernels | FileCheck %s --check-prefix=OUTLINE
 // RUN: celeris-opt %s -celeris-gpu | FileCheck %s
 
@@ -26,15 +28,15 @@
 // CHECK-SAME:      buffers = [
 // CHECK-SAME:        {name = "weights", shape = ["logits[0]", "4"], type = memref<?x4xf32>}
 // CHECK-SAME:        {name = "experts", shape = ["logits[0]", "4"], type = memref<?x4xi32>}
-// CHECK-SAME:        {name = "permuted", shape = ["4*logits[0]", "128"], type = memref<?x128xbf16>}
+// CHECK-SAME:        {name = "source_rows", shape = ["4*logits[0]"], type = memref<?xi32>}
 // CHECK-SAME:        {name = "offsets", shape = ["16"], type = memref<16xi32>}
 // CHECK-SAME:        {name = "row_map", shape = ["logits[0]", "4"], type = memref<?x4xi32>}
 // CHECK-SAME:        {name = "y", shape = ["4*logits[0]", "64"], type = memref<?x64xbf16>}
 // CHECK-SAME:        {name = "y_1", shape = ["4*logits[0]", "128"], type = memref<?x128xbf16>}]
 // CHECK-SAME:      launches = [
 // CHECK-SAME:        {args = ["logits", "weights", "experts"], kernel = @kernels::@moe_route}
-// CHECK-SAME:        {args = ["x", "experts", "permuted", "offsets", "row_map"], kernel = @kernels::@moe_dispatch}
-// CHECK-SAME:        {args = ["permuted", "w", "offsets", "y"], kernel = @kernels::@moe_grouped_matmul}
+// CHECK-SAME:        {args = ["experts", "source_rows", "offsets", "row_map"], kernel = @kernels::@moe_dispatch_map}
+// CHECK-SAME:        {args = ["x", "w", "offsets", "source_rows", "y"], kernel = @kernels::@moe_grouped_matmul}
 // CHECK-SAME:        {args = ["y", "w_1", "offsets", "y_1"], kernel = @kernels::@moe_grouped_matmul_1}
 // CHECK-SAME:        {args = ["y_1", "weights", "row_map", "out"], kernel = @kernels::@moe_combine}]
 // CHECK-SAME:      results = {out = ["logits[0]", "128"]}

@@ -173,6 +173,53 @@ LogicalResult emitBlock(KernelBuilder &b, gpu::GPUFuncOp func,
     pipeline.drain(b);
     return success();
   }
+  if (block == "pipeline-copies-and-tensor-maps") {
+    // Item n (argument 0) of two stages: a 64 x 64 tile gathered by the
+    // 32 threads of warp 4 with cp.async, rows from argument 2 (a
+    // [rows, 64] tensor) at the tokens of argument 3, row r's token read
+    // once before the item; and a 64 x 64 tile by TMA (argument 1) from
+    // the warp's first thread.
+    SharedTile t = tile(64, 64, TileLayout::Swizzle128B);
+    SharedMemory smem = SharedMemory::create(b, bf16, 33 * 1024);
+    Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+    TilePipeline pipeline(smem, PipelineSync::CopiesAndTensorMaps,
+                          /*stages=*/2, /*threads=*/128,
+                          /*barrierBytes=*/32 * 1024, /*releaseByWarp=*/true,
+                          /*copyingThreads=*/32);
+    pipeline.initialize(b, tid);
+    Value n = func.getArgument(0);
+    Value producer = b.sub(tid, b.idx(128));
+    b.ifThen(b.cmp(arith::CmpIPredicate::sge, tid, b.idx(128)), [&] {
+      TileLoader loader(b, t, producer, 32);
+      SmallVector<Value> tokens;
+      for (int64_t pass = 0; pass < loader.getPasses(); ++pass)
+        tokens.push_back(b.toIndex(memref::LoadOp::create(
+            b, func.getArgument(3), loader.getRowOfPass(b, pass))));
+      pipeline.produceWithTensorMaps(
+          b, n, 8192, b.cmp(arith::CmpIPredicate::eq, producer, b.idx(0)),
+          [&](Value stage) {
+            return loader.loadRowsByPass(
+                b, smem, b.mul(stage, 8192), func.getArgument(2),
+                [&](int64_t pass) {
+                  TileLoader::RowSource at;
+                  at.indices.push_back(tokens[pass]);
+                  at.valid =
+                      b.cmp(arith::CmpIPredicate::sge, tokens[pass], b.idx(0));
+                  return at;
+                });
+          },
+          [&](Value stage, Value full) {
+            copyTensorTile(b, smem, func.getArgument(1),
+                           b.add(b.mul(stage, 8192), 4096),
+                           {b.mul(n, 64), b.idx(0)}, full);
+          });
+    });
+    b.ifThen(b.cmp(arith::CmpIPredicate::slt, tid, b.idx(128)), [&] {
+      pipeline.waitFull(b, n, /*forTensorCores=*/true);
+      pipeline.releaseByWarp(b, n, b.remu(tid, 32));
+    });
+    return success();
+  }
   if (block == "tensor-map-argument") {
     // A tensor map over argument 0 (a memref of rank 2), boxes of 128 x 64,
     // and a copy of the box at (argument 1, 64) into byte 2048.
