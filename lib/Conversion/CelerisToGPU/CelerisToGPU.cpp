@@ -63,10 +63,6 @@ fitOverridesToOp(AttentionOp op, GPUScheduleAttr chosen,
   GPUScheduleOverrides fitted = overrides;
   if (chosen.getKernel() == KernelFamily::AttentionDecode)
     return fitted;
-  // The per-element segment test holds the keys' ids in registers: at 128
-  // keys per tile ptxas spills (20 bytes at D = 128), at 64 not.
-  if (op.getQSegmentIds() && !overrides.kvTile && chosen.getKvTile() != 64)
-    fitted.kvTile = 64;
   // Score transforms need registers the model's cap leaves no room for (48
   // bytes of spills at D = 64 with 3 CTAs per SM).
   if ((op.getAlibiSlopes() || op.getSoftcapAttr()) &&
