@@ -40,7 +40,7 @@ KeyTileSequence KeyTileSequence::getBlockList(KernelBuilder &b, Value indices,
 KeyTileSequence
 KeyTileSequence::compact(KernelBuilder &b, Value scratch, Value threadId,
                          int64_t warps,
-                         function_ref<Value(Value tile)> keep) const {
+                         function_ref<TileTest(Value tile)> test) const {
   using Pred = arith::CmpIPredicate;
   int64_t capacity =
       (cast<MemRefType>(scratch.getType()).getDimSize(0) - 1) / 2;
@@ -48,19 +48,24 @@ KeyTileSequence::compact(KernelBuilder &b, Value scratch, Value threadId,
   Value candidates = b.minS(count, b.idx(capacity));
   // A flag per visit, the visits spread over the warps: each test is a
   // warp-wide reduction that waits on memory, so they run side by side.
-  auto test = scf::ForOp::create(b, warp, candidates, b.idx(warps));
+  auto tests = scf::ForOp::create(b, warp, candidates, b.idx(warps));
   {
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(test.getBody());
-    Value n = test.getInductionVar();
-    Value take = keep(tileAt(b, n));
+    b.setInsertionPointToStart(tests.getBody());
+    Value n = tests.getInductionVar();
+    // 0: dropped, 1: kept, 2: kept and full.
+    TileTest found = test(tileAt(b, n));
+    Value flag = b.select(found.keep, b.i32(1), b.i32(0));
+    if (found.full)
+      flag = b.select(b.andI(found.keep, found.full), b.i32(2), flag);
     b.ifThen(b.cmp(Pred::eq, lane, b.idx(0)), [&] {
-      memref::StoreOp::create(b, b.select(take, b.i32(1), b.i32(0)), scratch,
-                              b.add(n, capacity));
+      memref::StoreOp::create(b, flag, scratch, b.add(n, capacity));
     });
   }
   gpu::BarrierOp::create(b);
-  // Thread 0 lists the kept tiles in visit order.
+  // Thread 0 lists the kept tiles in visit order, and their flags after
+  // them: entry `kept` of the flags is read before it is written (kept <=
+  // n).
   b.ifThen(b.cmp(Pred::eq, threadId, b.idx(0)), [&] {
     auto list = scf::ForOp::create(b, b.idx(0), candidates, b.idx(1),
                                    ValueRange{b.i32(0)});
@@ -70,11 +75,15 @@ KeyTileSequence::compact(KernelBuilder &b, Value scratch, Value threadId,
       Value n = list.getInductionVar(), kept = list.getRegionIterArgs()[0];
       Value flag =
           memref::LoadOp::create(b, scratch, ValueRange{b.add(n, capacity)});
-      b.ifThen(b.cmp(Pred::ne, flag, b.i32(0)), [&] {
+      Value listed = b.cmp(Pred::ne, flag, b.i32(0));
+      b.ifThen(listed, [&] {
         memref::StoreOp::create(b, b.toI32(tileAt(b, n)), scratch,
                                 ValueRange{b.toIndex(kept)});
+        memref::StoreOp::create(b, flag, scratch,
+                                ValueRange{b.add(b.toIndex(kept), capacity)});
       });
-      scf::YieldOp::create(b, ValueRange{b.add(kept, flag)});
+      scf::YieldOp::create(
+          b, ValueRange{b.add(kept, b.select(listed, b.i32(1), b.i32(0)))});
     }
     memref::StoreOp::create(b, list.getResult(0), scratch,
                             ValueRange{b.idx(2 * capacity)});
@@ -89,6 +98,15 @@ KeyTileSequence::compact(KernelBuilder &b, Value scratch, Value threadId,
   compacted.useList = b.cmp(Pred::sle, count, b.idx(capacity));
   compacted.count = b.select(compacted.useList, kept, count);
   return compacted;
+}
+
+Value KeyTileSequence::isListedFull(KernelBuilder &b, Value n) const {
+  assert(list && "a compacted sequence");
+  if (firstVisit)
+    n = b.add(n, firstVisit);
+  Value at = b.add(b.minS(n, b.idx(listCapacity - 1)), listCapacity);
+  return b.cmp(arith::CmpIPredicate::eq, memref::LoadOp::create(b, list, at),
+               b.i32(2));
 }
 
 KeyTileSequence KeyTileSequence::slice(KernelBuilder &b, Value begin,

@@ -50,15 +50,24 @@ struct KeyTileSequence {
   static KeyTileSequence getBlockList(KernelBuilder &b, Value indices,
                                       ValueRange prefix, Value blockCount,
                                       int64_t tilesPerBlock);
-  /// This sequence restricted to the visits `keep(tile)` accepts, listed
-  /// in `scratch` (memref<2 C + 1 x i32> in shared memory: the list, a flag
+  /// What `compact` learns of a tile: whether to keep it, and whether every
+  /// pair of it is allowed (null: not known).
+  struct TileTest {
+    Value keep, full;
+  };
+  /// This sequence restricted to the visits `test(tile)` keeps, listed in
+  /// `scratch` (memref<2 C + 1 x i32> in shared memory: the list, a flag
   /// per visit, the count). The `warps` warps of the CTA test the visits in
-  /// parallel (`keep` must give all lanes of a warp the same answer), then
-  /// thread 0 lists the kept tiles in order. With more than C visits the
-  /// sequence stays as it is.
+  /// parallel (`test` must give all lanes of a warp the same answer), then
+  /// thread 0 lists the kept tiles in order, each with whether the test
+  /// found it full (`isListedFull`). With more than C visits the sequence
+  /// stays as it is (`useList` false).
   KeyTileSequence compact(KernelBuilder &b, Value scratch, Value threadId,
                           int64_t warps,
-                          function_ref<Value(Value tile)> keep) const;
+                          function_ref<TileTest(Value tile)> test) const;
+  /// Whether the test of `compact` found visit `n` full; meaningful where
+  /// `useList` holds.
+  Value isListedFull(KernelBuilder &b, Value n) const;
   /// Visits [begin, end) of this sequence, as a sequence of its own.
   KeyTileSequence slice(KernelBuilder &b, Value begin, Value end) const;
   /// The key tile of visit `n` (index). Past the end: some tile of the

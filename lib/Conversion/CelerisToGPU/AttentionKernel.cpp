@@ -98,6 +98,26 @@ std::pair<Value, Value> AttentionKernelEmitter::classifyTile(Value keyTile) {
   return {b.orI(isEmpty, disjoint), b.andI(isFull, single)};
 }
 
+std::pair<Value, Value>
+AttentionKernelEmitter::classifyListedTile(const KeyTileSequence &keyTiles,
+                                           Value n, Value keyTile) {
+  if (!keyTiles.list)
+    return classifyTile(keyTile);
+  // A listed tile was classified when the list was made: not empty, and
+  // full as the test found it. Past the list's capacity, classify it here.
+  Type i1 = b.getI1Type();
+  auto listed = scf::IfOp::create(b, TypeRange{i1, i1}, keyTiles.useList,
+                                  /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(listed.thenBlock());
+  scf::YieldOp::create(
+      b, ValueRange{b.boolean(false), keyTiles.isListedFull(b, n)});
+  b.setInsertionPointToStart(listed.elseBlock());
+  auto [isEmpty, isFull] = classifyTile(keyTile);
+  scf::YieldOp::create(b, ValueRange{isEmpty, isFull});
+  return {listed.getResult(0), listed.getResult(1)};
+}
+
 void AttentionKernelEmitter::applySegments(AccumulatorFragment &s,
                                            Value keyBase) {
   Value negInf = b.f32(-INFINITY);
@@ -390,8 +410,10 @@ void AttentionKernelEmitter::emit() {
       Value scratch = smem.viewAt(b, b.getI32Type(), layout.listBytes(),
                                   layout.listScratch());
       keyTiles = keyTiles.compact(
-          b, scratch, tid, schedule.getWarps(),
-          [&](Value keyTile) { return b.notI(classifyTile(keyTile).first); });
+          b, scratch, tid, schedule.getWarps(), [&](Value keyTile) {
+            auto [isEmpty, isFull] = classifyTile(keyTile);
+            return KeyTileSequence::TileTest{b.notI(isEmpty), isFull};
+          });
     }
   }
   if (decode) {
@@ -495,7 +517,7 @@ void AttentionKernelEmitter::emit() {
     produce(b.add(n, stages - 1), /*withQuery=*/false);
     Value keyTile = keyTiles.tileAt(b, n);
     Value offset = stageOffset(pipeline.stageOf(b, n));
-    auto [isEmpty, isFull] = classifyTile(keyTile);
+    auto [isEmpty, isFull] = classifyListedTile(keyTiles, n, keyTile);
     SmallVector<Value> next;
     if (mayVisitEmpty) {
       // Tiles of the sequence that the mask still leaves empty: skip.

@@ -139,6 +139,10 @@ private:
   /// (isEmpty, isFull) of key tile `keyTile` for the CTA's rows: the mask's,
   /// and the segment ids' when there are any.
   std::pair<Value, Value> classifyTile(Value keyTile);
+  /// The same for visit `n` of `keyTiles`, read from the list where the
+  /// compaction classified it.
+  std::pair<Value, Value> classifyListedTile(const KeyTileSequence &keyTiles,
+                                             Value n, Value keyTile);
   /// The min and max of `ids[batch, base + i]` over i in [begin, begin +
   /// count) clipped to `end` (the CTA's warps compute the same values).
   std::pair<Value, Value> idRange(Value ids, Value base, Value begin, Value end,
