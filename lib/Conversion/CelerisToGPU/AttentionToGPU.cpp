@@ -180,9 +180,10 @@ mlir::celeris::lowerAttentionFunctionToGPU(func::FuncOp func, AttentionOp op,
           : 1.0 / std::sqrt(static_cast<double>(spec.getSourceHeadDim()));
   if (FloatAttr softcap = op.getSoftcapAttr())
     spec.softcap = softcap.getValueAsDouble();
-  if (failed(checkAttentionSchedule(chip, schedule, headDim, [&] {
-        return op->emitError("GPU attention: ");
-      })))
+  if (failed(checkAttentionSchedule(
+          chip, schedule, headDim,
+          [&] { return op->emitError("GPU attention: "); },
+          /*tileList=*/op.getQSegmentIds() != nullptr)))
     return failure();
   spec.sharedBytes =
       getAttentionSharedBytes(schedule, headDim, spec.qSegmentIds != nullptr);

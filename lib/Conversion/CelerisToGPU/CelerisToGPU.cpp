@@ -64,8 +64,9 @@ fitOverridesToOp(AttentionOp op, GPUScheduleAttr chosen,
   if (chosen.getKernel() == KernelFamily::AttentionDecode)
     return fitted;
   // Score transforms need registers the model's cap leaves no room for (48
-  // bytes of spills at D = 64 with 3 CTAs per SM).
-  if ((op.getAlibiSlopes() || op.getSoftcapAttr()) &&
+  // bytes of spills at D = 64 with 3 CTAs per SM); the key-tile list of
+  // segment ids (16 KB) leaves shared memory for 2 CTAs per SM, not 3.
+  if ((op.getAlibiSlopes() || op.getSoftcapAttr() || op.getQSegmentIds()) &&
       overrides.minCtasPerSm < 0 && chosen.getMinCtasPerSm() > 2)
     fitted.minCtasPerSm = 2;
   // A block layout's blocks must be whole query and key tiles: the tiles

@@ -144,7 +144,7 @@ static int64_t getRequiredRegisters(GPUScheduleAttr schedule, int64_t headDim) {
 
 LogicalResult mlir::celeris::checkAttentionSchedule(
     const NvidiaChip &chip, GPUScheduleAttr schedule, int64_t headDim,
-    function_ref<InFlightDiagnostic()> emitError) {
+    function_ref<InFlightDiagnostic()> emitError, bool tileList) {
   if (schedule.getTensorCores() == TensorCoreKind::Wgmma && !chip.hasWgmma)
     return emitError() << "wgmma needs sm_90a, not " << chip.name;
   // The decode kernel's warps take 16 keys each, which leaves the registers
@@ -157,7 +157,7 @@ LogicalResult mlir::celeris::checkAttentionSchedule(
                           "kernel's Q and O fragments alone would take "
                        << headDim / 4 + headDim / 2
                        << " registers a thread and spill";
-  int64_t shared = getAttentionSharedBytes(schedule, headDim);
+  int64_t shared = getAttentionSharedBytes(schedule, headDim, tileList);
   if (shared > chip.maxSharedPerBlock)
     return emitError() << "the schedule needs " << shared
                        << " bytes of shared memory, more than the "

@@ -127,13 +127,13 @@ selectMoESchedule(MLIRContext *ctx, const NvidiaChip &chip, KernelFamily family,
 int64_t getGroupedGemmSharedBytes(GPUScheduleAttr schedule);
 
 /// Whether `schedule` can run the attention kernel of `headDim` on
-/// `chip`: its tensor cores exist there, its shared memory fits a CTA, and
-/// its CTAs per SM fit the registers (without a cap below what the kernel
-/// needs) and the shared memory of an SM.
-LogicalResult
-checkAttentionSchedule(const NvidiaChip &chip, GPUScheduleAttr schedule,
-                       int64_t headDim,
-                       function_ref<InFlightDiagnostic()> emitError);
+/// `chip`: its tensor cores exist there, its shared memory (with the key
+/// tile list of segment ids when `tileList`) fits a CTA, and its CTAs per
+/// SM fit the registers (without a cap below what the kernel needs) and the
+/// shared memory of an SM.
+LogicalResult checkAttentionSchedule(
+    const NvidiaChip &chip, GPUScheduleAttr schedule, int64_t headDim,
+    function_ref<InFlightDiagnostic()> emitError, bool tileList = false);
 
 } // namespace mlir::celeris
 
