@@ -42,22 +42,25 @@ def artifact(tmp_path_factory):
 
 def test_a_function_of_five_ops_is_a_program_of_five_kernels(artifact):
     manifest, module = artifact
+    # The dispatch is fused into the first grouped GEMM, which gathers the
+    # token rows through the dispatch map.
     assert sorted(module.kernels) == [
-        "moe", "moe_combine", "moe_dispatch", "moe_grouped_matmul",
+        "moe", "moe_combine", "moe_dispatch_map", "moe_grouped_matmul",
         "moe_grouped_matmul_1", "moe_route"]
     assert [a[0] for a in module.kernels["moe"]] == ["x", "logits", "w", "w_1", "out"]
     text = open(manifest).read()
     program = text[text.index("program moe\n"):]
     assert program.splitlines()[-6:] == [
         "  launch moe_route logits weights experts",
-        "  launch moe_dispatch x experts permuted offsets row_map",
-        "  launch moe_grouped_matmul permuted w offsets y",
+        "  launch moe_dispatch_map experts source_rows offsets row_map",
+        "  launch moe_grouped_matmul x w offsets source_rows y",
         "  launch moe_grouped_matmul_1 y w_1 offsets y_1",
         "  launch moe_combine y_1 weights row_map out",
         "end"]
-    # The permuted rows are k = 4 per token: composed from dispatch's
-    # result shape over route's.
-    assert "  buffer permuted memref<2:bf16> 4*logits[0] 128\n" in program
+    # The dispatched rows are k = 4 per token: composed from the dispatch
+    # map's result shape over route's; no permuted copy of x.
+    assert "  buffer source_rows memref<1:i32> 4*logits[0]\n" in program
+    assert "permuted" not in program
 
 
 def test_a_program_is_a_function_of_its_inputs(artifact):
