@@ -226,13 +226,13 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
   Value expert = b.minS(tile.segment, b.sub(experts, b.idx(1)));
   int64_t slices = depth / kDepth;
 
-  // The producer warp copies every slice of the tile's A rows and B
+  // The producer threads copy every slice of the tile's A rows and B
   // columns (rows past N and columns past f read as zeros), each once its
-  // stage is released: one lane by TMA, or in the gather form a warpgroup
-  // gathers the A rows by cp.async and its first thread copies B by TMA.
+  // stage is released: the first thread by TMA, or in the gather form all
+  // of them gather the A rows by cp.async and the first copies B by TMA.
   Value isProducer = b.cmp(Pred::sge, warp, b.idx(warps));
   Value producerThread = b.sub(tid, b.idx(threads));
-  Value isFirstLane = b.cmp(Pred::eq, producerThread, b.idx(0));
+  Value isFirstProducer = b.cmp(Pred::eq, producerThread, b.idx(0));
   // B: w[e]'s columns, then w_up[e]'s.
   auto copyWeights = [&](Value stage, Value full, Value k0) {
     SharedTile bPart{kDepth, tileColumns, elementType, TileLayout::Swizzle128B};
@@ -245,7 +245,7 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
   };
   Value producing = b.andI(isProducer, b.andI(tile.found, isExpert));
   if (!gather) {
-    b.ifThen(b.andI(producing, isFirstLane), [&] {
+    b.ifThen(b.andI(producing, isFirstProducer), [&] {
       auto loop = scf::ForOp::create(b, b.idx(0), b.idx(slices), b.idx(1));
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
@@ -282,7 +282,7 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
       Value k0 = b.mul(n, kDepth);
       int64_t weightBytes = 2 * bTile.elements();
       pipeline.produceWithTensorMaps(
-          b, n, weightBytes, isFirstLane,
+          b, n, weightBytes, isFirstProducer,
           [&](Value stage) {
             return loader.loadRowsByPass(b, smem, b.mul(stage, stageElements),
                                          x, [&](int64_t pass) {
