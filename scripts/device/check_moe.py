@@ -30,6 +30,7 @@ experts empty; the last expert always owns rows, in grouped_gemm_dsv3 past
 2^31 elements of w), the last expert taking all 300 rows, and 777 rows of which
 offsets[E-1] owns 2/3 (the tail rows are 0); grouped_gemm_dsv3 at N 0, 1
 and 600 over five experts; grouped_gemm_f16 (a dynamic expert count) at E 5 and 1, d 192, f 320.
+The gather forms read N / 3 + 2 token rows, and once none (every row 0).
 combine: T = 0, 1, 7, 1000 and 4099, a tenth of the assignments dropped and
 every fifth token with none kept (its row must be exactly 0).
 --small (for compute-sanitizer): T = 0, 1 and 65 only (grouped_matmul: N =
@@ -401,13 +402,14 @@ def gather_sources(g, T, N):
     return torch.where(drop, bad[which], source).to(torch.int32)
 
 
-def grouped_case(module, name, w, N, mode, active, seed, up=None, gather=False):
+def grouped_case(module, name, w, N, mode, active, seed, up=None, gather=False,
+                 tokens=None):
     """`up`: the swiglu form's up weights (y = silu(x w) * (x up)); with
-    `gather`, x has T token rows and row i of the product is
-    x[source_rows[i]]."""
+    `gather`, x has T token rows (`tokens`, default N / 3 + 2) and row i of
+    the product is x[source_rows[i]]."""
     E, d, f = w.shape
     g = torch.Generator(device=DEVICE).manual_seed(seed)
-    T = N // 3 + 2 if gather else N
+    T = (N // 3 + 2 if tokens is None else tokens) if gather else N
     x = torch.randn(T, d, device=DEVICE, generator=g).to(w.dtype)
     offsets = grouped_offsets(g, E, N, mode, active)
     source = gather_sources(g, T, N) if gather else None
@@ -459,6 +461,10 @@ def grouped_kernel(module, name, small, seed):
         for j, (N, mode, active) in enumerate(cases):
             grouped_case(module, name, w, N, mode, active, seed + 100 * i + j + 1, up,
                          fn.gather)
+        if fn.gather:
+            # No token rows at all: every source names none, every row is 0.
+            grouped_case(module, name, w, 130, "ragged", many, seed + 100 * i + 99, up,
+                         True, tokens=0)
         del w, up
 
 
