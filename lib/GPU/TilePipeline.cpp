@@ -88,11 +88,15 @@ void TilePipeline::waitFree(KernelBuilder &b, Value n, Value stage) {
   waitParity(b, barrier(b, 1, stage), freeParity);
 }
 
-void TilePipeline::expectBytes(KernelBuilder &b, Value full, int64_t bytes) {
+void TilePipeline::issueTensorMaps(
+    KernelBuilder &b, Value stage, int64_t bytes,
+    function_ref<void(Value stage, Value full)> issue) {
+  Value full = barrier(b, 0, stage);
   NVVM::MBarrierArriveExpectTxOp::create(b, /*res=*/Type(), full, b.i32(bytes),
                                          NVVM::MemScopeKind::CTA,
                                          /*relaxed=*/false,
                                          /*predicate=*/Value());
+  issue(stage, full);
 }
 
 void TilePipeline::produceWithTensorMaps(
@@ -103,13 +107,10 @@ void TilePipeline::produceWithTensorMaps(
          "a pipeline gathered by cp.async beside tensor maps");
   Value stage = stageOf(b, n);
   waitFree(b, n, stage);
-  Value full = barrier(b, 0, stage);
-  b.ifThen(startsTensorMaps, [&] {
-    expectBytes(b, full, bytes);
-    issue(stage, full);
-  });
+  b.ifThen(startsTensorMaps, [&] { issueTensorMaps(b, stage, bytes, issue); });
   copy(stage);
-  NVVM::CpAsyncMBarrierArriveOp::create(b, full, /*noinc=*/true);
+  NVVM::CpAsyncMBarrierArriveOp::create(b, barrier(b, 0, stage),
+                                        /*noinc=*/true);
 }
 
 void TilePipeline::produceByTensorMaps(
@@ -119,9 +120,7 @@ void TilePipeline::produceByTensorMaps(
          "a pipeline fed by tensor maps");
   Value stage = stageOf(b, n);
   waitFree(b, n, stage);
-  Value full = barrier(b, 0, stage);
-  expectBytes(b, full, bytes);
-  issue(stage, full);
+  issueTensorMaps(b, stage, bytes, issue);
 }
 
 void TilePipeline::waitFull(KernelBuilder &b, Value n, bool forTensorCores) {

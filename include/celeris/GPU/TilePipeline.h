@@ -103,8 +103,10 @@ private:
   Value barrier(KernelBuilder &b, int64_t kind, Value stage) const;
   void waitParity(KernelBuilder &b, Value barrier, Value parity);
   void waitFree(KernelBuilder &b, Value n, Value stage);
-  /// Arrives on `full` expecting `bytes` of TMA copies.
-  void expectBytes(KernelBuilder &b, Value full, int64_t bytes);
+  /// Arrives on full[stage] expecting `bytes` of TMA copies, then runs
+  /// `issue(stage, full)`, which starts them.
+  void issueTensorMaps(KernelBuilder &b, Value stage, int64_t bytes,
+                       function_ref<void(Value stage, Value full)> issue);
 
   const SharedMemory &smem;
   PipelineSync sync;

@@ -309,6 +309,12 @@ void emitRankStep(KernelBuilder &b, const DispatchArgs &args) {
   }
   gpu::BarrierOp::create(b);
   Value slotCount = memref::DimOp::create(b, args.experts, 1);
+  // The map form marks the rows past the kept ones (the scan wrote the
+  // offsets), read once.
+  Value keptRows = args.sourceRows
+                       ? b.toIndex(memref::LoadOp::create(
+                             b, args.offsets, b.idx(args.numExperts - 1)))
+                       : Value();
   walkRun(b, args, chunk, warp, lane,
           [&](Value a, Value expert, Value valid, Value peers, Value place) {
             Value at = b.add(b.mul(warp, experts),
@@ -334,8 +340,6 @@ void emitRankStep(KernelBuilder &b, const DispatchArgs &args) {
                 memref::StoreOp::create(b, b.toI32(token), args.sourceRows,
                                         b.toIndex(row));
               });
-              Value keptRows = b.toIndex(memref::LoadOp::create(
-                  b, args.offsets, b.idx(args.numExperts - 1)));
               b.ifThen(b.cmp(Pred::sge, a, keptRows), [&] {
                 memref::StoreOp::create(b, b.i32(-1), args.sourceRows, a);
               });

@@ -150,6 +150,25 @@ LogicalResult RouteOp::reifyResultShapes(OpBuilder &b,
 // DispatchOp
 //===----------------------------------------------------------------------===//
 
+/// What celeris.dispatch and celeris.dispatch_map both produce: `rows`
+/// has a row per assignment (T k) and `offsets` one entry per expert.
+static LogicalResult verifyDispatchedRows(Operation *op, const Named &experts,
+                                          const Named &rows,
+                                          const Named &offsets,
+                                          int64_t numExperts) {
+  int64_t tokens = experts.dim(0), slots = experts.dim(1);
+  int64_t assignments =
+      ShapedType::isDynamic(tokens) || ShapedType::isDynamic(slots)
+          ? ShapedType::kDynamic
+          : tokens * slots;
+  if (failed(verify::dimEquals(op, "the number of rows (T * k)", rows, 0,
+                               assignments)) ||
+      failed(verify::dimEquals(op, "the number of experts", offsets, 0,
+                               numExperts)))
+    return failure();
+  return success();
+}
+
 LogicalResult DispatchOp::verify() {
   Operation *op = getOperation();
   Named x("x", getX()), experts("experts", getExperts());
@@ -170,16 +189,7 @@ LogicalResult DispatchOp::verify() {
                              1)) ||
       failed(verify::sameDim(op, "the model dimension", x, 1, permuted, 1)))
     return failure();
-  int64_t tokens = experts.dim(0), slots = experts.dim(1);
-  int64_t rows = ShapedType::isDynamic(tokens) || ShapedType::isDynamic(slots)
-                     ? ShapedType::kDynamic
-                     : tokens * slots;
-  if (failed(verify::dimEquals(op, "the number of rows (T * k)", permuted, 0,
-                               rows)) ||
-      failed(verify::dimEquals(op, "the number of experts", offsets, 0,
-                               getNumExperts())))
-    return failure();
-  return success();
+  return verifyDispatchedRows(op, experts, permuted, offsets, getNumExperts());
 }
 
 //===----------------------------------------------------------------------===//
@@ -201,16 +211,8 @@ LogicalResult DispatchMapOp::verify() {
       failed(verify::sameDim(op, "the selection dimension", experts, 1, rowMap,
                              1)))
     return failure();
-  int64_t tokens = experts.dim(0), slots = experts.dim(1);
-  int64_t rows = ShapedType::isDynamic(tokens) || ShapedType::isDynamic(slots)
-                     ? ShapedType::kDynamic
-                     : tokens * slots;
-  if (failed(verify::dimEquals(op, "the number of rows (T * k)", sourceRows, 0,
-                               rows)) ||
-      failed(verify::dimEquals(op, "the number of experts", offsets, 0,
-                               getNumExperts())))
-    return failure();
-  return success();
+  return verifyDispatchedRows(op, experts, sourceRows, offsets,
+                              getNumExperts());
 }
 
 //===----------------------------------------------------------------------===//
