@@ -122,6 +122,7 @@ def counts_for(n, experts, imbalanced):
 
 def grouped_gemm(module, quick):
     for name, e, d, f, n in (("grouped_gemm_e64", E, D, FF, N),
+                             ("grouped_gemm_e64_down", E, FF, D, N),
                              ("grouped_gemm_dsv3", 256, 7168, 2048, 4096 * K)):
         if name not in module.kernels:
             notes.append(f"{name}: not in the manifest, skipped")

@@ -303,18 +303,17 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
     FragmentLane fragmentLane = FragmentLane::get(b, tid);
     std::unique_ptr<TensorCoreMma> mma =
         TensorCoreMma::create(TensorCoreKind::Wgmma, elementType, smem, lane);
-    int64_t accumulators = columns / 2;
-    SmallVector<Value> zeros(accumulators, b.f32(0.0));
-    auto compute = scf::IfOp::create(b, TypeRange(ValueRange(zeros)), isExpert,
-                                     /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(compute.thenBlock());
+    // The K loop over the first `width` columns of the B slice (the
+    // swizzled layout stores its 64-column blocks one after another, so a
+    // prefix of them is a narrower tile to wgmma).
+    auto multiplyTile = [&](int64_t width) {
+      SmallVector<Value> init(width / 2, b.f32(0.0));
       MmaOperandA aOperand{aTile, Value(), b.mul(b.divu(warp, 4), 64), {}};
+      SharedTile bSlice{kDepth, width, elementType, TileLayout::Swizzle128B};
       // Slice n's GEMM runs while the warpgroup waits for slice n - 1's and
       // releases its stage to the producer.
       auto loop =
-          scf::ForOp::create(b, b.idx(0), b.idx(slices), b.idx(1), zeros);
+          scf::ForOp::create(b, b.idx(0), b.idx(slices), b.idx(1), init);
       {
         OpBuilder::InsertionGuard loopGuard(b);
         b.setInsertionPointToStart(loop.getBody());
@@ -324,7 +323,7 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
         aOperand.tileOffset = aOffset;
         AccumulatorFragment acc{SmallVector<Value>(loop.getRegionIterArgs())};
         mma->multiply(b, acc, aOperand,
-                      {bTile, b.add(aOffset, aTile.elements()),
+                      {bSlice, b.add(aOffset, aTile.elements()),
                        /*kMajor=*/false},
                       kDepth, /*accumulate=*/true);
         mma->waitUntilPending(b, 1);
@@ -334,80 +333,112 @@ void emitGroupedGemmKernel(gpu::GPUFuncOp kernel,
       }
       AccumulatorFragment result{SmallVector<Value>(loop.getResults())};
       mma->wait(b, {&result});
-      scf::YieldOp::create(b, result.values);
-      b.setInsertionPointToStart(compute.elseBlock());
-      scf::YieldOp::create(b, zeros);
-    }
-
+      return result.values;
+    };
     // Epilogue through shared memory (the stages are all read): the
     // fragments as pairs of the element type into a staging tile with rows
     // padded by 8 elements (the 8 rows and 4 quads of a store hit distinct
     // banks), then 16-byte vectors to y, a row's columns by consecutive
     // threads, for the segment's rows and the columns below f.
-    SmallVector<Value> acc(compute.getResults());
-    if (swiglu) {
-      // silu(gate) * up, in f32: gate column c's register i pairs with up
-      // column c's register i + columns / 4.
-      int64_t half = accumulators / 2;
-      for (int64_t i = 0; i < half; ++i) {
-        Value gate = acc[i];
-        Value denominator =
-            b.addF(b.exp2(b.mulF(gate, b.f32(-M_LOG2E))), b.f32(1.0));
-        // An approximate division (2 ulp, div.approx.f32): the result is
-        // rounded to 16 bits.
-        Value silu = arith::DivFOp::create(b, gate, denominator,
-                                           arith::FastMathFlags::afn);
-        acc[i] = b.mulF(silu, acc[i + half]);
+    auto storeTile = [&](SmallVector<Value> acc) {
+      if (swiglu) {
+        // silu(gate) * up, in f32: gate column c's register i pairs with up
+        // column c's register i + columns / 4.
+        int64_t half = acc.size() / 2;
+        for (int64_t i = 0; i < half; ++i) {
+          Value gate = acc[i];
+          Value denominator =
+              b.addF(b.exp2(b.mulF(gate, b.f32(-M_LOG2E))), b.f32(1.0));
+          // An approximate division (2 ulp, div.approx.f32): the result is
+          // rounded to 16 bits.
+          Value silu = arith::DivFOp::create(b, gate, denominator,
+                                             arith::FastMathFlags::afn);
+          acc[i] = b.mulF(silu, acc[i + half]);
+        }
+        acc.resize(half);
       }
-      acc.resize(half);
-    }
-    int64_t stride = tileColumns + 8;
-    assert(rows * stride <= stages * stageElements &&
-           "the staging tile fits in the stages");
-    Value staging = smem.view();
-    // The computing warps alone meet (named barrier 1): every stage is
-    // read, and no copy is in flight.
-    auto computingWarpsBarrier = [&] {
-      NVVM::BarrierOp::create(b, /*res=*/Type(), b.i32(1), b.i32(threads),
-                              /*reductionOp=*/nullptr,
-                              /*reductionPredicate=*/Value());
+      int64_t stride = tileColumns + 8;
+      assert(rows * stride <= stages * stageElements &&
+             "the staging tile fits in the stages");
+      Value staging = smem.view();
+      // The computing warps alone meet (named barrier 1): every stage is
+      // read, and no copy is in flight.
+      auto computingWarpsBarrier = [&] {
+        NVVM::BarrierOp::create(b, /*res=*/Type(), b.i32(1), b.i32(threads),
+                                /*reductionOp=*/nullptr,
+                                /*reductionPredicate=*/Value());
+      };
+      computingWarpsBarrier();
+      Value rowInTile = b.add(b.mul(warp, 16), fragmentLane.group);
+      Value quadColumn = b.mul(fragmentLane.quad, 2);
+      auto narrowType = VectorType::get({2}, elementType);
+      auto pairType = VectorType::get({2}, b.getF32Type());
+      for (int64_t i = 0; i < static_cast<int64_t>(acc.size()); i += 2) {
+        Value pair = vector::FromElementsOp::create(
+            b, pairType, ValueRange{acc[i], acc[i + 1]});
+        Value narrow = arith::TruncFOp::create(b, narrowType, pair);
+        Value row = b.add(rowInTile, 8 * AccumulatorFragment::rowOf(i));
+        Value at = b.add(b.mul(row, stride),
+                         b.add(quadColumn, AccumulatorFragment::columnOf(i)));
+        vector::StoreOp::create(b, narrow, staging, ValueRange{at},
+                                /*nontemporal=*/false, llvm::MaybeAlign(4));
+      }
+      computingWarpsBarrier();
+      auto chunkType = VectorType::get({8}, elementType);
+      int64_t chunksPerRow = tileColumns / 8;
+      for (int64_t pass = 0; pass < rows * chunksPerRow / threads; ++pass) {
+        Value chunk = b.add(tid, pass * threads);
+        Value row = b.divu(chunk, chunksPerRow);
+        Value column = b.mul(b.remu(chunk, chunksPerRow), 8);
+        Value inside = b.cmp(Pred::slt, b.add(tile.rowBegin, row), tile.rowEnd);
+        if (columnLimit)
+          inside = b.andI(
+              inside, b.cmp(Pred::slt, b.add(column0, column), columnLimit));
+        b.ifThen(inside, [&] {
+          Value values = vector::LoadOp::create(
+              b, chunkType, staging,
+              ValueRange{b.add(b.mul(row, stride), column)},
+              /*nontemporal=*/false, llvm::MaybeAlign(16));
+          vector::StoreOp::create(
+              b, values, y,
+              ValueRange{b.add(tile.rowBegin, row), b.add(column0, column)},
+              /*nontemporal=*/false, llvm::MaybeAlign(16));
+        });
+      }
     };
-    computingWarpsBarrier();
-    Value rowInTile = b.add(b.mul(warp, 16), fragmentLane.group);
-    Value quadColumn = b.mul(fragmentLane.quad, 2);
-    auto narrowType = VectorType::get({2}, elementType);
-    auto pairType = VectorType::get({2}, b.getF32Type());
-    for (int64_t i = 0; i < static_cast<int64_t>(acc.size()); i += 2) {
-      Value pair = vector::FromElementsOp::create(
-          b, pairType, ValueRange{acc[i], acc[i + 1]});
-      Value narrow = arith::TruncFOp::create(b, narrowType, pair);
-      Value row = b.add(rowInTile, 8 * AccumulatorFragment::rowOf(i));
-      Value at = b.add(b.mul(row, stride),
-                       b.add(quadColumn, AccumulatorFragment::columnOf(i)));
-      vector::StoreOp::create(b, narrow, staging, ValueRange{at},
-                              /*nontemporal=*/false, llvm::MaybeAlign(4));
-    }
-    computingWarpsBarrier();
-    auto chunkType = VectorType::get({8}, elementType);
-    int64_t chunksPerRow = tileColumns / 8;
-    for (int64_t pass = 0; pass < rows * chunksPerRow / threads; ++pass) {
-      Value chunk = b.add(tid, pass * threads);
-      Value row = b.divu(chunk, chunksPerRow);
-      Value column = b.mul(b.remu(chunk, chunksPerRow), 8);
-      Value inside = b.cmp(Pred::slt, b.add(tile.rowBegin, row), tile.rowEnd);
-      if (columnLimit)
-        inside = b.andI(inside,
-                        b.cmp(Pred::slt, b.add(column0, column), columnLimit));
-      b.ifThen(inside, [&] {
-        Value values = vector::LoadOp::create(
-            b, chunkType, staging,
-            ValueRange{b.add(b.mul(row, stride), column)},
-            /*nontemporal=*/false, llvm::MaybeAlign(16));
-        vector::StoreOp::create(
-            b, values, y,
-            ValueRange{b.add(tile.rowBegin, row), b.add(column0, column)},
-            /*nontemporal=*/false, llvm::MaybeAlign(16));
-      });
+    // A last column tile that reaches past f multiplies only the 64-column
+    // blocks below f (f1408 in 256-column tiles: the sixth is half empty, and
+    // a full-width wgmma there would spend 8% of the tensor-core time on
+    // zeros). The swiglu form's gate and up halves are both partial there,
+    // so it keeps the full width. Each width has its own epilogue, so that
+    // no branch merges the accumulators.
+    int64_t lastWidth = columns;
+    if (columnLimit && !swiglu)
+      lastWidth = llvm::alignTo(outputColumns % columns, 64);
+    auto multiplyAndStore = [&](int64_t width) {
+      SmallVector<Value> none(width / 2, b.f32(0.0));
+      auto compute = scf::IfOp::create(b, TypeRange(ValueRange(none)), isExpert,
+                                       /*withElseRegion=*/true);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(compute.thenBlock());
+        scf::YieldOp::create(b, multiplyTile(width));
+        b.setInsertionPointToStart(compute.elseBlock());
+        scf::YieldOp::create(b, none);
+      }
+      storeTile(SmallVector<Value>(compute.getResults()));
+    };
+    if (lastWidth == columns) {
+      multiplyAndStore(columns);
+    } else {
+      Value isLast = b.cmp(Pred::eq, columnTile, b.idx(columnTiles - 1));
+      auto width = scf::IfOp::create(b, TypeRange(), isLast,
+                                     /*withElseRegion=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(width.thenBlock());
+      multiplyAndStore(lastWidth);
+      b.setInsertionPointToStart(width.elseBlock());
+      multiplyAndStore(columns);
     }
   });
   gpu::ReturnOp::create(b);

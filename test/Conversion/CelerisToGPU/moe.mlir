@@ -113,11 +113,20 @@ func.func @grouped(%x: tensor<?x128xbf16>, %w: tensor<16x128x320xbf16>, %offsets
 }
 
 // f = 1408: 256-column tiles (the sixth half empty), four stages; a dynamic
-// expert count is bound from the offsets.
+// expert count is bound from the offsets. The sixth column tile multiplies
+// only its 128 columns below f, in a K loop of its own; the others multiply
+// all 256.
 // CHECK-LABEL: gpu.func @grouped_wide(
 // CHECK-SAME: kernel = grouped_gemm, tensor_cores = wgmma, warps = 8, kv_tile = 256, stages = 4, min_ctas_per_sm = 1
 // CHECK-SAME: grid = ["6*(ceildiv(N,128)+E+1)", "1", "1"], results = {y = ["x[0]", "1408"]}, shared = "197696", sizes = {E = "offsets[0]", N = "x[0]"}
-// CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 256, k = 16>
+// CHECK: %[[COLUMN_TILE:.*]] = arith.remui %{{.*}}, %c6
+// CHECK: %[[LAST:.*]] = arith.cmpi eq, %[[COLUMN_TILE]], %c5
+// CHECK: scf.if %[[LAST]] {
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>
+// CHECK-NOT: n = 256
+// CHECK: } else {
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 256, k = 16>
+// CHECK-NOT: n = 128
 func.func @grouped_wide(%x: tensor<?x128xbf16>, %w: tensor<?x128x1408xbf16>, %offsets: tensor<?xi32>)
     -> tensor<?x1408xbf16> {
   %y = celeris.grouped_matmul %x, %w, %offsets
