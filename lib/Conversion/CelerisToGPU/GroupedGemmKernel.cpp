@@ -496,8 +496,10 @@ mlir::celeris::buildGroupedGemmKernel(gpu::GPUModuleOp module, StringRef name,
   addTensorMapArgument(kernel, 1, {1, kDepth, 64});
   if (spec.wUp)
     addTensorMapArgument(kernel, spec.sourceRows ? 4 : 3, {1, kDepth, 64});
-  if (schedule.getMinCtasPerSm() > 0)
-    capKernelRegisters(kernel, threads, schedule.getMinCtasPerSm());
+  // Registers are capped so that at least one CTA fits an SM: uncapped,
+  // ptxas would give the 384-thread form more than an SM has.
+  capKernelRegisters(kernel, threads,
+                     std::max<int64_t>(schedule.getMinCtasPerSm(), 1));
   emitGroupedGemmKernel(kernel, spec);
   return kernel;
 }

@@ -198,6 +198,18 @@ func.func @grouped_gather_wide(%x: tensor<?x128xbf16>, %w: tensor<16x128x1408xbf
   return %y : tensor<?x1408xbf16>
 }
 
+// A schedule that bounds no CTAs an SM still caps the registers so that one
+// CTA fits (uncapped, ptxas would give 288 threads more than an SM has).
+// CHECK-LABEL: gpu.func @grouped_uncapped(
+// CHECK-SAME: min_ctas_per_sm = 0
+// CHECK-SAME: nvvm.maxntid = array<i32: 288, 1, 1>, nvvm.minctasm = 1 : i32
+func.func @grouped_uncapped(%x: tensor<?x128xbf16>, %w: tensor<16x128x256xbf16>, %offsets: tensor<16xi32>)
+    -> tensor<?x256xbf16> {
+  %y = celeris.grouped_matmul %x, %w, %offsets {celeris.gpu_schedule = #celeris.gpu_schedule<kernel = grouped_gemm, tensor_cores = wgmma, warps = 8, kv_tile = 256, stages = 4, min_ctas_per_sm = 0>}
+      : tensor<?x128xbf16>, tensor<16x128x256xbf16>, tensor<16xi32> -> tensor<?x256xbf16>
+  return %y : tensor<?x256xbf16>
+}
+
 // Combine: a CTA per token and 2048 columns, the slots summed in order.
 // CHECK-LABEL: gpu.func @combine(
 // CHECK-SAME: celeris.arg_names = ["y", "weights", "row_map", "out"]
