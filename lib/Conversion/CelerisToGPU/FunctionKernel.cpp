@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 using namespace mlir::celeris;
@@ -196,6 +197,42 @@ Value mlir::celeris::loadAsF32(OpBuilder &b, Location loc, Value source,
   if (!x.getType().isF32())
     x = arith::ExtFOp::create(b, loc, b.getF32Type(), x);
   return x;
+}
+
+SmallVector<Value> mlir::celeris::loadRunAsF32(OpBuilder &b, Location loc,
+                                               Value source, ValueRange prefix,
+                                               Value first, int64_t count) {
+  auto type = cast<MemRefType>(source.getType());
+  Type element = type.getElementType();
+  int64_t width = 128 / element.getIntOrFloatBitWidth();
+  int64_t extent = type.getShape().back();
+  bool vectors = count % width == 0 && !ShapedType::isDynamic(extent) &&
+                 extent % width == 0;
+  SmallVector<Value> values;
+  auto indicesAt = [&](int64_t i) {
+    SmallVector<Value> indices(prefix);
+    indices.push_back(arith::AddIOp::create(
+        b, loc, first, arith::ConstantIndexOp::create(b, loc, i)));
+    return indices;
+  };
+  auto widen = [&](Value x) -> Value {
+    return x.getType().isF32()
+               ? x
+               : arith::ExtFOp::create(b, loc, b.getF32Type(), x);
+  };
+  for (int64_t i = 0; i < count; i += vectors ? width : 1) {
+    if (!vectors) {
+      values.push_back(
+          widen(memref::LoadOp::create(b, loc, source, indicesAt(i))));
+      continue;
+    }
+    Value run = vector::LoadOp::create(
+        b, loc, VectorType::get({width}, element), source, indicesAt(i),
+        /*nontemporal=*/false, llvm::MaybeAlign(16));
+    for (int64_t j = 0; j < width; ++j)
+      values.push_back(widen(vector::ExtractOp::create(b, loc, run, j)));
+  }
+  return values;
 }
 
 FailureOr<GPUScheduleAttr> mlir::celeris::getRecordedSchedule(Operation *op,

@@ -61,6 +61,13 @@ MemRefType getKernelMemRefType(Value operand,
 /// it to f32: how the CUDA-core kernels read their operands.
 Value loadAsF32(OpBuilder &b, Location loc, Value source, ValueRange indices,
                 const std::optional<OperandPrologue> &prologue = std::nullopt);
+/// Loads the `count` consecutive elements `source[prefix..., first + i]`
+/// widened to f32, in 16-byte vectors where they line up: `count` and the
+/// static innermost extent multiples of a vector, and `first` (which the
+/// caller keeps a multiple of `count`) then a multiple too; else one element
+/// at a time. Launches check that operands start 16-byte aligned.
+SmallVector<Value> loadRunAsF32(OpBuilder &b, Location loc, Value source,
+                                ValueRange prefix, Value first, int64_t count);
 /// Stores the f32 `value` into `dest[indices]`, rounded to its element type.
 void storeFromF32(OpBuilder &b, Location loc, Value value, Value dest,
                   ValueRange indices);

@@ -13,8 +13,13 @@
 // KERNEL-SAME: celeris.arg_names = ["q", "k", "v", "decay", "beta", "initial_state", "out", "final_state"]
 // KERNEL-SAME: block = array<i32: 128, 1, 1>, grid = ["2", "H", "B"]
 // KERNEL-SAME: shared = "0"
-// One gate for the token, then a thread's 32 key rows of its column.
+// One gate for the token; the warp's 32 rows of k, then of q, in 16-byte
+// vectors of 8 bf16 (the same for every lane); then a thread's 32 key rows
+// of its column.
 // KERNEL-COUNT-1: llvm.nvvm.ex2.approx.ftz.f32
+// KERNEL-COUNT-4: vector.load %arg1{{.+}} : memref<?x?x1x128xbf16>, vector<8xbf16>
+// KERNEL-COUNT-4: vector.load %arg0{{.+}} : memref<?x?x1x128xbf16>, vector<8xbf16>
+// KERNEL-NOT: vector.load
 // KERNEL-COUNT-32: memref.load %{{.+}} : memref<?x?x128x64xf32>
 // The delta rule's S^T k, then S^T q: each over the warps through shared
 // memory.
@@ -34,8 +39,10 @@ func.func @gated_deltanet_step(%q: tensor<?x?x1x128xbf16>, %k: tensor<?x?x1x128x
   return %o, %s : tensor<?x?x1x64xbf16>, tensor<?x?x128x64xf32>
 }
 
-// A per-key-channel gate: one exponential a key row.
+// A per-key-channel gate: one exponential a key row. f32 keys and queries
+// load 4 a vector.
 // KERNEL-LABEL: gpu.func @gla_step
+// KERNEL-COUNT-8: vector.load %{{.+}} : memref<?x?x1x64xf32>, vector<4xf32>
 // KERNEL-COUNT-16: llvm.nvvm.ex2.approx.ftz.f32
 // KERNEL-NOT: gpu.barrier
 // KERNEL: gpu.barrier
