@@ -3,7 +3,10 @@ by scripts/device/prepare.sh into .device/attention: wgmma on sm_90a; and
 .device/attention_mma_sync: the mma.sync kernel) against torch SDPA (flash and cuDNN backends) and FlexAttention, all in one process on the
 same random inputs, for the first four attention workloads of DESIGN §6.
 
-CUDA events around each call, warm-up, median of REPS. TFLOP/s counts
+Each call is timed in a CUDA graph of CALLS calls (the host's launch cost is
+not timed; bench/timing.py), median of REPS replays after a warm-up; a call
+that cannot be captured falls back to CUDA events around each call, marked
+"(events)". TFLOP/s counts
 4·B·Hq·S²·D (full), half that for causal. Usage (repository root, GPU machine,
 CELERIS_RUNTIME_LIB set as in scripts/device/run.sh):
     python3 bench/attention.py [MANIFEST...] [--main KERNEL]
@@ -27,7 +30,7 @@ from celeris.runtime import load  # noqa: E402
 import timing  # noqa: E402
 from attention_kernels import Kernel  # noqa: E402
 
-REPS, WARMUP = 20, 3
+REPS, WARMUP, CALLS = 20, 3, 10
 
 # (name, B, Hq, Hkv, S, D, causal)
 WORKLOADS = [
@@ -39,7 +42,15 @@ WORKLOADS = [
 
 
 def median_ms(fn):
-    return timing.median_ms(fn, REPS, WARMUP)
+    """Median ms of a call of `fn` (which launches on the current stream):
+    from a CUDA graph, or with events when `fn` cannot be captured."""
+    try:
+        return timing.graph_ms(fn, CALLS, REPS, WARMUP)
+    except RuntimeError as error:
+        print(f"  not capturable, timed with events: "
+              f"{str(error).splitlines()[0][:160]}")
+        torch.cuda.synchronize()
+        return timing.median_ms(fn, REPS, WARMUP)
 
 
 def rel(a, b):
@@ -81,7 +92,8 @@ def main(manifests, main_kernel):
 
         def celeris(label):
             module, kern = kernels[label]
-            return lambda: kern.launch(module, q, k, v, out, lse, scale, causal)
+            return lambda: kern.launch(module, q, k, v, out, lse, scale, causal,
+                                       stream=torch.cuda.current_stream())
         main = main_kernel.format(d=d, mask="causal" if causal else "full")
         results["Celeris"] = (median_ms(celeris(main)), main)
         ours = out.clone()

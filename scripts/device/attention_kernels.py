@@ -35,7 +35,7 @@ class Kernel:
                              else None)
         assert self.runtime_flags or self.fixed_causal is not None, name
 
-    def launch(self, module, q, k, v, out, lse, scale, causal):
+    def launch(self, module, q, k, v, out, lse, scale, causal, stream=None):
         args = dict(q=q, k=k, v=v, out=out)
         if self.has_lse:
             args["lse"] = lse
@@ -43,4 +43,5 @@ class Kernel:
             args.update(scale_log2e=scale * LOG2E, causal=int(causal),
                         group=q.shape[1] // k.shape[1])
         module.launch(self.name, **args,
-                      sizes={"Sq": q.shape[2], "Hq": q.shape[1], "B": q.shape[0]})
+                      sizes={"Sq": q.shape[2], "Hq": q.shape[1], "B": q.shape[0]},
+                      stream=stream)
