@@ -36,7 +36,8 @@
 // the B slice (A K-major, B MN-major, both from shared memory), keeping one
 // slice's GEMM in flight while it releases the previous stage. Rows past
 // the segment, and columns past f in a last partial column tile, load as
-// zeros and are not stored.
+// zeros and are not stored; outside the swiglu form, that tile's wgmma
+// covers only its 64-column blocks below f.
 //
 //===----------------------------------------------------------------------===//
 
