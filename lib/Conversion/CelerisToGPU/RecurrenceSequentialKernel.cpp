@@ -114,14 +114,15 @@ void mlir::celeris::emitRecurrenceSequentialKernel(
   };
   auto loadToken = [&](Value token) {
     TokenOperands operands;
-    for (int64_t i = 0; i < rows; ++i) {
-      Value row = b.add(rowBase, i);
-      operands.queries.push_back(loadF32(q, {batch, head, token, row}));
-      operands.keys.push_back(loadF32(k, {batch, head, token, row}));
-      if (spec.decayKind == DecayKind::Vector)
-        operands.gates.push_back(
-            args.loadDecay(b, b.getLoc(), {batch, head, token, row}));
-    }
+    // The lane's key rows of q and k, in 16-byte vectors where they line up.
+    operands.queries =
+        loadRunAsF32(b, b.getLoc(), q, {batch, head, token}, rowBase, rows);
+    operands.keys =
+        loadRunAsF32(b, b.getLoc(), k, {batch, head, token}, rowBase, rows);
+    if (spec.decayKind == DecayKind::Vector)
+      for (int64_t i = 0; i < rows; ++i)
+        operands.gates.push_back(args.loadDecay(
+            b, b.getLoc(), {batch, head, token, b.add(rowBase, i)}));
     operands.value = loadF32(v, {batch, head, token, column});
     if (spec.decayKind == DecayKind::Scalar)
       operands.gate = args.loadDecay(b, b.getLoc(), {batch, head, token});

@@ -24,7 +24,10 @@
 // A thread's 16 key rows of its column of the initial state.
 // KERNEL-COUNT-16: memref.load %{{.+}} : memref<?x?x64x32xf32>
 // KERNEL: scf.for
-// The next token's operands, then the gate of the current one.
+// The next token's operands: the lane's 16 key rows of q, then of k, in
+// 16-byte vectors of 8 bf16; then the gate of the current one.
+// KERNEL-COUNT-2: vector.load %arg0{{.+}} : memref<?x?x?x64xbf16>, vector<8xbf16>
+// KERNEL-COUNT-2: vector.load %arg1{{.+}} : memref<?x?x?x64xbf16>, vector<8xbf16>
 // KERNEL: memref.load %{{.+}} : memref<?x?x?xf32>
 // KERNEL: memref.load %{{.+}} : memref<?x?x?xbf16>
 // KERNEL: llvm.nvvm.ex2.approx.ftz.f32
