@@ -44,13 +44,7 @@ WORKLOADS = [
 def median_ms(fn):
     """Median ms of a call of `fn` (which launches on the current stream):
     from a CUDA graph, or with events when `fn` cannot be captured."""
-    try:
-        return timing.graph_ms(fn, CALLS, REPS, WARMUP)
-    except RuntimeError as error:
-        print(f"  not capturable, timed with events: "
-              f"{str(error).splitlines()[0][:160]}")
-        torch.cuda.synchronize()
-        return timing.median_ms(fn, REPS, WARMUP)
+    return timing.graph_or_events_ms(fn, CALLS, REPS, WARMUP)[0]
 
 
 def rel(a, b):

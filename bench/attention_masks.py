@@ -126,12 +126,7 @@ def timed(fn):
     """Median ms of a call of `fn` (which launches on the current stream) and
     how it was timed: "" from a CUDA graph, " (events)" when `fn` cannot be
     captured."""
-    try:
-        return timing.graph_ms(fn, CALLS, REPS, WARMUP), ""
-    except RuntimeError as error:
-        print(f"  not capturable, timed with events: {str(error).splitlines()[0][:160]}")
-        torch.cuda.synchronize()
-        return timing.median_ms(fn, REPS, WARMUP), " (events)"
+    return timing.graph_or_events_ms(fn, CALLS, REPS, WARMUP)
 
 
 def allowed_pairs(mask_mod):

@@ -63,12 +63,7 @@ stream = torch.cuda.current_stream
 def timed(fn):
     """Median ms of a call; events around each call when `fn` cannot be
     captured in a CUDA graph."""
-    try:
-        return timing.graph_ms(fn, CALLS, REPS, WARMUP), ""
-    except RuntimeError as error:
-        notes.append(f"not capturable, timed with events: {str(error).splitlines()[0]}")
-        torch.cuda.synchronize()
-        return timing.median_ms(fn, REPS, WARMUP), " (events)"
+    return timing.graph_or_events_ms(fn, CALLS, REPS, WARMUP, report=notes.append)
 
 
 def rate(work, ms, unit):

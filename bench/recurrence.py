@@ -61,12 +61,7 @@ OPS = [
 def graph_ms(fn):
     """Median ms of a call from a CUDA graph of CALLS calls; events around
     each call when `fn` cannot be captured (marked in the table)."""
-    try:
-        return timing.graph_ms(fn, CALLS, REPS, WARMUP), ""
-    except RuntimeError as error:
-        print(f"(not capturable, timed with events: {str(error).splitlines()[0]})")
-        torch.cuda.synchronize()
-        return timing.median_ms(fn, REPS, WARMUP), " (events)"
+    return timing.graph_or_events_ms(fn, CALLS, REPS, WARMUP)
 
 
 def copy_ceiling():

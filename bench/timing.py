@@ -42,6 +42,18 @@ def graph_ms(fn, calls, reps, warmup):
     return median_ms(graph.replay, reps, warmup) / calls
 
 
+def graph_or_events_ms(fn, calls, reps, warmup, report=print):
+    """(ms, how): graph_ms of `fn` and "", or, when `fn` cannot be captured
+    in a CUDA graph, median_ms and " (events)" after passing the reason to
+    `report`."""
+    try:
+        return graph_ms(fn, calls, reps, warmup), ""
+    except RuntimeError as error:
+        report(f"not capturable, timed with events: {str(error).splitlines()[0][:160]}")
+        torch.cuda.synchronize()
+        return median_ms(fn, reps, warmup), " (events)"
+
+
 def copy_ceiling(reps, warmup):
     """TB/s of a 2 GiB device-to-device copy (bytes read plus written)."""
     x = torch.randn(1 << 30, device="cuda", dtype=torch.bfloat16)

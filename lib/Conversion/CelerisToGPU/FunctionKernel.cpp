@@ -222,8 +222,7 @@ SmallVector<Value> mlir::celeris::loadRunAsF32(OpBuilder &b, Location loc,
   };
   for (int64_t i = 0; i < count; i += vectors ? width : 1) {
     if (!vectors) {
-      values.push_back(
-          widen(memref::LoadOp::create(b, loc, source, indicesAt(i))));
+      values.push_back(loadAsF32(b, loc, source, indicesAt(i)));
       continue;
     }
     Value run = vector::LoadOp::create(
@@ -314,7 +313,7 @@ void mlir::celeris::capKernelRegisters(gpu::GPUFuncOp kernel, int64_t threads,
       NVVM::NVVMDialect::getMaxntidAttrName(),
       builder.getDenseI32ArrayAttr({static_cast<int32_t>(threads), 1, 1}));
   kernel->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
-                  builder.getI32IntegerAttr(ctasPerSm));
+                  builder.getI32IntegerAttr(std::max<int64_t>(ctasPerSm, 1)));
 }
 
 LogicalResult mlir::celeris::lowerFunctionToGPU(func::FuncOp func,

@@ -109,7 +109,8 @@ NamedAttrList getKernelLaunch(Builder &builder, ArrayRef<std::string> grid,
                               int64_t threads, int64_t sharedBytes);
 
 /// Lets ptxas cap `kernel`'s registers at 65536 / (threads * ctasPerSm)
-/// (.maxntid and .minnctapersm).
+/// (.maxntid and .minnctapersm); a `ctasPerSm` of 0 (no bound asked for)
+/// still caps them for one CTA, which must always fit.
 void capKernelRegisters(gpu::GPUFuncOp kernel, int64_t threads,
                         int64_t ctasPerSm);
 

@@ -497,10 +497,7 @@ mlir::celeris::buildGroupedGemmKernel(gpu::GPUModuleOp module, StringRef name,
   addTensorMapArgument(kernel, 1, {1, kDepth, 64});
   if (spec.wUp)
     addTensorMapArgument(kernel, spec.sourceRows ? 4 : 3, {1, kDepth, 64});
-  // Registers are capped so that at least one CTA fits an SM: uncapped,
-  // ptxas would give the 384-thread form more than an SM has.
-  capKernelRegisters(kernel, threads,
-                     std::max<int64_t>(schedule.getMinCtasPerSm(), 1));
+  capKernelRegisters(kernel, threads, schedule.getMinCtasPerSm());
   emitGroupedGemmKernel(kernel, spec);
   return kernel;
 }
