@@ -106,7 +106,9 @@ def Celeris_GPUScheduleAttr : Celeris_Attr<"GPUSchedule", "gpu_schedule"> {
     sm_90a), the warps of a CTA (16 query rows each; with `wgmma`, groups of
     four form warpgroups of 64 rows), the keys of a key/value tile, the
     shared-memory stages of the key/value pipeline, and the CTAs per SM that
-    the register allocation must fit (0 leaves registers free).
+    the register allocation must fit (0 asks for no bound beyond one CTA:
+    attention and grouped GEMM kernels still cap their registers so that
+    one CTA fits an SM).
 
     Families: `attention_prefill` (4 or 8 warps, 64- or 128-key tiles),
     `attention_decode` (split-KV flash-decoding: one warp of `mma_sync` over
